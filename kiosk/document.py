@@ -1,0 +1,90 @@
+"""The printable document: a certificate (证明) or an acceptance receipt (受理回执).
+
+The platform sends the document's content; the kiosk lays it out for paper and screen. The
+holder line is written the way the issuing department's template wants it; the kiosk does not
+rewrite it. Described for people in docs/certificate-format.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kiosk.validate import Reader
+
+
+class DocumentKind(StrEnum):
+    CERTIFICATE = "certificate"
+    RECEIPT = "receipt"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    kind: DocumentKind
+    title: str
+    holder: str
+    fields: tuple[Field, ...]
+    body: str
+    department: str
+    issued_on: dt.date
+    verification_code: str
+    qr_content: str
+    valid_until: dt.date | None = None
+    purpose: str = ""
+    footer: str = ""
+    case_no: str = ""
+    promised_date: dt.date | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # the holder may be a full name: keep it out of logs
+        return f"Document({self.kind.value}, {self.title!r}, code={self.verification_code})"
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Document:
+        return cls(
+            kind=DocumentKind(r.choice("kind", [k.value for k in DocumentKind])),
+            title=r.str("title", max_len=100),
+            holder=r.str("holder", max_len=200),
+            fields=tuple(
+                r.list(
+                    "fields",
+                    lambda f: Field(f.str("label", max_len=60), f.str("value", max_len=500)),
+                    max_len=60,
+                )
+            ),
+            body=r.opt_str("body", max_len=4000) or "",
+            department=r.str("department", max_len=100),
+            issued_on=r.date("issued_on"),
+            verification_code=r.str("verification_code", max_len=64),
+            qr_content=r.str("qr_content", max_len=1000),
+            valid_until=r.opt_date("valid_until"),
+            purpose=r.opt_str("purpose", max_len=200) or "",
+            footer=r.opt_str("footer", max_len=500) or "",
+            case_no=r.opt_str("case_no", max_len=50) or "",
+            promised_date=r.opt_date("promised_date"),
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind.value,
+            "title": self.title,
+            "holder": self.holder,
+            "fields": [{"label": f.label, "value": f.value} for f in self.fields],
+            "body": self.body,
+            "department": self.department,
+            "issued_on": self.issued_on.isoformat(),
+            "verification_code": self.verification_code,
+            "qr_content": self.qr_content,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "purpose": self.purpose,
+            "footer": self.footer,
+            "case_no": self.case_no,
+            "promised_date": self.promised_date.isoformat() if self.promised_date else None,
+        }

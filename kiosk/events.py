@@ -1,0 +1,148 @@
+"""Events that drive the journey: from devices, from the platform worker, and from the screen.
+
+Devices and workers post them from their threads; the application delivers them to the journey
+on one thread (the UI thread), so the journey itself never needs a lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.devices import DeviceStatus
+from kiosk.identity import IdentityCard
+from kiosk.models import CaseResult, Catalogue, Guide, Item, Ticket, VerifyResult
+
+
+class CardFault(StrEnum):
+    """Why reading a card failed; each has a citizen-facing message in kiosk/messages.py."""
+
+    NO_CARD = "no_card"
+    SELECT_FAILED = "select_failed"
+    READ_FAILED = "read_failed"
+    BAD_FRAME = "bad_frame"
+    TIMEOUT = "timeout"
+    UNKNOWN_CARD = "unknown_card"
+    AUTH_FAILED = "auth_failed"
+    SAM_FAULT = "sam_fault"
+    DEVICE_GONE = "device_gone"
+
+
+class Action(StrEnum):
+    """What a tap on a screen asks for."""
+
+    BROWSE = "browse"  # 查看一证通办清单 (no card needed)
+    SELECT_ITEM = "select_item"  # arg: item_code
+    CONFIRM = "confirm"  # confirm the item on the detail screen
+    PLEDGE = "pledge"  # toggle the 告知承诺 confirmation
+    BACK = "back"
+    EXIT = "exit"
+    MORE_TIME = "more_time"
+    CALL_STAFF = "call_staff"
+    DOCUMENTS_TAKEN = "documents_taken"
+    RATE = "rate"  # arg: level name
+    REASON = "reason"  # arg: reason code (toggles)
+    SUBMIT_RATING = "submit_rating"
+    SKIP_RATING = "skip_rating"
+    RETRY = "retry"
+    HOME = "home"
+    ELDER_MODE = "elder_mode"  # toggles 长辈模式
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    action: Action
+    arg: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The clock moved on; carries no data (the time comes with every dispatch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetected:
+    """A card entered the reader's field; reading starts."""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class CardRead:
+    card: IdentityCard
+
+    def __repr__(self) -> str:
+        return f"CardRead({self.card!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CardReadFailed:
+    fault: CardFault
+    detail: str = ""  # technical, no personal data
+
+
+@dataclass(frozen=True, slots=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChanged:
+    status: DeviceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformHealth:
+    reachable: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A platform or device operation failed. ``op`` names the effect it answers."""
+
+    op: str
+    message: str  # citizen-facing, plain words
+    detail: str = ""  # technician-facing, no personal data
+    retryable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    ticket: Ticket
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GuideLoaded:
+    guide: Guide
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    result: CaseResult
+
+
+@dataclass(frozen=True, slots=True)
+class PrintProgress:
+    job_id: str
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class Printed:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RatingStored:
+    rating_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueLoaded:
+    catalogue: Catalogue
+    fetched_at: float  # wall-clock seconds, for "data as of"
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateChecked:
+    result: VerifyResult

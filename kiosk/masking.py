@@ -1,0 +1,47 @@
+"""Masking of personal data for screens, slips and logs (GB/T 35273 §7.2).
+
+Masking happens at the source: screens receive values from here, never the raw ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MASK = "*"
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张*丰, 张三 → 张*, 欧阳小明 → 欧**明; Latin names keep first and last letter."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + _MASK
+    middle = "".join(" " if ch == " " else _MASK for ch in name[1:-1])
+    return name[0] + middle + name[-1]
+
+
+def mask_number(number: str) -> str:
+    """ID numbers: first 6 and last 4 (140105********1234); short codes keep 2 + 2."""
+    number = (number or "").strip()
+    if len(number) >= 12:
+        return number[:6] + _MASK * (len(number) - 10) + number[-4:]
+    if len(number) > 4:
+        return number[:2] + _MASK * (len(number) - 4) + number[-2:]
+    return _MASK * len(number)
+
+
+def mask_token(token: str) -> str:
+    """QR tokens and other secrets: length and a 4-character prefix only, never the content."""
+    token = token or ""
+    return f"{token[:4]}…({len(token)} chars)" if len(token) > 8 else f"…({len(token)} chars)"
+
+
+# 18-character ID numbers (resident, J permits, 2023 foreigner cards) and 15-character 2017
+# foreigner numbers; used by the log filter as a second line of defence.
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|[A-Z]{3}\d{12})(?![0-9A-Za-z])")
+
+
+def scrub(text: str) -> str:
+    """Mask anything in free text that looks like an ID number."""
+    return _ID_LIKE.sub(lambda m: mask_number(m.group(1)), text)

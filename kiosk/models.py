@@ -1,0 +1,203 @@
+"""Domain values exchanged with the platform, each read from JSON with path-naming checks.
+
+The contract is docs/platform-api.yaml; a reply that does not fit raises InvalidData, which the
+client turns into a PlatformError with a plain message for the citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.document import Document
+from kiosk.validate import Reader
+
+
+class CaseKind(StrEnum):
+    INSTANT = "instant"  # 即办件
+    PROMISED = "promised"  # 承诺件
+
+
+class Subject(StrEnum):
+    PERSON = "person"  # 自然人
+    ENTERPRISE = "enterprise"  # 法人
+
+
+class MaterialSource(StrEnum):
+    LICENCE = "licence"  # 电子证照库
+    SHARED = "shared"  # 数据共享
+    PLEDGE = "pledge"  # 告知承诺 replaces the proof
+    CITIZEN = "citizen"  # the citizen must bring it
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    item_code: str
+    name: str
+    department: str
+    category: str
+    subject: Subject
+    case_kind: CaseKind
+    promised_days: int | None
+    visits: int
+    prints: bool
+    available: bool = True
+    unavailable_reason: str = ""
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Item:
+        kind = CaseKind(r.choice("case_kind", [k.value for k in CaseKind]))
+        return cls(
+            item_code=r.str("item_code", max_len=50),
+            name=r.str("name", max_len=100),
+            department=r.str("department", max_len=100),
+            category=r.str("category", max_len=40),
+            subject=Subject(r.choice("subject", [s.value for s in Subject])),
+            case_kind=kind,
+            promised_days=r.opt_int("promised_days", lo=1, hi=365),
+            visits=r.int("visits", lo=0, hi=9),
+            prints=r.bool("prints"),
+            available=r.bool("available", True),
+            unavailable_reason=r.opt_str("unavailable_reason", max_len=200) or "",
+        )
+
+    @property
+    def tags(self) -> list[str]:
+        """Short labels shown on the item's row (UI.md: 零跑腿/跑一次, 即办/承诺 N 日)."""
+        tags = ["零跑腿" if self.visits == 0 else f"最多跑{self.visits}次"]
+        if self.case_kind is CaseKind.INSTANT:
+            tags.append("即办")
+        else:
+            tags.append(f"承诺{self.promised_days}个工作日" if self.promised_days else "承诺件")
+        if self.prints:
+            tags.append("可现场打印")
+        return tags
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    name: str
+    source: MaterialSource
+    required: bool
+    note: str = ""
+
+    @property
+    def citizen_brings(self) -> bool:
+        return self.source is MaterialSource.CITIZEN
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Material:
+        return cls(
+            name=r.str("name", max_len=100),
+            source=MaterialSource(r.choice("source", [s.value for s in MaterialSource])),
+            required=r.bool("required", True),
+            note=r.opt_str("note", max_len=300) or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    item: Item
+    conditions: str
+    process: str
+    fee: str
+    legal_basis: str
+    phone: str
+    materials: tuple[Material, ...]
+    pledge_text: str = ""
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Guide:
+        return cls(
+            item=Item.from_json(r.obj_("item")),
+            conditions=r.str("conditions", max_len=2000),
+            process=r.str("process", max_len=2000),
+            fee=r.str("fee", max_len=200),
+            legal_basis=r.opt_str("legal_basis", max_len=2000) or "",
+            phone=r.str("phone", max_len=40),
+            materials=tuple(r.list("materials", Material.from_json, max_len=50)),
+            pledge_text=r.opt_str("pledge_text", max_len=2000) or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A short-lived citizen ticket and the opaque rater reference for 好差评."""
+
+    ticket: str
+    rater_ref: str
+    expires_at: dt.datetime
+    subject: Subject
+
+    def __repr__(self) -> str:
+        return f"Ticket(subject={self.subject.value}, expires_at={self.expires_at.isoformat()})"
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Ticket:
+        return cls(
+            ticket=r.str("ticket", max_len=200),
+            rater_ref=r.str("rater_ref", max_len=100),
+            expires_at=r.datetime("expires_at"),
+            subject=Subject(r.choice("subject", [s.value for s in Subject])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    case_no: str
+    item_code: str
+    case_kind: CaseKind
+    document: Document
+
+    @classmethod
+    def from_json(cls, r: Reader) -> CaseResult:
+        return cls(
+            case_no=r.str("case_no", max_len=50),
+            item_code=r.str("item_code", max_len=50),
+            case_kind=CaseKind(r.choice("case_kind", [k.value for k in CaseKind])),
+            document=Document.from_json(r.obj_("document")),
+        )
+
+
+class VerifyStatus(StrEnum):
+    AUTHENTIC = "authentic"
+    NOT_FOUND = "not_found"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    status: VerifyStatus
+    title: str = ""
+    holder_masked: str = ""
+    department: str = ""
+    issued_on: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @classmethod
+    def from_json(cls, r: Reader) -> VerifyResult:
+        return cls(
+            status=VerifyStatus(r.choice("status", [s.value for s in VerifyStatus])),
+            title=r.opt_str("title", max_len=100) or "",
+            holder_masked=r.opt_str("holder_masked", max_len=100) or "",
+            department=r.opt_str("department", max_len=100) or "",
+            issued_on=r.opt_date("issued_on"),
+            valid_until=r.opt_date("valid_until"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    items: tuple[Item, ...]
+    version: str
+    etag: str = ""
+
+    @classmethod
+    def from_json(cls, r: Reader, etag: str = "") -> Catalogue:
+        return cls(
+            items=tuple(r.list("items", Item.from_json, max_len=5000)),
+            version=r.str("version", max_len=64),
+            etag=etag,
+        )
