@@ -1,0 +1,1191 @@
+"""Reference implementation of the province's shared platform (docs/platform-api.yaml).
+
+Real HTTP on loopback and SQLite on disk, so that the kiosk's client, its retries and its
+offline outbox are tested against the same bytes a gateway would send. It can be told to be
+slow, to fail, to hang or to go away (``set_faults``), which is what the integration tests and
+the demo panel's "network down" button use.
+
+Run alone: ``python -m devkit.platform_server --port 8600``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import random
+import re
+import secrets
+import socket
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from devkit import people, seed
+from kiosk.identity import CardType, normalise_id_number
+from kiosk.masking import mask_name, mask_token
+from kiosk.models import CaseKind, Subject
+from kiosk.ratings import CHANNEL_SELF_SERVICE_TERMINAL, RatingLevel
+from kiosk.signing import (
+    HEADER_DEVICE,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    MAX_SKEW_SECONDS,
+    Rejection,
+    check,
+)
+from kiosk.validate import InvalidData, Reader
+
+log = logging.getLogger("devkit.platform")
+
+DEMO_DEVICE_ID = "SX-TY-0001"
+DEMO_DEVICE_KEY = b"demo-only:SX-TY-0001:2f0c9a7e5b3d41c8"
+DEFAULT_VERIFY_BASE_URL = "https://yzt.shanxi.demo/v/"
+HEADER_TICKET = "X-Citizen-Ticket"
+MAX_BODY = 4 * 1024 * 1024
+MAX_RATINGS_PER_BATCH = 1000
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+
+# Verification codes: 16 characters, no I or O (read aloud and typed by people).
+CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-Z]{16}")
+_REGION_PATTERN = re.compile(r"\d{6,9}")
+
+MESSAGES = {
+    "unsigned": "请求未签名",
+    "unknown_device": "终端未登记",
+    "bad_timestamp": "请求时间格式不正确",
+    "clock_skew": "终端时间与平台相差超过5分钟",
+    "bad_nonce": "请求随机数不正确",
+    "bad_signature": "请求签名不正确",
+    "replayed_nonce": "请求重复提交",
+    "bad_request": "请求内容不正确",
+    "bad_json": "请求内容不是有效的JSON",
+    "body_too_large": "请求内容过大",
+    "batch_too_large": "单批评价不能超过1000条",
+    "unknown_person": "平台中未查到该证件的登记信息",
+    "card_mismatch": "证件信息与平台登记信息不一致",
+    "card_expired": "证件已过有效期",
+    "unsupported_method": "暂不支持该核验方式",
+    "ticket_required": "缺少身份核验凭证",
+    "ticket_invalid": "身份核验凭证无效",
+    "ticket_expired": "身份核验已超时，请重新核验",
+    "unknown_item": "未找到该事项",
+    "not_eligible": "不符合该事项的办理条件",
+    "pledge_required": "该事项须先确认告知承诺",
+    "request_id_reused": "办件请求编号已用于其他申请",
+    "malformed_code": "核验码格式不正确",
+    "device_mismatch": "终端编号与签名终端不一致",
+    "not_found": "请求的地址不存在",
+    "method_not_allowed": "不支持该请求方法",
+    "injected_failure": "政务服务平台暂时不可用",
+    "internal": "平台内部错误",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str = "", detail: str = "") -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message or MESSAGES.get(code, code)
+        self.detail = detail
+
+    def body(self) -> dict:
+        err = {"code": self.code, "message": self.message}
+        if self.detail:
+            err["detail"] = self.detail
+        return {"error": err}
+
+
+@dataclass(frozen=True)
+class Faults:
+    latency_ms: int = 0
+    failure_rate: float = 0.0
+    failure_status: int = 503
+    mode: str = "normal"  # normal | hang | refuse
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("normal", "hang", "refuse"):
+            raise ValueError(f"unknown fault mode {self.mode!r}")
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError("failure_rate must be within 0..1")
+        if not 400 <= self.failure_status <= 599:
+            raise ValueError("failure_status must be an HTTP error status")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must not be negative")
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: Any = None  # dict -> JSON; bytes -> as is; None -> no body
+    headers: dict[str, str] | None = None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    number TEXT NOT NULL UNIQUE, birth TEXT NOT NULL DEFAULT '', accounts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    item_code TEXT PRIMARY KEY, key TEXT NOT NULL, position INTEGER NOT NULL,
+    subject TEXT NOT NULL, requires TEXT, published INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket TEXT PRIMARY KEY, subject_id INTEGER NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    id INTEGER PRIMARY KEY, case_no TEXT NOT NULL UNIQUE, device_id TEXT NOT NULL,
+    request_id TEXT NOT NULL, item_code TEXT NOT NULL, subject_id INTEGER NOT NULL,
+    case_kind TEXT NOT NULL, created_at TEXT NOT NULL, promised_date TEXT,
+    document TEXT NOT NULL, UNIQUE (device_id, request_id));
+CREATE TABLE IF NOT EXISTS certificates (
+    code TEXT PRIMARY KEY, case_no TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
+    holder_name TEXT NOT NULL, department TEXT NOT NULL, issued_on TEXT NOT NULL,
+    valid_until TEXT, status TEXT NOT NULL DEFAULT 'valid');
+CREATE TABLE IF NOT EXISTS ratings (
+    rating_id TEXT PRIMARY KEY, case_no TEXT NOT NULL, rating_count INTEGER NOT NULL,
+    device_id TEXT NOT NULL, received_at TEXT NOT NULL, record TEXT NOT NULL,
+    UNIQUE (case_no, rating_count));
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, last_seen TEXT NOT NULL, sent_at TEXT NOT NULL,
+    status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nonces (
+    device_id TEXT NOT NULL, nonce TEXT NOT NULL, spent_at REAL NOT NULL,
+    PRIMARY KEY (device_id, nonce));
+"""
+
+
+class _Store:
+    """SQLite behind one lock: the reference server favours simple and correct over parallel."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(_SCHEMA)
+        self._nonce_inserts = 0
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    def seed(self) -> str:
+        """Insert the demo data (idempotent) and return the server's secret for rater refs."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()
+                secret = row["value"] if row else secrets.token_hex(32)
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (secret,))
+                for c in people.CITIZENS:
+                    self._upsert_subject(
+                        Subject.PERSON, c.key, c.name, c.number, c.birth, c.accounts
+                    )
+                for e in people.ENTERPRISES:
+                    self._upsert_subject(Subject.ENTERPRISE, e.key, e.name, e.uscc, "", e.accounts)
+                for item in seed.ITEMS:
+                    self.db.execute(
+                        "INSERT INTO items (item_code, key, position, subject, requires) "
+                        "VALUES (?,?,?,?,?) ON CONFLICT(item_code) DO UPDATE SET key=excluded.key,"
+                        " position=excluded.position, subject=excluded.subject,"
+                        " requires=excluded.requires",
+                        (item.item_code, item.key, item.seq, item.subject.value, item.requires),
+                    )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            return secret
+
+    def _upsert_subject(
+        self, kind: Subject, key: str, name: str, number: str, birth: str, accounts: frozenset[str]
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO subjects (kind, key, name, number, birth, accounts) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET kind=excluded.kind, name=excluded.name,"
+            " number=excluded.number, birth=excluded.birth, accounts=excluded.accounts",
+            (kind.value, key, name, number, birth, json.dumps(sorted(accounts))),
+        )
+
+    def query(self, sql: str, args: tuple | list = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def one(self, sql: str, args: tuple | list = ()) -> sqlite3.Row | None:
+        with self.lock:
+            return self.db.execute(sql, args).fetchone()
+
+    def execute(self, sql: str, args: tuple | list = ()) -> None:
+        with self.lock:
+            self.db.execute(sql, args)
+
+    def nonce_spent(self, device_id: str, nonce: str) -> bool:
+        return (
+            self.one("SELECT 1 FROM nonces WHERE device_id=? AND nonce=?", (device_id, nonce))
+            is not None
+        )
+
+    def spend_nonce(self, device_id: str, nonce: str, now: float) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR IGNORE INTO nonces VALUES (?,?,?)", (device_id, nonce, now))
+            self._nonce_inserts += 1
+            if self._nonce_inserts % 500 == 0:  # a spent nonce matters only within the skew
+                self.db.execute(
+                    "DELETE FROM nonces WHERE spent_at < ?", (now - 3 * MAX_SKEW_SECONDS,)
+                )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    platform: ReferencePlatform
+
+    def process_request(self, request, client_address):
+        self.platform._track(request, add=True)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.platform._track(request, add=False)
+        super().shutdown_request(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
+    server_version = "ReferencePlatform/1.0"
+    timeout = 60
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.platform._handle(self, "GET")
+
+    def do_POST(self) -> None:
+        self.server.platform._handle(self, "POST")
+
+    def do_PUT(self) -> None:
+        self.server.platform._handle(self, "PUT")
+
+    def do_DELETE(self) -> None:
+        self.server.platform._handle(self, "DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # each call is logged by the platform, without the query string
+
+
+class ReferencePlatform:
+    """The province's platform, in-process, on 127.0.0.1 (see docs/platform-api.yaml)."""
+
+    def __init__(
+        self,
+        db_path: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        devices: dict[str, bytes] | None = None,
+        today: Callable[[], dt.date] | None = None,
+        verify_base_url: str = DEFAULT_VERIFY_BASE_URL,
+        ticket_ttl: int = 900,
+    ) -> None:
+        self._tmpdir: tempfile.TemporaryDirectory | None = None
+        if db_path is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="refplatform-")
+            db_path = Path(self._tmpdir.name) / "platform.db"
+        self.db_path = Path(db_path)
+        self.host = host
+        self.port = port
+        self.devices: dict[str, bytes] = dict(devices or {DEMO_DEVICE_ID: DEMO_DEVICE_KEY})
+        self.today = today or dt.date.today
+        self.verify_base_url = verify_base_url
+        self.ticket_ttl = ticket_ttl
+        self._store: _Store | None = None
+        self._secret = b""
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        self._faults = Faults()
+        self._fault_cond = threading.Condition()
+        self._fault_timer: threading.Timer | None = None
+        self._rng = random.Random(20240601)
+        self._stopping = threading.Event()
+        self._inflight: set[tuple[str, str]] = set()
+        self._inflight_lock = threading.Lock()
+        self._calls: deque[tuple[str, str, int]] = deque(maxlen=20_000)
+        self._catalogue_body = b""
+        self._catalogue_etag = ""
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> str:
+        self._store = _Store(self.db_path)
+        self._secret = self._store.seed().encode()
+        self._build_catalogue()
+        self._stopping.clear()
+        self._listen()
+        log.info("reference platform listening on %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._fault_timer is not None:
+            self._fault_timer.cancel()
+        with self._fault_cond:
+            self._faults = Faults()
+            self._fault_cond.notify_all()
+        self._unlisten()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def __enter__(self) -> ReferencePlatform:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _listen(self) -> None:
+        httpd = _Server((self.host, self.port), _Handler)
+        httpd.platform = self
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"refplatform:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _unlisten(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        with self._conns_lock:
+            conns = list(self._conns)
+            self._conns.clear()
+        for conn in conns:  # keep-alive connections would otherwise outlive the "outage"
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def _track(self, conn: socket.socket, add: bool) -> None:
+        with self._conns_lock:
+            if add:
+                self._conns.add(conn)
+            else:
+                self._conns.discard(conn)
+
+    # ---- control (Python API; the same through /devkit/*) ------------------------------------
+
+    def set_faults(
+        self,
+        latency_ms: int = 0,
+        failure_rate: float = 0.0,
+        failure_status: int = 503,
+        mode: str = "normal",
+        duration_s: float | None = None,
+    ) -> None:
+        """Make /v1 slow, failing, hanging or unreachable; ``duration_s`` reverts to normal."""
+        faults = Faults(int(latency_ms), float(failure_rate), int(failure_status), mode)
+        if self._fault_timer is not None:
+            self._fault_timer.cancel()
+            self._fault_timer = None
+        with self._fault_cond:
+            before = self._faults
+            self._faults = faults
+            self._rng = random.Random(20240601)
+            self._fault_cond.notify_all()
+        if mode == "refuse" and before.mode != "refuse" and self._httpd is not None:
+            self._unlisten()
+        elif (
+            mode != "refuse"
+            and before.mode == "refuse"
+            and self._store is not None
+            and not self._stopping.is_set()
+        ):
+            self._listen()
+        if duration_s:
+            self._fault_timer = threading.Timer(duration_s, self.set_faults)
+            self._fault_timer.daemon = True
+            self._fault_timer.start()
+        log.info("faults now %s", faults)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    def add_device(self, device_id: str, key: bytes) -> None:
+        self.devices[device_id] = key
+
+    def revoke(self, code: str) -> bool:
+        """Revoke a certificate (e.g. issued in error). Returns False when the code is unknown."""
+        with self.store.lock:
+            row = self.store.one("SELECT 1 FROM certificates WHERE code=?", (code.upper(),))
+            if row is None:
+                return False
+            self.store.execute(
+                "UPDATE certificates SET status='revoked' WHERE code=?", (code.upper(),)
+            )
+            return True
+
+    def ratings(self) -> list[dict]:
+        rows = self.store.query("SELECT record, received_at FROM ratings ORDER BY rowid")
+        return [{**json.loads(r["record"]), "received_at": r["received_at"]} for r in rows]
+
+    def cases(self) -> list[dict]:
+        rows = self.store.query(
+            "SELECT c.case_no, c.item_code, c.case_kind, c.device_id, c.request_id, c.created_at,"
+            " c.promised_date, f.code, f.status FROM cases c"
+            " LEFT JOIN certificates f ON f.case_no = c.case_no ORDER BY c.id"
+        )
+        return [
+            {
+                "case_no": r["case_no"],
+                "item_code": r["item_code"],
+                "item_name": seed.BY_CODE[r["item_code"]].name,
+                "case_kind": r["case_kind"],
+                "device_id": r["device_id"],
+                "request_id": r["request_id"],
+                "created_at": r["created_at"],
+                "promised_date": r["promised_date"],
+                "verification_code": r["code"],
+                "document_status": r["status"],
+            }
+            for r in rows
+        ]
+
+    def devices_seen(self) -> list[dict]:
+        rows = self.store.query("SELECT * FROM devices ORDER BY device_id")
+        return [
+            {
+                "device_id": r["device_id"],
+                "last_seen": r["last_seen"],
+                "sent_at": r["sent_at"],
+                "status": json.loads(r["status"]),
+            }
+            for r in rows
+        ]
+
+    def state(self) -> dict:
+        def count(table: str, where: str = "") -> int:
+            return self.store.one(f"SELECT COUNT(*) AS n FROM {table} {where}")["n"]
+
+        return {
+            "url": self.url,
+            "items": count("items", "WHERE published=1"),
+            "citizens": count("subjects", "WHERE kind='person'"),
+            "enterprises": count("subjects", "WHERE kind='enterprise'"),
+            "tickets_active": count("tickets", f"WHERE expires_at > {time.time()}"),
+            "cases": count("cases"),
+            "certificates": count("certificates"),
+            "ratings": count("ratings"),
+            "devices": count("devices"),
+            "faults": asdict(self._faults),
+        }
+
+    def call_log(self) -> list[tuple[str, str, int]]:
+        """(method, path without query, status) of every /v1 call seen; 0 = never answered."""
+        return list(self._calls)
+
+    def clear_call_log(self) -> None:
+        self._calls.clear()
+
+    @property
+    def store(self) -> _Store:
+        if self._store is None:
+            raise RuntimeError("the reference platform is not started")
+        return self._store
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+
+    def _handle(self, h: _Handler, method: str) -> None:
+        raw_path = h.path
+        path = urlsplit(raw_path).path
+        try:
+            length = int(h.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            h.close_connection = True
+            self._send(h, _Reply(413, ApiError(413, "body_too_large").body()))
+            return
+        body = h.rfile.read(length) if length else b""
+
+        if path.startswith("/devkit/"):
+            self._send(h, self._devkit(method, path, body))
+            return
+        if not path.startswith("/v1/"):
+            self._send(h, _Reply(404, ApiError(404, "not_found").body()))
+            return
+
+        started = time.monotonic()
+        reply = self._faulted(h)
+        if reply is None:
+            if self._httpd is None or self._stopping.is_set():  # connection outlived the outage
+                h.close_connection = True
+                self._calls.append((method, path, 0))
+                return
+            reply = self._signed(h, method, raw_path, path, body)
+        if reply.status == 0:
+            h.close_connection = True
+        else:
+            self._send(h, reply)
+        self._calls.append((method, path, reply.status))
+        log.debug(
+            "%s %s -> %s in %d ms",
+            method,
+            _log_path(path),
+            reply.status,
+            (time.monotonic() - started) * 1000,
+        )
+
+    def _faulted(self, h: _Handler) -> _Reply | None:
+        """Injected trouble happens before the signature is checked, so it spends no nonce."""
+        faults = self._faults
+        if faults.latency_ms:
+            self._stopping.wait(faults.latency_ms / 1000)
+        if faults.mode == "hang":
+            with self._fault_cond:
+                while self._faults.mode == "hang" and not self._stopping.is_set():
+                    self._fault_cond.wait(0.5)
+            return _Reply(0)
+        if faults.mode == "refuse":
+            return _Reply(0)
+        if faults.failure_rate:
+            with self._fault_cond:
+                fail = self._rng.random() < faults.failure_rate
+            if fail:
+                return _Reply(
+                    faults.failure_status,
+                    ApiError(faults.failure_status, "injected_failure").body(),
+                )
+        return None
+
+    def _signed(self, h: _Handler, method: str, raw_path: str, path: str, body: bytes) -> _Reply:
+        headers = {
+            name: h.headers.get(name, "")
+            for name in (HEADER_DEVICE, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+        }
+        verdict = check(headers, self.devices.get, method, raw_path, body)
+        if isinstance(verdict, Rejection):
+            return _Reply(verdict.status, ApiError(verdict.status, verdict.code).body())
+        device_id, nonce = verdict
+        key = (device_id, nonce)
+        with self._inflight_lock:
+            if key in self._inflight or self.store.nonce_spent(device_id, nonce):
+                return _Reply(401, ApiError(401, "replayed_nonce").body())
+            self._inflight.add(key)
+        reply = _Reply(500, ApiError(500, "internal").body())
+        try:
+            reply = self._route(h, method, path, body, device_id)
+        except ApiError as e:
+            reply = _Reply(e.status, e.body())
+        except Exception:
+            log.exception("unexpected error on %s %s", method, _log_path(path))
+        finally:
+            with self._inflight_lock:
+                self._inflight.discard(key)
+                if reply.status < 500 and self._store is not None:
+                    self._store.spend_nonce(device_id, nonce, time.time())
+        return reply
+
+    def _send(self, h: _Handler, reply: _Reply) -> None:
+        try:
+            h.send_response(reply.status)
+            for name, value in (reply.headers or {}).items():
+                h.send_header(name, value)
+            if reply.status in (204, 304):
+                h.end_headers()
+                return
+            if isinstance(reply.body, bytes):
+                data = reply.body
+            elif reply.body is None:
+                data = b""
+            else:
+                data = json.dumps(reply.body, ensure_ascii=False).encode()
+            h.send_header("Content-Type", "application/json; charset=utf-8")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        except OSError:
+            h.close_connection = True
+
+    # ---- routes -------------------------------------------------------------------------------
+
+    def _route(self, h: _Handler, method: str, path: str, body: bytes, device_id: str) -> _Reply:
+        parts = [unquote(s) for s in path.split("/")[2:]]  # after "/v1/"
+        ticket = h.headers.get(HEADER_TICKET)
+        routes: dict[tuple[str, ...], dict[str, Callable[[], _Reply]]] = {}
+        if parts == ["identity", "verify"]:
+            routes = {"POST": lambda: self._verify_identity(_json(body))}
+        elif parts == ["citizen", "items"]:
+            routes = {"GET": lambda: self._citizen_items(ticket)}
+        elif len(parts) == 3 and parts[0] == "items" and parts[2] == "guide":
+            routes = {"GET": lambda: self._guide(parts[1], ticket)}
+        elif parts == ["cases"]:
+            routes = {"POST": lambda: self._submit(_json(body), ticket, device_id)}
+        elif len(parts) == 2 and parts[0] == "certificates":
+            routes = {"GET": lambda: self._verify_certificate(parts[1])}
+        elif parts == ["catalogue"]:
+            routes = {"GET": lambda: self._catalogue(h.headers.get("If-None-Match", ""))}
+        elif parts == ["ratings"]:
+            routes = {"PUT": lambda: self._ratings(_json(body), device_id)}
+        elif len(parts) == 3 and parts[0] == "devices" and parts[2] == "heartbeat":
+            routes = {"PUT": lambda: self._heartbeat(parts[1], _json(body), device_id)}
+        else:
+            raise ApiError(404, "not_found")
+        if method not in routes:
+            raise ApiError(405, "method_not_allowed")
+        return routes[method]()
+
+    def rater_ref(self, number: str) -> str:
+        """Opaque and stable per person; not reversible without the server's secret."""
+        return "R" + hmac.new(self._secret, number.encode(), hashlib.sha256).hexdigest()[:31]
+
+    def _verify_identity(self, body: Any) -> _Reply:
+        r = _reader(body)
+        method = _field(lambda: r.str("method", max_len=20))
+        if method != "id_card":
+            raise ApiError(400, "unsupported_method")
+        card = _field(lambda: r.obj_("card"))
+        _field(lambda: card.choice("card_type", [t.value for t in CardType]))
+        name = _field(lambda: card.str("name", max_len=100)).strip()
+        number = normalise_id_number(_field(lambda: card.str("number", max_len=30)))
+        birth = _field(lambda: card.opt_date("birth_date"))
+        valid_to = _field(lambda: card.opt_date("valid_to"))
+        row = self.store.one("SELECT * FROM subjects WHERE number=? AND kind='person'", (number,))
+        if row is None:
+            raise ApiError(404, "unknown_person")
+        if row["name"] != name or (birth is not None and birth.strftime("%Y%m%d") != row["birth"]):
+            raise ApiError(403, "card_mismatch")
+        if valid_to is not None and valid_to < self.today():
+            raise ApiError(403, "card_expired")
+        ticket = secrets.token_urlsafe(32)
+        expires = time.time() + self.ticket_ttl
+        with self.store.lock:
+            self.store.execute("DELETE FROM tickets WHERE expires_at < ?", (time.time() - 3600,))
+            self.store.execute("INSERT INTO tickets VALUES (?,?,?)", (ticket, row["id"], expires))
+        return _Reply(
+            200,
+            {
+                "ticket": ticket,
+                "rater_ref": self.rater_ref(number),
+                "expires_at": dt.datetime.fromtimestamp(expires, CHINA_TZ).isoformat(
+                    timespec="seconds"
+                ),
+                "subject": Subject.PERSON.value,
+            },
+        )
+
+    def _subject(self, ticket: str | None, required: bool = True) -> sqlite3.Row | None:
+        if not ticket:
+            if required:
+                raise ApiError(401, "ticket_required")
+            return None
+        row = self.store.one(
+            "SELECT s.*, t.expires_at FROM tickets t JOIN subjects s ON s.id = t.subject_id"
+            " WHERE t.ticket=?",
+            (ticket,),
+        )
+        if row is None:
+            raise ApiError(401, "ticket_invalid")
+        if time.time() >= row["expires_at"]:
+            raise ApiError(401, "ticket_expired")
+        return row
+
+    @staticmethod
+    def _accounts(subject: sqlite3.Row) -> frozenset[str]:
+        return frozenset(json.loads(subject["accounts"]))
+
+    def _published(self, subject_kind: str | None = None) -> list[seed.SeedItem]:
+        sql = "SELECT item_code FROM items WHERE published=1"
+        args: tuple = ()
+        if subject_kind:
+            sql += " AND subject=?"
+            args = (subject_kind,)
+        rows = self.store.query(sql + " ORDER BY position", args)
+        return [seed.BY_CODE[r["item_code"]] for r in rows if r["item_code"] in seed.BY_CODE]
+
+    @staticmethod
+    def _item_for(item: seed.SeedItem, subject: sqlite3.Row) -> dict:
+        if item.subject.value != subject["kind"]:
+            return item.item_json(
+                False,
+                "本事项面向企业办理"
+                if item.subject is Subject.ENTERPRISE
+                else "本事项面向个人办理",
+            )
+        ok = seed.eligible(item, ReferencePlatform._accounts(subject))
+        return item.item_json(ok, "" if ok else item.reason_missing())
+
+    def _citizen_items(self, ticket: str | None) -> _Reply:
+        subject = self._subject(ticket)
+        assert subject is not None
+        items = [self._item_for(i, subject) for i in self._published(subject["kind"])]
+        return _Reply(200, {"items": items})
+
+    def _guide(self, item_code: str, ticket: str | None) -> _Reply:
+        item = seed.BY_CODE.get(item_code)
+        if item is None or item_code not in {i.item_code for i in self._published()}:
+            raise ApiError(404, "unknown_item")
+        subject = self._subject(ticket, required=False)
+        if subject is None:
+            return _Reply(200, item.guide_json())
+        state = self._item_for(item, subject)
+        return _Reply(200, item.guide_json(state["available"], state["unavailable_reason"]))
+
+    def _submit(self, body: Any, ticket: str | None, device_id: str) -> _Reply:
+        subject = self._subject(ticket)
+        assert subject is not None
+        r = _reader(body)
+        item_code = _field(lambda: r.str("item_code", max_len=50))
+        request_id = _field(lambda: r.str("request_id", max_len=64))
+        pledged = _field(lambda: r.bool("pledge_confirmed", False))
+        with self.store.lock:
+            old = self.store.one(
+                "SELECT * FROM cases WHERE device_id=? AND request_id=?", (device_id, request_id)
+            )
+            if old is not None:
+                if old["subject_id"] != subject["id"] or old["item_code"] != item_code:
+                    raise ApiError(409, "request_id_reused")
+                return _Reply(200, self._case_json(old))
+            item = seed.BY_CODE.get(item_code)
+            if item is None or item_code not in {i.item_code for i in self._published()}:
+                raise ApiError(404, "unknown_item")
+            state = self._item_for(item, subject)
+            if not state["available"]:
+                raise ApiError(
+                    403, "not_eligible", f"不符合办理条件：{state['unavailable_reason']}"
+                )
+            if item.pledge_text and not pledged:
+                raise ApiError(422, "pledge_required")
+            row = self._create_case(item, subject, device_id, request_id)
+        return _Reply(201, self._case_json(row))
+
+    def _create_case(
+        self, item: seed.SeedItem, subject: sqlite3.Row, device_id: str, request_id: str
+    ) -> sqlite3.Row:
+        today = self.today()
+        db = self.store.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM cases").fetchone()["n"]
+            case_no = f"{seed.REGION_CODE}{today:%Y%m%d}{next_id:08d}"
+            code = self._new_code(db)
+            holder = self._holder(subject)
+            promised = None
+            if item.case_kind is CaseKind.INSTANT:
+                content = seed.certificate_content(item, holder, today)
+                valid_until = today + dt.timedelta(days=item.valid_days)
+                kind, purpose, footer = "certificate", seed.PURPOSE, seed.FOOTER
+            else:
+                promised = seed.add_working_days(today, item.promised_days or 1)
+                content = seed.receipt_content(item, holder, today, case_no, promised)
+                valid_until = None
+                kind, purpose, footer = "receipt", "", seed.RECEIPT_FOOTER
+            document = {
+                "kind": kind,
+                "title": content.title,
+                "holder": holder.holder_line,
+                "fields": [{"label": k, "value": v} for k, v in content.fields],
+                "body": content.body,
+                "department": item.department,
+                "issued_on": today.isoformat(),
+                "verification_code": code,
+                "qr_content": f"{self.verify_base_url}{code}",
+                "valid_until": valid_until.isoformat() if valid_until else None,
+                "purpose": purpose,
+                "footer": footer,
+                "case_no": case_no,
+                "promised_date": promised.isoformat() if promised else None,
+            }
+            db.execute(
+                "INSERT INTO cases (id, case_no, device_id, request_id, item_code, subject_id,"
+                " case_kind, created_at, promised_date, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    next_id,
+                    case_no,
+                    device_id,
+                    request_id,
+                    item.item_code,
+                    subject["id"],
+                    item.case_kind.value,
+                    dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+                    document["promised_date"],
+                    json.dumps(document, ensure_ascii=False),
+                ),
+            )
+            db.execute(
+                "INSERT INTO certificates VALUES (?,?,?,?,?,?,?,?,'valid')",
+                (
+                    code,
+                    case_no,
+                    kind,
+                    content.title,
+                    subject["name"],
+                    item.department,
+                    today.isoformat(),
+                    document["valid_until"],
+                ),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return db.execute("SELECT * FROM cases WHERE id=?", (next_id,)).fetchone()
+
+    @staticmethod
+    def _new_code(db: sqlite3.Connection) -> str:
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+            if db.execute("SELECT 1 FROM certificates WHERE code=?", (code,)).fetchone() is None:
+                return code
+
+    @staticmethod
+    def _holder(subject: sqlite3.Row) -> seed.Holder:
+        if subject["kind"] == Subject.ENTERPRISE.value:
+            ent = next(e for e in people.ENTERPRISES if e.key == subject["key"])
+            return seed.holder_of_enterprise(ent)
+        return seed.holder_of_citizen(people.BY_KEY[subject["key"]])
+
+    @staticmethod
+    def _case_json(row: sqlite3.Row) -> dict:
+        return {
+            "case_no": row["case_no"],
+            "item_code": row["item_code"],
+            "case_kind": row["case_kind"],
+            "document": json.loads(row["document"]),
+        }
+
+    def _verify_certificate(self, code: str) -> _Reply:
+        code = code.strip().upper()
+        if not CODE_PATTERN.fullmatch(code):
+            raise ApiError(400, "malformed_code")
+        row = self.store.one("SELECT * FROM certificates WHERE code=?", (code,))
+        if row is None:
+            return _Reply(200, {"status": "not_found"})
+        status = "authentic"
+        if row["status"] == "revoked":
+            status = "revoked"
+        elif row["valid_until"] and dt.date.fromisoformat(row["valid_until"]) < self.today():
+            status = "expired"
+        return _Reply(
+            200,
+            {
+                "status": status,
+                "title": row["title"],
+                "holder_masked": mask_name(row["holder_name"]),
+                "department": row["department"],
+                "issued_on": row["issued_on"],
+                "valid_until": row["valid_until"],
+            },
+        )
+
+    def _build_catalogue(self) -> None:
+        items = [i.item_json() for i in self._published()]
+        body = {"version": seed.CATALOGUE_VERSION, "items": items}
+        data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+        self._catalogue_body = data
+        self._catalogue_etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+    def _catalogue(self, if_none_match: str) -> _Reply:
+        etag = self._catalogue_etag
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",") if t.strip()]
+        if "*" in tags or etag in tags:
+            return _Reply(304, None, headers)
+        return _Reply(200, self._catalogue_body, headers)
+
+    def _ratings(self, body: Any, device_id: str) -> _Reply:
+        r = _reader(body)
+        records = _field(lambda: r._get("ratings", False))
+        if not isinstance(records, list):
+            raise ApiError(400, "bad_request", detail="ratings: expected a list")
+        if len(records) > MAX_RATINGS_PER_BATCH:
+            raise ApiError(413, "batch_too_large")
+        accepted: list[str] = []
+        duplicates: list[str] = []
+        rejected: list[dict] = []
+        checked: list[tuple[str, dict]] = []
+        for rec in records:
+            rating_id, reason = _check_rating(rec, device_id)
+            if reason:
+                rejected.append({"rating_id": rating_id, "reason": reason})
+            else:
+                checked.append((rating_id, rec))
+        now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        with self.store.lock:
+            db = self.store.db
+            ids = [rid for rid, _ in checked]
+            known = _in_query(db, "SELECT rating_id FROM ratings WHERE rating_id IN ({})", ids)
+            cases = sorted({rec["case_no"] for _, rec in checked})
+            taken = {
+                (row[0], row[1])
+                for row in _in_rows(
+                    db, "SELECT case_no, rating_count FROM ratings WHERE case_no IN ({})", cases
+                )
+            }
+            rows = []
+            for rid, rec in checked:
+                slot = (rec["case_no"], rec["rating_count"])
+                if rid in known:
+                    duplicates.append(rid)
+                elif slot in taken:
+                    rejected.append({"rating_id": rid, "reason": "already_rated"})
+                else:
+                    known.add(rid)
+                    taken.add(slot)
+                    accepted.append(rid)
+                    rows.append(
+                        (
+                            rid,
+                            rec["case_no"],
+                            rec["rating_count"],
+                            device_id,
+                            now,
+                            json.dumps(rec, ensure_ascii=False),
+                        )
+                    )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT INTO ratings VALUES (?,?,?,?,?,?)", rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return _Reply(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected})
+
+    def _heartbeat(self, path_device: str, body: Any, device_id: str) -> _Reply:
+        if path_device != device_id:
+            raise ApiError(403, "device_mismatch")
+        r = _reader(body)
+        sent_at = _field(lambda: r.datetime("sent_at"))
+        _field(lambda: r.obj_("status"))
+        status = json.dumps(body["status"], ensure_ascii=False)
+        if len(status) > 64_000:
+            raise ApiError(413, "body_too_large")
+        self.store.execute(
+            "INSERT INTO devices VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET"
+            " last_seen=excluded.last_seen, sent_at=excluded.sent_at, status=excluded.status",
+            (
+                device_id,
+                dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+                sent_at.isoformat(),
+                status,
+            ),
+        )
+        return _Reply(204)
+
+    # ---- /devkit (unsigned; reference server only) --------------------------------------------
+
+    def _devkit(self, method: str, path: str, body: bytes) -> _Reply:
+        try:
+            parts = [unquote(s) for s in path.split("/")[2:]]
+            if parts == ["state"] and method == "GET":
+                return _Reply(200, self.state())
+            if parts == ["ratings"] and method == "GET":
+                return _Reply(200, {"ratings": self.ratings()})
+            if parts == ["cases"] and method == "GET":
+                return _Reply(200, {"cases": self.cases()})
+            if parts == ["devices"] and method == "GET":
+                return _Reply(200, {"devices": self.devices_seen()})
+            if parts == ["faults"] and method == "POST":
+                r = _reader(_json(body))
+                mode = _field(lambda: r.opt_str("mode", max_len=10)) or "normal"
+                args = {
+                    "latency_ms": _field(lambda: r.opt_int("latency_ms", lo=0, hi=600_000)) or 0,
+                    "failure_rate": _field(
+                        lambda: (
+                            r.number("failure_rate")
+                            if r.obj.get("failure_rate") is not None
+                            else 0.0
+                        )
+                    ),
+                    "failure_status": _field(lambda: r.opt_int("failure_status", lo=400, hi=599))
+                    or 503,
+                    "mode": mode,
+                    "duration_s": _field(
+                        lambda: (
+                            r.number("duration_s") if r.obj.get("duration_s") is not None else None
+                        )
+                    ),
+                }
+                if mode == "refuse" and not args["duration_s"]:
+                    raise ApiError(
+                        400,
+                        "bad_request",
+                        detail="refuse needs duration_s: this socket goes away too",
+                    )
+                try:
+                    Faults(args["latency_ms"], args["failure_rate"], args["failure_status"], mode)
+                except ValueError as e:
+                    raise ApiError(400, "bad_request", detail=str(e)) from None
+                if mode == "refuse":  # closes this very socket: answer first, then apply
+                    timer = threading.Timer(0.05, self.set_faults, kwargs=args)
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    self.set_faults(**args)
+                return _Reply(200, {"faults": args})
+            if (
+                len(parts) == 3
+                and parts[0] == "certificates"
+                and parts[2] == "revoke"
+                and method == "POST"
+            ):
+                if not self.revoke(parts[1]):
+                    raise ApiError(404, "not_found", "未找到该核验码")
+                return _Reply(200, {"verification_code": parts[1].upper(), "status": "revoked"})
+            raise ApiError(404, "not_found")
+        except ApiError as e:
+            return _Reply(e.status, e.body())
+
+
+def _log_path(path: str) -> str:
+    """Verification codes are QR content: keep them out of logs."""
+    if path.startswith("/v1/certificates/"):
+        return "/v1/certificates/" + mask_token(path.rsplit("/", 1)[-1])
+    return path
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "bad_json") from None
+
+
+def _reader(obj: Any) -> Reader:
+    try:
+        return Reader(obj, "")
+    except InvalidData as e:
+        raise ApiError(400, "bad_request", detail=str(e)) from None
+
+
+def _field(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except InvalidData as e:
+        raise ApiError(400, "bad_request", detail=str(e)) from None
+
+
+def _in_query(db: sqlite3.Connection, sql: str, values: list[str]) -> set[str]:
+    return {row[0] for row in _in_rows(db, sql, values)}
+
+
+def _in_rows(db: sqlite3.Connection, sql: str, values: list[str]) -> list[tuple]:
+    out: list[tuple] = []
+    for start in range(0, len(values), 900):
+        chunk = values[start : start + 900]
+        out += db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return out
+
+
+_LEVELS = {lv.value: lv for lv in RatingLevel}
+
+
+def _check_rating(rec: Any, device_id: str) -> tuple[str, str]:
+    """(rating_id, reason it is rejected or "")."""
+    if not isinstance(rec, dict):
+        return "", "not_an_object"
+    rid = rec.get("rating_id")
+    if not isinstance(rid, str) or not 1 <= len(rid) <= 64:
+        return (rid[:64] if isinstance(rid, str) else ""), "bad_rating_id"
+    r = Reader(rec, "")
+    try:
+        for key, max_len in (
+            ("case_no", 50),
+            ("item_code", 50),
+            ("item_name", 100),
+            ("department", 100),
+            ("rater_ref", 100),
+            ("device_id", 64),
+        ):
+            r.str(key, max_len=max_len)
+        reasons = r.opt_str("reasons", max_len=200) or ""
+        text = r.opt_str("text", max_len=500) or ""
+        level = _LEVELS.get(r.str("level", max_len=30))
+        satisfaction = r.int("satisfaction", lo=1, hi=5)
+        r.int("rating_count", lo=1, hi=2)
+        channel = r.int("channel")
+        region = r.str("region_code", max_len=9)
+    except InvalidData as e:
+        return rid, f"invalid: {e}"
+    if level is None:
+        return rid, "bad_level"
+    if level.satisfaction_code() != satisfaction:
+        return rid, "level_mismatch"
+    if level.is_bad and not (reasons.strip(" ,") or text.strip()):
+        return rid, "reason_required"
+    if channel != CHANNEL_SELF_SERVICE_TERMINAL:
+        return rid, "bad_channel"
+    try:
+        r.datetime("rated_at")
+    except InvalidData:
+        return rid, "bad_rated_at"
+    if not _REGION_PATTERN.fullmatch(region):
+        return rid, "bad_region_code"
+    if rec["device_id"] != device_id:
+        return rid, "device_mismatch"
+    return rid, ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Reference 一证通办 platform on loopback")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8600)
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
+    parser.add_argument("--verify-base-url", default=DEFAULT_VERIFY_BASE_URL)
+    parser.add_argument("--ticket-ttl", type=int, default=900)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    platform = ReferencePlatform(
+        args.db,
+        args.host,
+        args.port,
+        verify_base_url=args.verify_base_url,
+        ticket_ttl=args.ticket_ttl,
+    )
+    url = platform.start()
+    print(f"reference platform on {url}  (device {DEMO_DEVICE_ID}; Ctrl-C stops)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        platform.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,435 @@
+"""Client of the province's shared platform (contract: docs/platform-api.yaml).
+
+One ``requests.Session``, a timeout on every call, every /v1 request signed with the device key
+(kiosk/signing.py), and retries only where a repeat cannot do harm: GET and PUT (ratings and
+heartbeats are idempotent by id), never POST (a second identity check or a second case would
+be a different event). Every reply is checked field by field before it reaches the journey;
+whatever goes wrong comes out as one ``PlatformError`` with a plain Chinese message for the
+citizen and a PII-free detail for the technician.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+from urllib3.util.retry import Retry
+
+from kiosk.identity import IdentityCard
+from kiosk.masking import mask_token, scrub
+from kiosk.models import CaseResult, Catalogue, Guide, Item, Ticket, VerifyResult
+from kiosk.signing import sign_headers
+from kiosk.validate import InvalidData, Reader
+
+log = logging.getLogger("kiosk.platform")
+
+T = TypeVar("T")
+
+HEADER_TICKET = "X-Citizen-Ticket"
+MAX_RATINGS_PER_BATCH = 1000
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
+_CODE_IN_PATH = re.compile(r"(/v1/certificates/)([^/\s?\"']+)")
+
+
+class _MaskCodesInUrls(logging.Filter):
+    """urllib3 logs request URLs (debug lines, retry warnings); a verification code in a path
+    is QR content, so it is masked there too. Installed once, on urllib3's own loggers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record is not ours to judge
+            return True
+        masked = _CODE_IN_PATH.sub(lambda m: m.group(1) + mask_token(m.group(2)), text)
+        if masked != text:
+            record.msg, record.args = masked, None
+        return True
+
+
+_URL_FILTER = _MaskCodesInUrls()
+for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
+    if _URL_FILTER not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_URL_FILTER)
+
+
+class ErrorKind(StrEnum):
+    UNREACHABLE = "unreachable"  # no connection (network down, platform gone)
+    TIMEOUT = "timeout"  # connected, no answer in time
+    SERVER = "server"  # 5xx, after retries where retries are allowed
+    REJECTED = "rejected"  # 4xx: the platform said no (not eligible, card mismatch, …)
+    NOT_FOUND = "not_found"  # 404
+    UNAUTHORISED = "unauthorised"  # 401: device signature, clock, or the citizen ticket
+    INVALID_REPLY = "invalid_reply"  # the reply does not fit the contract
+
+
+_RETRYABLE = frozenset({ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER})
+
+_KIND_MESSAGES: dict[ErrorKind, str] = {
+    ErrorKind.UNREACHABLE: "暂时无法连接政务服务平台。请稍后再试，或到人工窗口办理。",
+    ErrorKind.TIMEOUT: "政务服务平台响应超时。请稍后再试，或到人工窗口办理。",
+    ErrorKind.SERVER: "政务服务平台暂时无法处理您的请求。请稍后再试，或到人工窗口办理。",
+    ErrorKind.REJECTED: "您的申请未能受理。请到人工窗口咨询。",
+    ErrorKind.NOT_FOUND: "未查询到相关信息。请到人工窗口咨询。",
+    ErrorKind.UNAUTHORISED: "本机暂时无法使用政务服务平台。请到人工窗口办理，我们会尽快修复。",
+    ErrorKind.INVALID_REPLY: "政务服务平台返回的信息有误。请稍后再试，或到人工窗口办理。",
+}
+
+# Server error codes (docs/platform-api.yaml, Error.code) that deserve their own words.
+CODE_MESSAGES: dict[str, str] = {
+    "unknown_person": "平台中未查询到您的身份信息。请到人工窗口办理。",
+    "card_mismatch": "证件信息与平台登记的信息不一致。请到人工窗口核实。",
+    "card_expired": "您的证件已过有效期。请到人工窗口办理，或先办理证件换领。",
+    "ticket_expired": "为保护您的信息，本次办理已超时退出。请重新放置身份证。",
+    "ticket_invalid": "身份核验已失效。请重新放置身份证。",
+    "ticket_required": "请先放置身份证核验身份。",
+    "not_eligible": "您暂不符合该事项的办理条件。请到人工窗口咨询。",
+    "pledge_required": "办理该事项须先阅读并确认告知承诺书。",
+    "unknown_item": "该事项暂不能在本机办理。请到人工窗口咨询。",
+    "request_id_reused": "本次申请未能提交。请重新选择事项办理。",
+    "malformed_code": "无法识别该核验码。请核对后重新扫描或输入。",
+    "clock_skew": "本机时间不准确，暂时无法办理。请到人工窗口办理，我们会尽快修复。",
+}
+
+
+def citizen_message_for(code: str, kind: ErrorKind | None = None) -> str:
+    """Plain words for a server error code, else for the kind of failure."""
+    if code in CODE_MESSAGES:
+        return CODE_MESSAGES[code]
+    return _KIND_MESSAGES.get(kind or ErrorKind.SERVER, _KIND_MESSAGES[ErrorKind.SERVER])
+
+
+class PlatformError(Exception):
+    """Anything that went wrong talking to the platform.
+
+    ``message`` is for the citizen (what happened and what to do); ``detail`` is for the
+    technician and never contains personal data.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail: str,
+        *,
+        code: str = "",
+        status: int | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.code = code
+        self.status = status
+        self.message = message or citizen_message_for(code, kind)
+        self.detail = detail
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in _RETRYABLE
+
+    def __str__(self) -> str:
+        code = f" {self.code}" if self.code else ""
+        status = f" [{self.status}]" if self.status is not None else ""
+        return f"{self.kind.value}{code}{status}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"PlatformError({self})"
+
+
+@dataclass(frozen=True, slots=True)
+class RatingsReply:
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    rejected: dict[str, str]  # rating_id -> reason
+
+
+class PlatformClient:
+    """Talks to the platform for one device. Safe to share between threads for simple calls."""
+
+    def __init__(
+        self,
+        base_url: str,
+        device_id: str,
+        device_key: bytes,
+        *,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.3,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self._key = device_key
+        self.timeout = (connect_timeout, read_timeout)
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=frozenset({"GET", "PUT"}),
+            backoff_factor=backoff,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session = requests.Session()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"PlatformClient({self.base_url}, device={self.device_id})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- calls ---------------------------------------------------------------------------------
+
+    def verify_identity(self, card: IdentityCard) -> Ticket:
+        body = {
+            "method": "id_card",
+            "card": {
+                "card_type": card.card_type.value,
+                "name": card.name or card.name_en,
+                "number": card.number,
+                "birth_date": card.birth_date.isoformat() if card.birth_date else None,
+                "valid_to": card.valid_to.isoformat() if card.valid_to else None,
+            },
+        }
+        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        return self._read(resp, Ticket.from_json)
+
+    def available_items(self, ticket: Ticket) -> tuple[Item, ...]:
+        resp = self._call("GET", "/v1/citizen/items", ticket=ticket, expect=(200,))
+        return self._read(resp, lambda r: tuple(r.list("items", Item.from_json, max_len=5000)))
+
+    def guide(self, item_code: str, ticket: Ticket | None = None) -> Guide:
+        path = f"/v1/items/{quote(item_code, safe='')}/guide"
+        resp = self._call("GET", path, ticket=ticket, expect=(200,))
+        return self._read(resp, Guide.from_json)
+
+    def submit(
+        self, ticket: Ticket, item_code: str, request_id: str, pledge_confirmed: bool = False
+    ) -> CaseResult:
+        body = {
+            "item_code": item_code,
+            "request_id": request_id,
+            "pledge_confirmed": bool(pledge_confirmed),
+        }
+        resp = self._call("POST", "/v1/cases", body=body, ticket=ticket, expect=(200, 201))
+        return self._read(resp, CaseResult.from_json)
+
+    def verify_certificate(self, code: str) -> VerifyResult:
+        code = code.strip()
+        path = f"/v1/certificates/{quote(code, safe='')}"
+        shown = f"/v1/certificates/{mask_token(code)}"
+        resp = self._call("GET", path, expect=(200,), shown=shown)
+        return self._read(resp, VerifyResult.from_json, shown=shown)
+
+    def catalogue(self, etag: str | None = None) -> Catalogue | None:
+        """The published list; None when it has not changed since ``etag``."""
+        headers = {"If-None-Match": etag} if etag else None
+        resp = self._call("GET", "/v1/catalogue", headers=headers, expect=(200, 304))
+        if resp.status_code == 304:
+            return None
+        new_etag = resp.headers.get("ETag", "")
+        return self._read(resp, lambda r: Catalogue.from_json(r, etag=new_etag))
+
+    def send_ratings(self, records: list[dict]) -> RatingsReply:
+        """Deliver a batch (idempotent by rating_id, so a retry never duplicates)."""
+        if len(records) > MAX_RATINGS_PER_BATCH:
+            raise ValueError(f"at most {MAX_RATINGS_PER_BATCH} ratings per batch")
+        resp = self._call("PUT", "/v1/ratings", body={"ratings": records}, expect=(200,))
+
+        def read(r: Reader) -> RatingsReply:
+            rejected = r.list(
+                "rejected",
+                lambda x: (x.opt_str("rating_id", max_len=64) or "", x.str("reason", max_len=200)),
+                max_len=MAX_RATINGS_PER_BATCH,
+            )
+            return RatingsReply(
+                accepted=tuple(r.str_list("accepted", max_len=MAX_RATINGS_PER_BATCH)),
+                duplicates=tuple(r.str_list("duplicates", max_len=MAX_RATINGS_PER_BATCH)),
+                rejected=dict(rejected),
+            )
+
+        return self._read(resp, read)
+
+    def heartbeat(self, status: dict) -> None:
+        body = {
+            "sent_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "status": status,
+        }
+        path = f"/v1/devices/{quote(self.device_id, safe='')}/heartbeat"
+        self._call("PUT", path, body=body, expect=(200, 204))
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict | None = None,
+        ticket: Ticket | None = None,
+        headers: dict[str, str] | None = None,
+        expect: tuple[int, ...],
+        shown: str | None = None,
+    ) -> requests.Response:
+        shown = shown or path
+        url = self.base_url + path
+        parts = urlsplit(url)
+        signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
+        data = (
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            if body is not None
+            else b""
+        )
+        all_headers = {"Accept": "application/json"}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json; charset=utf-8"
+        if ticket is not None:
+            all_headers[HEADER_TICKET] = ticket.ticket
+        all_headers.update(headers or {})
+        all_headers.update(sign_headers(self.device_id, self._key, method, signed_path, data))
+        started = time.monotonic()
+        try:
+            resp = self.session.request(
+                method,
+                url,
+                data=data or None,
+                headers=all_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            kind = _transport_kind(exc)
+            log.debug(
+                "%s %s -> %s in %d ms",
+                method,
+                shown,
+                type(exc).__name__,
+                (time.monotonic() - started) * 1000,
+            )
+            raise PlatformError(kind, f"{method} {shown}: {_describe(exc)}") from None
+        log.debug(
+            "%s %s -> %s in %d ms",
+            method,
+            shown,
+            resp.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        if resp.status_code in expect:
+            if len(resp.content) > MAX_REPLY_BYTES:
+                raise PlatformError(
+                    ErrorKind.INVALID_REPLY,
+                    f"{method} {shown}: reply larger than {MAX_REPLY_BYTES} bytes",
+                    status=resp.status_code,
+                )
+            return resp
+        raise _status_error(resp, method, shown)
+
+    @staticmethod
+    def _read(resp: requests.Response, parse: Callable[[Reader], T], shown: str | None = None) -> T:
+        where = f"{resp.request.method} {shown or urlsplit(resp.url).path}"
+        try:
+            obj = json.loads(resp.content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise PlatformError(
+                ErrorKind.INVALID_REPLY,
+                f"{where}: reply is not JSON",
+                status=resp.status_code,
+            ) from None
+        try:
+            return parse(Reader(obj, ""))
+        except InvalidData as exc:
+            raise PlatformError(
+                ErrorKind.INVALID_REPLY, f"{where}: {exc}", status=resp.status_code
+            ) from None
+
+
+def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformError:
+    status = resp.status_code
+    code, server_message = _error_body(resp)
+    if status == 401:
+        kind = ErrorKind.UNAUTHORISED
+    elif status == 404:
+        kind = ErrorKind.NOT_FOUND
+    elif 400 <= status < 500:
+        kind = ErrorKind.REJECTED
+    elif status >= 500:
+        kind = ErrorKind.SERVER
+    else:  # an unexpected 2xx or 3xx: not what the contract says
+        kind = ErrorKind.INVALID_REPLY
+    said = f" ({code}: {scrub(server_message)[:120]})" if code else ""
+    return PlatformError(kind, f"{method} {shown}: HTTP {status}{said}", code=code, status=status)
+
+
+def _error_body(resp: requests.Response) -> tuple[str, str]:
+    try:
+        r = Reader(json.loads(resp.content.decode("utf-8")), "").obj_("error")
+        return r.str("code", max_len=64), r.opt_str("message", max_len=500) or ""
+    except (UnicodeDecodeError, ValueError):  # InvalidData is a ValueError
+        return "", ""
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (requests → urllib3 MaxRetryError → reason), and so on."""
+    seen: list[BaseException] = []
+    todo: list[Any] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(e)
+        todo.extend(e.args)
+        todo.append(getattr(e, "reason", None))
+        todo.append(e.__cause__)
+        todo.append(e.__context__)
+    return seen
+
+
+def _transport_kind(exc: requests.RequestException) -> ErrorKind:
+    causes = _causes(exc)
+    if any(isinstance(c, ReadTimeoutError | requests.ReadTimeout) for c in causes):
+        return ErrorKind.TIMEOUT
+    if any(isinstance(c, ConnectTimeoutError | NewConnectionError) for c in causes):
+        return ErrorKind.UNREACHABLE
+    if isinstance(exc, requests.exceptions.RetryError):
+        return ErrorKind.SERVER
+    if isinstance(exc, requests.Timeout):
+        return ErrorKind.TIMEOUT
+    return ErrorKind.UNREACHABLE
+
+
+def _describe(exc: requests.RequestException) -> str:
+    """Short technician text: the innermost cause, without URLs' query strings or bodies."""
+    causes = _causes(exc)
+    inner = next(
+        (c for c in causes if not isinstance(c, requests.RequestException | MaxRetryError)),
+        exc,
+    )
+    text = f"{type(exc).__name__} ({type(inner).__name__})"
+    return scrub(text)

@@ -1,0 +1,174 @@
+"""Request signing (kiosk/signing.py): the canonical string, a vector checked with openssl, and
+every way a signed request can be refused."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from kiosk.signing import (
+    HEADER_DEVICE,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    MAX_SKEW_SECONDS,
+    Rejection,
+    canonical,
+    check,
+    sign_headers,
+    signature,
+)
+
+KEY = b"demo-key"
+DEVICE = "SX-TY-0001"
+NOW = 1_718_000_000.0
+BODY = b'{"ratings":[]}'
+PATH = "/v1/ratings?x=1"
+NONCE = "0123456789abcdef0123456789abcdef"
+
+# Computed independently:
+#   printf 'PUT\n/v1/ratings?x=1\n1718000000\n0123456789abcdef0123456789abcdef\n<sha256 of body>' \
+#     | openssl dgst -sha256 -hmac demo-key
+VECTOR = "617151bcce9a1f4d32f93da3a04cbbed58c19fc4edf1c0ff931dc3460b4060ea"
+BODY_SHA256 = "298368f91c5aaa608908e14157bdfe69161e892ab31a655254f0fb3e87dc5ec9"
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def keys(device_id: str) -> bytes | None:
+    return {DEVICE: KEY}.get(device_id)
+
+
+def signed(method: str = "PUT", path: str = PATH, body: bytes = BODY, now: float = NOW) -> dict:
+    return sign_headers(DEVICE, KEY, method, path, body, now=now)
+
+
+def test_canonical_string_is_five_lines_with_the_body_hash() -> None:
+    text = canonical("put", PATH, "1718000000", NONCE, BODY).decode()
+    assert text == f"PUT\n/v1/ratings?x=1\n1718000000\n{NONCE}\n{BODY_SHA256}"
+    assert hashlib.sha256(BODY).hexdigest() == BODY_SHA256
+
+
+def test_canonical_string_of_an_empty_body_uses_the_hash_of_nothing() -> None:
+    assert canonical("GET", "/v1/catalogue", "1", NONCE, b"").decode().endswith(EMPTY_SHA256)
+
+
+def test_known_vector() -> None:
+    assert signature(KEY, "PUT", PATH, "1718000000", NONCE, BODY) == VECTOR
+
+
+def test_sign_headers_carries_device_time_nonce_and_a_matching_signature() -> None:
+    headers = signed()
+    assert headers[HEADER_DEVICE] == DEVICE
+    assert headers[HEADER_TIMESTAMP] == "1718000000"
+    assert len(headers[HEADER_NONCE]) == 32
+    assert headers[HEADER_SIGNATURE] == signature(
+        KEY, "PUT", PATH, "1718000000", headers[HEADER_NONCE], BODY
+    )
+
+
+def test_every_request_gets_a_fresh_nonce() -> None:
+    assert len({signed()[HEADER_NONCE] for _ in range(50)}) == 50
+
+
+def test_a_good_request_passes_and_names_device_and_nonce() -> None:
+    headers = signed()
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW) == (DEVICE, headers[HEADER_NONCE])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", PATH, BODY),  # method
+        ("PUT", "/v1/ratings?x=2", BODY),  # query
+        ("PUT", "/v1/ratings", BODY),  # query dropped
+        ("PUT", "/v1/Ratings?x=1", BODY),  # path
+        ("PUT", PATH, b'{"ratings":[{}]}'),  # body
+        ("PUT", PATH, b""),  # body dropped
+    ],
+)
+def test_tampering_with_a_signed_part_fails(method: str, path: str, body: bytes) -> None:
+    verdict = check(signed(), keys, method, path, body, now=NOW)
+    assert verdict == Rejection(401, "bad_signature", "signature does not match")
+
+
+def test_tampering_with_the_timestamp_header_fails() -> None:
+    headers = signed()
+    headers[HEADER_TIMESTAMP] = str(int(NOW) + 1)
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+
+
+def test_tampering_with_the_nonce_header_fails() -> None:
+    headers = signed()
+    headers[HEADER_NONCE] = "f" * 32
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+
+
+def test_tampering_with_the_signature_fails() -> None:
+    headers = signed()
+    sig = headers[HEADER_SIGNATURE]
+    headers[HEADER_SIGNATURE] = ("0" if sig[0] != "0" else "1") + sig[1:]
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+
+
+def test_a_different_key_fails() -> None:
+    headers = sign_headers(DEVICE, b"another-key", "PUT", PATH, BODY, now=NOW)
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+
+
+def test_an_unknown_device_is_refused_before_anything_else() -> None:
+    headers = sign_headers("SX-TY-9999", KEY, "PUT", PATH, BODY, now=NOW)
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "unknown_device"
+
+
+@pytest.mark.parametrize("skew", [MAX_SKEW_SECONDS, -MAX_SKEW_SECONDS])
+def test_skew_up_to_five_minutes_is_accepted(skew: int) -> None:
+    headers = signed(now=NOW + skew)
+    assert isinstance(check(headers, keys, "PUT", PATH, BODY, now=NOW), tuple)
+
+
+@pytest.mark.parametrize("skew", [MAX_SKEW_SECONDS + 1, -MAX_SKEW_SECONDS - 1, -86_400])
+def test_skew_beyond_five_minutes_is_refused(skew: int) -> None:
+    headers = signed(now=NOW + skew)
+    verdict = check(headers, keys, "PUT", PATH, BODY, now=NOW)
+    assert isinstance(verdict, Rejection)
+    assert (verdict.status, verdict.code) == (401, "clock_skew")
+
+
+@pytest.mark.parametrize(
+    "missing", [HEADER_DEVICE, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE]
+)
+def test_a_missing_header_means_unsigned(missing: str) -> None:
+    headers = signed()
+    del headers[missing]
+    verdict = check(headers, keys, "PUT", PATH, BODY, now=NOW)
+    assert isinstance(verdict, Rejection)
+    assert (verdict.status, verdict.code) == (401, "unsigned")
+
+
+def test_an_empty_header_means_unsigned() -> None:
+    headers = signed()
+    headers[HEADER_SIGNATURE] = ""
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "unsigned"
+
+
+def test_no_headers_at_all_means_unsigned() -> None:
+    assert check({}, keys, "GET", "/v1/catalogue", b"", now=NOW).code == "unsigned"
+
+
+def test_a_timestamp_that_is_not_a_number_is_refused() -> None:
+    headers = signed()
+    headers[HEADER_TIMESTAMP] = "2025-06-12T09:00:00+08:00"
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_timestamp"
+
+
+@pytest.mark.parametrize("nonce", ["short", "x" * 65])
+def test_a_nonce_of_the_wrong_length_is_refused(nonce: str) -> None:
+    timestamp = str(int(NOW))
+    headers = {
+        HEADER_DEVICE: DEVICE,
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_NONCE: nonce,
+        HEADER_SIGNATURE: signature(KEY, "PUT", PATH, timestamp, nonce, BODY),
+    }
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_nonce"
