@@ -1,0 +1,713 @@
+"""The citizen's journey as a pure state machine.
+
+``Journey.dispatch(event, now)`` takes one event and the monotonic time, changes the state and
+returns the effects to carry out (platform calls, printing, storing a rating). It does no I/O,
+reads no clock and knows nothing of Kivy, so every path through it is a plain unit test. The
+screen renders ``state`` and the session's masked values; it never decides anything itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kiosk import messages
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, PrintJob
+from kiosk.events import (
+    Action,
+    CardDetected,
+    CardFault,
+    CardRead,
+    CardReadFailed,
+    CardRemoved,
+    CatalogueLoaded,
+    DeviceChanged,
+    Failed,
+    GuideLoaded,
+    PlatformHealth,
+    Printed,
+    PrintProgress,
+    RatingStored,
+    Submitted,
+    Tap,
+    Tick,
+    Verified,
+)
+from kiosk.identity import IdentityCard, card_problem
+from kiosk.models import Catalogue, Item
+from kiosk.ratings import Rating, RatingLevel
+from kiosk.session import Session
+
+log = logging.getLogger("kiosk.journey")
+
+
+class State(StrEnum):
+    OUT_OF_SERVICE = "out_of_service"
+    ATTRACT = "attract"
+    CATALOGUE = "catalogue"
+    IDENTIFYING = "identifying"
+    VERIFYING = "verifying"
+    ITEMS = "items"
+    ITEM_DETAIL = "item_detail"
+    SUBMITTING = "submitting"
+    PRINTING = "printing"
+    TAKE_DOCUMENTS = "take_documents"
+    RATING = "rating"
+    GOODBYE = "goodbye"
+    ERROR = "error"
+
+
+# ① 身份识别 ② 选择事项 ③ 确认办理 ④ 打印取件 ⑤ 评价
+STEPS = ("身份识别", "选择事项", "确认办理", "打印取件", "评价")
+STEP_OF: dict[State, int] = {
+    State.IDENTIFYING: 1,
+    State.VERIFYING: 1,
+    State.ITEMS: 2,
+    State.ITEM_DETAIL: 3,
+    State.SUBMITTING: 3,
+    State.PRINTING: 4,
+    State.TAKE_DOCUMENTS: 4,
+    State.RATING: 5,
+    State.GOODBYE: 5,
+}
+
+# States that wait for a person: limit in multiples of the configured inactivity limit.
+PERSON_WAITS: dict[State, float] = {
+    State.CATALOGUE: 1.5,
+    State.ITEMS: 1.0,
+    State.ITEM_DETAIL: 1.5,
+    State.TAKE_DOCUMENTS: 1.0,
+    State.RATING: 1.0,
+    State.ERROR: 0.5,
+}
+# States that wait for a machine: a guard in seconds, after which the citizen is told.
+MACHINE_WAITS: dict[State, float] = {
+    State.IDENTIFYING: 15.0,
+    State.VERIFYING: 40.0,
+    State.SUBMITTING: 45.0,
+    State.PRINTING: 90.0,
+    State.GOODBYE: 6.0,
+}
+ELDER_TIME_FACTOR = 2.0
+
+
+# ---- effects: what the application must do for the journey ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyIdentity:
+    card: IdentityCard = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadGuide:
+    item_code: str
+    ticket: object | None  # models.Ticket, or None when browsing the public list
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitCase:
+    ticket: object
+    item_code: str
+    request_id: str
+    pledge_confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PrintDocument:
+    job: PrintJob
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRating:
+    rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCatalogue:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CallStaff:
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    reason: str  # "done", "timeout", "exit", "card_removed", ... for counts; never personal
+
+
+Effect = (
+    VerifyIdentity
+    | LoadGuide
+    | SubmitCase
+    | PrintDocument
+    | StoreRating
+    | LoadCatalogue
+    | CallStaff
+    | SessionEnded
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    title: str
+    text: str
+    retry: Effect | None = None
+    retry_state: State | None = None
+    retry_label: str = "重试"
+
+
+@dataclass(frozen=True, slots=True)
+class JourneySettings:
+    device_id: str
+    region_code: str
+    inactivity_seconds: float = 60.0
+    warning_seconds: float = 20.0
+
+
+class Journey:
+    def __init__(
+        self,
+        settings: JourneySettings,
+        wall_clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.settings = settings
+        self._wall = wall_clock
+        self._today = today
+        self.state = State.ATTRACT
+        self.session: Session | None = None
+        self.error: ErrorInfo | None = None
+        self.notice = ""  # a one-line message shown on the next screen (e.g. why we left)
+        self.elder_mode = False
+        self.catalogue: Catalogue | None = None
+        self.catalogue_fetched_at: float | None = None
+        self.browse_item: Item | None = None
+        self.browse_guide = None
+        self.devices: dict[DeviceKind, DeviceStatus] = {}
+        self.platform_reachable = True
+        self.deadline: float | None = None
+        self._entered_at = 0.0
+        self._now = 0.0
+        self.version = 0  # bumps on every change, so a screen can tell it must redraw
+
+    # ---- what a screen may read ------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        return STEP_OF.get(self.state, 0)
+
+    def remaining(self, now: float) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - now)
+
+    def warning(self, now: float) -> bool:
+        """True while the "需要更多时间" offer must be visible."""
+        left = self.remaining(now)
+        return (
+            left is not None
+            and self.state in PERSON_WAITS
+            and left <= self.settings.warning_seconds
+        )
+
+    @property
+    def reader_usable(self) -> bool:
+        status = self.devices.get(DeviceKind.CARD_READER)
+        return status is None or status.state not in (
+            DeviceState.NO_DEVICE,
+            DeviceState.HARDWARE_ERROR,
+            DeviceState.OFFLINE,
+        )
+
+    @property
+    def printer_usable(self) -> bool:
+        status = self.devices.get(DeviceKind.PRINTER)
+        return status is None or status.usable or status.state is DeviceState.STARTING
+
+    def item_blocked_reason(self, item: Item) -> str:
+        """Why this citizen cannot do this item here right now ('' if they can)."""
+        if not item.available:
+            return item.unavailable_reason or "需到窗口办理"
+        if item.prints and not self.printer_usable:
+            return "打印机暂停服务，请到窗口办理"
+        return ""
+
+    @property
+    def banners(self) -> list[str]:
+        """What does not work right now and what still does, for the attract screen."""
+        out = []
+        if not self.platform_reachable:
+            out.append(
+                "暂时无法连接政务服务平台：身份核验与办理暂停，可查看一证通办清单，办理请到人工窗口。"
+            )
+        if not self.printer_usable:
+            out.append(
+                messages.PRINTER_UNAVAILABLE.title + "：" + messages.PRINTER_UNAVAILABLE.text
+            )
+        return out
+
+    # ---- the machine ------------------------------------------------------------------------
+
+    def dispatch(self, event: object, now: float) -> list[Effect]:
+        self._now = now
+        effects: list[Effect] = []
+        before = (self.state, self.deadline)
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            log.warning("journey: no handler for %s", type(event).__name__)
+        else:
+            handler(self, event, effects)
+        if (self.state, self.deadline) != before or effects or not isinstance(event, Tick):
+            self.version += 1
+        return effects
+
+    def start(self, now: float) -> list[Effect]:
+        """First effects after start-up: fetch the public list."""
+        self._now = now
+        self._enter(State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE)
+        return [LoadCatalogue()]
+
+    def _enter(self, state: State, *, keep_notice: bool = False) -> None:
+        if state is not self.state:
+            log.info("journey: %s -> %s", self.state.value, state.value)
+        self.state = state
+        self._entered_at = self._now
+        if not keep_notice and state not in (State.ATTRACT, State.OUT_OF_SERVICE):
+            self.notice = ""
+        self._reset_deadline()
+
+    def _reset_deadline(self) -> None:
+        factor = ELDER_TIME_FACTOR if self.elder_mode else 1.0
+        if self.state in PERSON_WAITS:
+            limit = PERSON_WAITS[self.state] * self.settings.inactivity_seconds * factor
+            # the warning must be on screen for at least warning_seconds
+            limit = max(limit, self.settings.warning_seconds + 10)
+            self.deadline = self._now + limit
+        elif self.state in MACHINE_WAITS:
+            self.deadline = self._now + MACHINE_WAITS[self.state]
+        else:
+            self.deadline = None
+
+    def _idle_state(self) -> State:
+        return State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE
+
+    def _end_session(self, reason: str, effects: list[Effect], notice: str = "") -> None:
+        if self.session is not None:
+            self.session.wipe()
+            self.session = None
+            effects.append(SessionEnded(reason))
+        self.error = None
+        self.browse_item = None
+        self.browse_guide = None
+        self.elder_mode = False
+        self.notice = notice
+        self._enter(self._idle_state(), keep_notice=True)
+
+    def _fail(self, info: ErrorInfo) -> None:
+        self.error = info
+        self._enter(State.ERROR)
+
+    # ---- handlers ---------------------------------------------------------------------------
+
+    def _on_tick(self, _event: Tick, effects: list[Effect]) -> None:
+        if self.deadline is None or self._now < self.deadline:
+            return
+        state = self.state
+        if state is State.GOODBYE:
+            self._end_session("done", effects)
+        elif state in PERSON_WAITS:
+            self._end_session(
+                "timeout", effects, messages.SESSION_TIMEOUT.text if self.session else ""
+            )
+        elif state is State.IDENTIFYING:
+            self._fail(_card_fault_info(CardReadFailed(CardFault.TIMEOUT)))
+        else:  # a machine wait overran its guard
+            op = {
+                State.VERIFYING: "身份核验",
+                State.SUBMITTING: "办理",
+                State.PRINTING: "打印",
+            }.get(state, "处理")
+            retry = self._retry_for(state)
+            self._fail(
+                ErrorInfo(
+                    f"{op}超时",
+                    f"{op}没有在预期时间内完成。您可以重试，或到人工窗口办理。",
+                    retry=retry,
+                    retry_state=state if retry else None,
+                )
+            )
+
+    def _retry_for(self, state: State) -> Effect | None:
+        s = self.session
+        if s is None:
+            return None
+        if state is State.VERIFYING and s.card is not None:
+            return VerifyIdentity(s.card)
+        if state is State.SUBMITTING and s.ticket and s.selected:
+            return SubmitCase(s.ticket, s.selected.item_code, s.request_id, s.pledge_confirmed)
+        if state is State.PRINTING and s.case is not None and s.job_id:
+            return PrintDocument(PrintJob(s.job_id, s.case.document))
+        return None
+
+    def _on_card_detected(self, _event: CardDetected, effects: list[Effect]) -> None:
+        waiting = (State.ATTRACT, State.CATALOGUE, State.ITEM_DETAIL, State.ERROR)
+        if self.session is None and self.state in waiting:
+            self.browse_item = self.browse_guide = None
+            self.error = None
+            self._enter(State.IDENTIFYING)
+
+    def _on_card_read(self, event: CardRead, effects: list[Effect]) -> None:
+        if self.session is not None:
+            # a second card while a session is open: not this citizen's session to change
+            event.card.wipe()
+            return
+        if self.state not in (
+            State.ATTRACT,
+            State.CATALOGUE,
+            State.ITEM_DETAIL,
+            State.IDENTIFYING,
+            State.ERROR,
+        ):
+            event.card.wipe()
+            return
+        problem = card_problem(event.card, self._today())
+        if problem is not None:
+            event.card.wipe()
+            msg = messages.CARD_PROBLEMS[problem]
+            self._fail(ErrorInfo(msg.title, msg.text))
+            return
+        if not self.platform_reachable:
+            event.card.wipe()
+            self._fail(
+                ErrorInfo(
+                    "暂时无法核验身份",
+                    "政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。",
+                )
+            )
+            return
+        self.browse_item = self.browse_guide = None
+        self.session = Session.from_card(event.card, self._now)
+        self.error = None
+        self._enter(State.VERIFYING)
+        effects.append(VerifyIdentity(event.card))
+
+    def _on_card_failed(self, event: CardReadFailed, effects: list[Effect]) -> None:
+        if self.session is None and self.state in (
+            State.ATTRACT,
+            State.CATALOGUE,
+            State.IDENTIFYING,
+            State.ERROR,
+            State.ITEM_DETAIL,
+        ):
+            self._fail(_card_fault_info(event))
+
+    def _on_card_removed(self, _event: CardRemoved, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None:
+            if self.state is State.IDENTIFYING:
+                self._enter(self._idle_state())
+            return
+        if self.state in (State.SUBMITTING, State.PRINTING):
+            s.forget_card()  # the case is under way; the citizen is still here for the paper
+        elif self.state is State.TAKE_DOCUMENTS:
+            s.forget_card()
+            self._enter(State.RATING)
+        elif self.state in (State.RATING, State.GOODBYE):
+            s.forget_card()
+        else:
+            self._end_session("card_removed", effects, messages.CARD_REMOVED.text)
+
+    def _on_verified(self, event: Verified, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None or self.state is not State.VERIFYING:
+            return
+        s.ticket = event.ticket
+        s.items = event.items
+        s.forget_card()
+        self._enter(State.ITEMS)
+
+    def _on_guide(self, event: GuideLoaded, effects: list[Effect]) -> None:
+        if self.state is not State.ITEM_DETAIL:
+            return
+        code = event.guide.item.item_code
+        if self.session is not None and self.session.selected is not None:
+            if self.session.selected.item_code == code:
+                self.session.guide = event.guide
+        elif self.browse_item is not None and self.browse_item.item_code == code:
+            self.browse_guide = event.guide
+
+    def _on_submitted(self, event: Submitted, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None or self.state is not State.SUBMITTING:
+            return
+        s.case = event.result
+        s.forget_card()
+        # a certificate, or for a promised case its acceptance receipt, goes on paper; a receipt
+        # is also shown on screen, so a printer that failed since the choice does not lose it
+        if self.printer_usable:
+            s.job_id = str(uuid.uuid4())
+            s.print_progress = 0.0
+            self._enter(State.PRINTING)
+            effects.append(PrintDocument(PrintJob(s.job_id, event.result.document)))
+        else:
+            self._enter(State.TAKE_DOCUMENTS)
+
+    def _on_print_progress(self, event: PrintProgress, effects: list[Effect]) -> None:
+        s = self.session
+        if s is not None and self.state is State.PRINTING and event.job_id == s.job_id:
+            s.print_progress = max(s.print_progress, min(1.0, event.fraction))
+
+    def _on_printed(self, event: Printed, effects: list[Effect]) -> None:
+        s = self.session
+        if s is not None and self.state is State.PRINTING and event.job_id == s.job_id:
+            s.print_progress = 1.0
+            self._enter(State.TAKE_DOCUMENTS)
+
+    def _on_rating_stored(self, event: RatingStored, effects: list[Effect]) -> None:
+        if self.state is State.RATING and self.session is not None:
+            self.session.rating_saving = False
+            self._goodbye()
+
+    def _goodbye(self, *, keep_notice: bool = False) -> None:
+        """Goodbye says the citizen's data is gone from the kiosk: make it true at once."""
+        if self.session is not None:
+            self.session.wipe()
+        self._enter(State.GOODBYE, keep_notice=keep_notice)
+
+    def _on_failed(self, event: Failed, effects: list[Effect]) -> None:
+        s = self.session
+        if event.op == "catalogue":
+            return  # the cached list stays; availability is reported by PlatformHealth
+        if event.op == "guide" and self.state is State.ITEM_DETAIL:
+            retry_item = s.selected if s is not None else self.browse_item
+            retry = LoadGuide(retry_item.item_code, s.ticket if s else None) if retry_item else None
+            self._fail(ErrorInfo("办事指南暂时无法显示", event.message, retry, State.ITEM_DETAIL))
+        elif event.op == "verify" and self.state is State.VERIFYING:
+            retry = VerifyIdentity(s.card) if (s and s.card and event.retryable) else None
+            self._fail(
+                ErrorInfo(
+                    "身份核验未完成", event.message, retry, State.VERIFYING if retry else None
+                )
+            )
+        elif event.op == "submit" and self.state is State.SUBMITTING:
+            retry = self._retry_for(State.SUBMITTING) if event.retryable else None
+            self._fail(
+                ErrorInfo("办理未完成", event.message, retry, State.SUBMITTING if retry else None)
+            )
+        elif event.op == "print" and self.state is State.PRINTING:
+            retry = self._retry_for(State.PRINTING)
+            case_no = s.case.case_no if s and s.case else ""
+            text = event.message
+            if case_no:
+                text += f"\n您的办件编号：{case_no}，也可凭此到人工窗口打印。"
+            self._fail(ErrorInfo("打印未完成", text, retry, State.PRINTING, "重新打印"))
+        elif event.op == "rating" and self.state is State.RATING:
+            if s is not None:
+                s.rating_saving = False
+            self.notice = "评价暂未保存成功，感谢您的参与。"
+            self._goodbye(keep_notice=True)
+
+    def _on_device(self, event: DeviceChanged, effects: list[Effect]) -> None:
+        self.devices[event.status.kind] = event.status
+        if self.state is State.OUT_OF_SERVICE and self.reader_usable:
+            self._enter(State.ATTRACT)
+        elif self.state is State.ATTRACT and not self.reader_usable:
+            self._enter(State.OUT_OF_SERVICE)
+
+    def _on_health(self, event: PlatformHealth, effects: list[Effect]) -> None:
+        was = self.platform_reachable
+        self.platform_reachable = event.reachable
+        if event.reachable and not was and self.catalogue is None:
+            effects.append(LoadCatalogue())
+
+    def _on_catalogue(self, event: CatalogueLoaded, effects: list[Effect]) -> None:
+        self.catalogue = event.catalogue
+        self.catalogue_fetched_at = event.fetched_at
+
+    # ---- taps -------------------------------------------------------------------------------
+
+    def _on_tap(self, tap: Tap, effects: list[Effect]) -> None:
+        a, state = tap.action, self.state
+        if state in PERSON_WAITS:
+            self._reset_deadline()  # any touch is activity
+        if a is Action.MORE_TIME:
+            return
+        if a is Action.ELDER_MODE and state in (State.ATTRACT, State.CATALOGUE, State.ITEMS):
+            self.elder_mode = not self.elder_mode
+            self._reset_deadline()
+            return
+        if a is Action.CALL_STAFF:
+            effects.append(CallStaff(state.value))
+            self.notice = messages.STAFF_CALLED
+            return
+        if a is Action.EXIT or (a is Action.HOME and state is not State.RATING):
+            if state in (State.SUBMITTING, State.PRINTING):
+                return  # the case is under way; leaving now would strand the paper
+            self._end_session("exit", effects)
+            return
+        handler = _TAPS.get(state)
+        if handler is not None:
+            handler(self, tap, effects)
+
+    def _tap_attract(self, tap: Tap, effects: list[Effect]) -> None:
+        if tap.action is Action.BROWSE:
+            self._enter(State.CATALOGUE)
+            if self.catalogue is None:
+                effects.append(LoadCatalogue())
+
+    def _tap_catalogue(self, tap: Tap, effects: list[Effect]) -> None:
+        if tap.action is Action.BACK:
+            self._enter(self._idle_state())
+        elif tap.action is Action.SELECT_ITEM and self.catalogue is not None:
+            item = next((i for i in self.catalogue.items if i.item_code == tap.arg), None)
+            if item is not None:
+                self.browse_item, self.browse_guide = item, None
+                self._enter(State.ITEM_DETAIL)
+                effects.append(LoadGuide(item.item_code, None))
+
+    def _tap_items(self, tap: Tap, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None:
+            return
+        if tap.action is Action.BACK:
+            self._end_session("exit", effects)
+        elif tap.action is Action.SELECT_ITEM:
+            item = next((i for i in s.items if i.item_code == tap.arg), None)
+            if item is None or self.item_blocked_reason(item):
+                return
+            s.choose(item)
+            self._enter(State.ITEM_DETAIL)
+            if s.guide is None:
+                effects.append(LoadGuide(item.item_code, s.ticket))
+
+    def _tap_detail(self, tap: Tap, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None:  # browsing the public list
+            if tap.action is Action.BACK:
+                self.browse_item = self.browse_guide = None
+                self._enter(State.CATALOGUE)
+            return
+        if tap.action is Action.BACK:
+            self._enter(State.ITEMS)
+        elif tap.action is Action.PLEDGE:
+            s.pledge_confirmed = not s.pledge_confirmed
+        elif tap.action is Action.CONFIRM and self.can_confirm:
+            assert s.selected is not None and s.ticket is not None
+            if self.item_blocked_reason(s.selected):
+                msg = messages.PRINTER_UNAVAILABLE
+                self._fail(ErrorInfo(msg.title, msg.text))
+                return
+            self._enter(State.SUBMITTING)
+            effects.append(
+                SubmitCase(s.ticket, s.selected.item_code, s.request_id, s.pledge_confirmed)
+            )
+
+    @property
+    def can_confirm(self) -> bool:
+        s = self.session
+        if s is None or s.guide is None or s.selected is None or s.ticket is None:
+            return False
+        return not s.guide.pledge_text or s.pledge_confirmed
+
+    def _tap_take(self, tap: Tap, effects: list[Effect]) -> None:
+        if tap.action is Action.DOCUMENTS_TAKEN:
+            self._enter(State.RATING)
+
+    def _tap_rating(self, tap: Tap, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None or s.rating_saving:
+            return
+        if tap.action is Action.RATE:
+            try:
+                level = RatingLevel(tap.arg)
+            except ValueError:
+                return
+            if level is not s.rating_level:
+                s.rating_level = level
+                s.rating_reasons.clear()
+        elif tap.action is Action.REASON and s.rating_level is not None:
+            s.rating_reasons.symmetric_difference_update({tap.arg})
+        elif tap.action is Action.SUBMIT_RATING and self.can_submit_rating:
+            assert s.rating_level is not None and s.case is not None and s.ticket is not None
+            item = s.selected
+            rating = Rating(
+                case_no=s.case.case_no,
+                item_code=s.case.item_code,
+                item_name=item.name if item else "",
+                department=item.department if item else s.case.document.department,
+                rater_ref=s.ticket.rater_ref,
+                level=s.rating_level,
+                rated_at=self._wall(),
+                device_id=self.settings.device_id,
+                region_code=self.settings.region_code,
+                reasons=tuple(sorted(s.rating_reasons)),
+            )
+            s.rating_saving = True
+            effects.append(StoreRating(rating))
+        elif tap.action in (Action.SKIP_RATING, Action.HOME):
+            self._goodbye()
+
+    @property
+    def can_submit_rating(self) -> bool:
+        s = self.session
+        if s is None or s.rating_level is None or s.case is None or s.ticket is None:
+            return False
+        return not s.rating_level.is_bad or bool(s.rating_reasons)
+
+    def _tap_error(self, tap: Tap, effects: list[Effect]) -> None:
+        err = self.error
+        if tap.action is Action.RETRY and err is not None and err.retry is not None:
+            self.error = None
+            self._enter(err.retry_state or self._idle_state())
+            effects.append(err.retry)
+        elif tap.action in (Action.BACK, Action.HOME):
+            if self.session is not None and self.session.ticket is not None:
+                self.error = None
+                self._enter(State.ITEMS)  # back to the list; the session is still good
+            else:
+                self._end_session("error", effects)
+
+    def _tap_goodbye(self, tap: Tap, effects: list[Effect]) -> None:
+        if tap.action in (Action.HOME, Action.BACK):
+            self._end_session("done", effects)
+
+
+def _card_fault_info(event: CardReadFailed) -> ErrorInfo:
+    msg = messages.CARD_FAULTS[event.fault]
+    return ErrorInfo(msg.title, msg.text)
+
+
+_HANDLERS: dict[type, Callable] = {
+    Tick: Journey._on_tick,
+    Tap: Journey._on_tap,
+    CardDetected: Journey._on_card_detected,
+    CardRead: Journey._on_card_read,
+    CardReadFailed: Journey._on_card_failed,
+    CardRemoved: Journey._on_card_removed,
+    Verified: Journey._on_verified,
+    GuideLoaded: Journey._on_guide,
+    Submitted: Journey._on_submitted,
+    PrintProgress: Journey._on_print_progress,
+    Printed: Journey._on_printed,
+    RatingStored: Journey._on_rating_stored,
+    Failed: Journey._on_failed,
+    DeviceChanged: Journey._on_device,
+    PlatformHealth: Journey._on_health,
+    CatalogueLoaded: Journey._on_catalogue,
+}
+
+_TAPS: dict[State, Callable] = {
+    State.ATTRACT: Journey._tap_attract,
+    State.CATALOGUE: Journey._tap_catalogue,
+    State.ITEMS: Journey._tap_items,
+    State.ITEM_DETAIL: Journey._tap_detail,
+    State.TAKE_DOCUMENTS: Journey._tap_take,
+    State.RATING: Journey._tap_rating,
+    State.ERROR: Journey._tap_error,
+    State.GOODBYE: Journey._tap_goodbye,
+}

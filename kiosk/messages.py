@@ -1,0 +1,64 @@
+"""What the kiosk says to a citizen when something goes wrong: what happened, what to do.
+
+Plain words, no codes alone, never a traceback. Kept in one place so the wording is consistent
+and can be reviewed (and one day translated) as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.events import CardFault
+from kiosk.identity import CardProblem
+
+STAFF_HINT = "如需帮助，请点击“呼叫工作人员”或到人工窗口。"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    title: str
+    text: str
+
+
+CARD_FAULTS: dict[CardFault, Message] = {
+    CardFault.NO_CARD: Message("没有读到证件", "请将身份证平放在感应区，不要移动。"),
+    CardFault.SELECT_FAILED: Message(
+        "证件没有放稳", "请将身份证平放在感应区，保持不动，直到读取完成。"
+    ),
+    CardFault.READ_FAILED: Message("读取证件失败", "请拿起身份证，重新平放在感应区，保持不动。"),
+    CardFault.BAD_FRAME: Message("读取证件失败", "读卡时数据受到干扰，请拿起身份证后重新放置。"),
+    CardFault.TIMEOUT: Message("读卡器没有响应", "请拿起身份证后重新放置。" + STAFF_HINT),
+    CardFault.UNKNOWN_CARD: Message(
+        "无法识别此证件",
+        "本机可读取居民身份证、港澳台居民居住证和外国人永久居留身份证。请确认证件后重新放置。",
+    ),
+    CardFault.AUTH_FAILED: Message(
+        "证件认证未通过", "请拿起证件后重新放置。如仍不能读取，请到人工窗口办理。"
+    ),
+    CardFault.SAM_FAULT: Message("读卡器故障", "读卡器暂时不能使用，请到人工窗口办理。"),
+    CardFault.DEVICE_GONE: Message("读卡器已断开", "读卡器暂时不能使用，请到人工窗口办理。"),
+}
+
+CARD_PROBLEMS: dict[CardProblem, Message] = {
+    CardProblem.EXPIRED: Message(
+        "证件已过有效期",
+        "您的证件已超过有效期，不能用于自助办理。请到公安机关换领新证，或到人工窗口咨询。",
+    ),
+    CardProblem.NOT_YET_VALID: Message(
+        "证件尚未生效", "您的证件还未到有效期起始日期，暂时不能使用。请到人工窗口咨询。"
+    ),
+    CardProblem.BAD_NUMBER: Message(
+        "证件号码无法核对", "证件上的号码未通过校验，请到人工窗口办理。"
+    ),
+    CardProblem.BAD_BIRTH_DATE: Message(
+        "证件信息无法核对", "证件上的出生日期无法识别，请到人工窗口办理。"
+    ),
+}
+
+PRINTER_UNAVAILABLE = Message(
+    "打印机暂时不能使用", "需要打印的事项请到人工窗口办理；查询类事项仍可在本机办理。"
+)
+SESSION_TIMEOUT = Message("已自动退出", "长时间没有操作，为保护您的信息，本机已自动退出。")
+CARD_REMOVED = Message("已退出", "证件已移开，为保护您的信息，本机已退出。")
+NOTHING_AVAILABLE = "您暂无可在本机办理的事项。可查看清单了解办理条件，或到人工窗口咨询。"
+STAFF_CALLED = "已呼叫工作人员，请稍候。"

@@ -1,0 +1,300 @@
+"""Where the pure journey meets threads, devices and the network.
+
+The runtime owns the journey and carries out its effects on worker threads. Results come back as
+events through ``post``, which hands them to ``call_soon``: on the kiosk that is the Kivy clock,
+so the journey is only ever touched from the UI thread; in tests it is a plain queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from kiosk import journey as j
+from kiosk.config import Config
+from kiosk.devices import CardReader, DeviceKind, DeviceState, DeviceStatus, Printer, PrintError
+from kiosk.events import (
+    Action,
+    CatalogueLoaded,
+    DeviceChanged,
+    Failed,
+    GuideLoaded,
+    PlatformHealth,
+    Printed,
+    PrintProgress,
+    RatingStored,
+    Submitted,
+    Tap,
+    Verified,
+)
+from kiosk.platform import ErrorKind, PlatformClient, PlatformError
+from offline.outbox import Kind, Outbox, OutboxError
+from offline.sync import SyncWorker
+
+log = logging.getLogger("kiosk.runtime")
+
+Listener = Callable[[j.Journey], None]
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        platform: PlatformClient,
+        printer: Printer,
+        card_reader: CardReader,
+        outbox: Outbox,
+        call_soon: Callable[[Callable[[], None]], None],
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat_interval: float = 15.0,
+        printer_poll_interval: float = 5.0,
+    ) -> None:
+        self.config = config
+        self.platform = platform
+        self.printer = printer
+        self.card_reader = card_reader
+        self.outbox = outbox
+        self.call_soon = call_soon
+        self.clock = clock
+        self.heartbeat_interval = heartbeat_interval
+        self.printer_poll_interval = printer_poll_interval
+        self.journey = j.Journey(
+            j.JourneySettings(
+                device_id=config.device_id,
+                region_code=config.region_code,
+                inactivity_seconds=config.session.inactivity_seconds,
+                warning_seconds=config.session.warning_seconds,
+            )
+        )
+        self.sync = SyncWorker(outbox, platform, on_health=self._health_from_worker)
+        self.listeners: list[Listener] = []
+        self._work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-platform")
+        self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
+        self._stop = threading.Event()
+        self._printing = threading.Event()
+        self._catalogue_etag: str | None = None
+        self._reachable: bool | None = None
+        self._printer_status: DeviceStatus | None = None
+        self._threads: list[threading.Thread] = []
+
+    # ---- life ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._apply(self.journey.start(self.clock()))
+        self.card_reader.start(self.post)
+        self.sync.start()
+        for name, target in (("heartbeat", self._heartbeat_loop), ("printer", self._printer_loop)):
+            t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.card_reader.stop()
+        self.sync.stop()
+        self._work.shutdown(wait=False, cancel_futures=True)
+        self._print.shutdown(wait=False, cancel_futures=True)
+        for t in self._threads:
+            t.join(timeout=2)
+        self.printer.close()
+        self.platform.close()
+
+    # ---- events in ----------------------------------------------------------------------------
+
+    def post(self, event: object) -> None:
+        """Thread-safe: deliver an event to the journey on the UI thread."""
+        self.call_soon(lambda: self.dispatch(event))
+
+    def dispatch(self, event: object) -> None:
+        """UI thread only."""
+        version = self.journey.version
+        self._apply(self.journey.dispatch(event, self.clock()))
+        if self.journey.version != version:
+            for listener in list(self.listeners):
+                listener(self.journey)
+
+    def tap(self, action: Action, arg: str = "") -> None:
+        self.dispatch(Tap(action, arg))
+
+    # ---- effects out --------------------------------------------------------------------------
+
+    def _apply(self, effects: list[j.Effect]) -> None:
+        for effect in effects:
+            log.debug("effect %s", type(effect).__name__)
+            match effect:
+                case j.VerifyIdentity(card=card):
+                    self._submit(self._verify, card)
+                case j.LoadGuide(item_code=code, ticket=ticket):
+                    self._submit(self._guide, code, ticket)
+                case j.SubmitCase():
+                    self._submit(self._submit_case, effect)
+                case j.PrintDocument(job=job):
+                    self._print.submit(self._guarded, self._print_job, job)
+                case j.StoreRating(rating=rating):
+                    self._submit(self._store_rating, rating)
+                case j.LoadCatalogue():
+                    self._submit(self._catalogue)
+                case j.CallStaff(state=state):
+                    self._submit(self._event, "call_staff", {"screen": state})
+                case j.SessionEnded(reason=reason):
+                    log.info("session ended: %s", reason)
+                case _:
+                    log.error("unknown effect %r", effect)
+
+    def _submit(self, fn, *args) -> None:
+        with contextlib.suppress(RuntimeError):  # shutting down
+            self._work.submit(self._guarded, fn, *args)
+
+    def _guarded(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("worker %s failed", getattr(fn, "__name__", fn))
+
+    def _platform_failed(self, op: str, exc: PlatformError) -> None:
+        log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
+        if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
+            self._set_reachable(False, exc.detail)
+        self.post(Failed(op, exc.message, exc.detail, exc.retryable))
+
+    def _verify(self, card) -> None:
+        try:
+            ticket = self.platform.verify_identity(card)
+            items = self.platform.available_items(ticket)
+        except PlatformError as exc:
+            self._platform_failed("verify", exc)
+            return
+        self._set_reachable(True)
+        self.post(Verified(ticket, items))
+        self._refresh_printer()
+
+    def _guide(self, code: str, ticket) -> None:
+        try:
+            guide = self.platform.guide(code, ticket)
+        except PlatformError as exc:
+            self._platform_failed("guide", exc)
+            return
+        self.post(GuideLoaded(guide))
+
+    def _submit_case(self, effect: j.SubmitCase) -> None:
+        try:
+            result = self.platform.submit(
+                effect.ticket, effect.item_code, effect.request_id, effect.pledge_confirmed
+            )
+        except PlatformError as exc:
+            self._platform_failed("submit", exc)
+            return
+        self.post(Submitted(result))
+
+    def _print_job(self, job) -> None:
+        self._printing.set()
+        try:
+            self.printer.print_job(job, progress=lambda f: self.post(PrintProgress(job.job_id, f)))
+        except PrintError as exc:
+            log.warning("print job %s failed: %s", job.job_id, exc)
+            if exc.status is not None:
+                self._printer_changed(exc.status)
+            self.post(Failed("print", str(exc), retryable=True))
+            return
+        finally:
+            self._printing.clear()
+        self.post(Printed(job.job_id))
+        self._refresh_printer()
+
+    def _store_rating(self, rating) -> None:
+        try:
+            self.outbox.enqueue(Kind.RATING, rating.rating_id, rating.to_json())
+        except OutboxError as exc:
+            log.error("rating not stored: %s", exc)
+            self.post(Failed("rating", "评价暂未保存成功。", str(exc), retryable=False))
+            return
+        self.post(RatingStored(rating.rating_id))
+        self.sync.poke()
+
+    def _event(self, name: str, data: dict) -> None:
+        record = {"event": name, "device_id": self.config.device_id, "at": time.time(), **data}
+        try:
+            self.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), record)
+        except OutboxError as exc:
+            log.error("device event not stored: %s", exc)
+
+    def _catalogue(self) -> None:
+        try:
+            catalogue = self.platform.catalogue(self._catalogue_etag)
+        except PlatformError as exc:
+            self._platform_failed("catalogue", exc)
+            return
+        if catalogue is not None:
+            self._catalogue_etag = catalogue.etag or None
+            self.post(CatalogueLoaded(catalogue, time.time()))
+
+    # ---- watching the platform and the printer ------------------------------------------------
+
+    def _set_reachable(self, reachable: bool, detail: str = "") -> None:
+        if reachable != self._reachable:
+            self._reachable = reachable
+            self.post(PlatformHealth(reachable, detail))
+
+    def _health_from_worker(self, reachable: bool, detail: str) -> None:
+        self._set_reachable(reachable, detail)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.is_set():
+            self._stop.wait(self._heartbeat_once())
+
+    def _heartbeat_once(self) -> float:
+        events = self.outbox.due(Kind.EVENT, 100) if self.outbox else []
+        status = {
+            "devices": {
+                kind.value: {
+                    "state": s.state.value,
+                    "paper": s.paper.value,
+                    "cover_open": s.cover_open,
+                }
+                for kind, s in self.journey.devices.items()
+            },
+            "outbox": self.outbox.counts().pending,
+            "events": [e.payload for e in events],
+        }
+        try:
+            self.platform.heartbeat(status)
+        except PlatformError as exc:
+            self._set_reachable(
+                exc.kind not in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER),
+                exc.detail,
+            )
+            return min(5.0, self.heartbeat_interval)
+        except Exception:
+            log.exception("heartbeat failed")
+            return self.heartbeat_interval
+        self.outbox.delivered(e.id for e in events)
+        was_unreachable = self._reachable is False
+        self._set_reachable(True)
+        if was_unreachable:
+            self.sync.poke()
+        return self.heartbeat_interval
+
+    def _printer_loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._printing.is_set():
+                self._refresh_printer()
+            self._stop.wait(self.printer_poll_interval)
+
+    def _refresh_printer(self) -> None:
+        try:
+            status = self.printer.status()
+        except Exception as exc:  # a driver surprise must not kill the watcher
+            log.warning("printer status failed: %s", exc)
+            status = DeviceStatus(DeviceKind.PRINTER, DeviceState.HARDWARE_ERROR, detail=str(exc))
+        self._printer_changed(status)
+
+    def _printer_changed(self, status: DeviceStatus) -> None:
+        if status != self._printer_status:
+            self._printer_status = status
+            self.post(DeviceChanged(status))

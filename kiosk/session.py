@@ -1,0 +1,74 @@
+"""One citizen's session: everything personal the kiosk holds, in memory, in one place.
+
+The card itself is kept only until the platform has verified it; after that the session holds
+the platform's ticket and masked display values. ``wipe()`` is the single exit for all of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from kiosk.identity import IdentityCard
+from kiosk.masking import mask_name, mask_number
+from kiosk.models import CaseResult, Guide, Item, Ticket
+from kiosk.ratings import RatingLevel
+
+
+@dataclass(eq=False)
+class Session:
+    started_at: float
+    card: IdentityCard | None = None
+    display_name: str = ""  # masked: 张*三
+    display_number: str = ""  # masked: 140105********1234
+    ticket: Ticket | None = None
+    items: tuple[Item, ...] = ()
+    selected: Item | None = None
+    guide: Guide | None = None
+    pledge_confirmed: bool = False
+    request_id: str = ""
+    case: CaseResult | None = None
+    job_id: str = ""
+    print_progress: float = 0.0
+    rating_level: RatingLevel | None = None
+    rating_reasons: set[str] = field(default_factory=set)
+    rating_saving: bool = False
+
+    @classmethod
+    def from_card(cls, card: IdentityCard, now: float) -> Session:
+        return cls(
+            started_at=now,
+            card=card,
+            display_name=mask_name(card.name or card.name_en),
+            display_number=mask_number(card.number),
+        )
+
+    def forget_card(self) -> None:
+        """The platform has the identity now; the kiosk no longer needs the card's contents."""
+        if self.card is not None:
+            self.card.wipe()
+            self.card = None
+
+    def choose(self, item: Item) -> None:
+        if self.selected is None or self.selected.item_code != item.item_code:
+            self.selected = item
+            self.guide = None
+            self.pledge_confirmed = False
+            self.request_id = str(uuid.uuid4())  # one per item choice: a retry reuses it
+
+    def wipe(self) -> None:
+        self.forget_card()
+        self.display_name = self.display_number = ""
+        self.ticket = None
+        self.items = ()
+        self.selected = None
+        self.guide = None
+        self.case = None
+        self.request_id = self.job_id = ""
+        self.rating_level = None
+        self.rating_reasons.clear()
+
+    def __repr__(self) -> str:
+        return (
+            f"Session({self.display_name or '-'}, case={self.case.case_no if self.case else '-'})"
+        )

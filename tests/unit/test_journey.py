@@ -1,0 +1,476 @@
+"""The journey state machine, path by path, with no display, device or network."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from devkit.people import BY_KEY
+from kiosk import journey as j
+from kiosk import messages
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
+from kiosk.document import Document, DocumentKind, Field
+from kiosk.events import (
+    Action,
+    CardDetected,
+    CardFault,
+    CardRead,
+    CardReadFailed,
+    CardRemoved,
+    DeviceChanged,
+    Failed,
+    GuideLoaded,
+    PlatformHealth,
+    Printed,
+    PrintProgress,
+    RatingStored,
+    Submitted,
+    Tap,
+    Tick,
+    Verified,
+)
+from kiosk.models import (
+    CaseKind,
+    CaseResult,
+    Guide,
+    Item,
+    Material,
+    MaterialSource,
+    Subject,
+    Ticket,
+)
+from kiosk.ratings import RatingLevel
+
+TODAY = dt.date(2026, 11, 27)
+WALL = dt.datetime(2026, 11, 27, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def item(code="I1", *, prints=True, available=True, reason="", kind=CaseKind.INSTANT) -> Item:
+    return Item(
+        item_code=code,
+        name=f"事项{code}",
+        department="市人力资源和社会保障局",
+        category="社会保障",
+        subject=Subject.PERSON,
+        case_kind=kind,
+        promised_days=5 if kind is CaseKind.PROMISED else None,
+        visits=0,
+        prints=prints,
+        available=available,
+        unavailable_reason=reason,
+    )
+
+
+def guide(it: Item, pledge: str = "") -> Guide:
+    return Guide(
+        item=it,
+        conditions="本人",
+        process="刷证-确认-打印",
+        fee="不收费",
+        legal_basis="",
+        phone="12345",
+        materials=(Material("居民身份证", MaterialSource.LICENCE, True),),
+        pledge_text=pledge,
+    )
+
+
+TICKET = Ticket("t-1", "rater-1", WALL + dt.timedelta(minutes=15), Subject.PERSON)
+
+
+def case(it: Item) -> CaseResult:
+    doc = Document(
+        kind=DocumentKind.CERTIFICATE,
+        title="参保缴费证明",
+        holder="张伟",
+        fields=(Field("参保状态", "正常参保"),),
+        body="兹证明。",
+        department=it.department,
+        issued_on=TODAY,
+        verification_code="SXV123",
+        qr_content="https://yzt.shanxi.demo/v/SXV123",
+    )
+    return CaseResult("C-1", it.item_code, it.case_kind, doc)
+
+
+class Driver:
+    """Feeds events with a controllable clock and keeps the effects."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.journey = j.Journey(
+            j.JourneySettings("SX-TY-0001", "140100", 60, 20),
+            wall_clock=lambda: WALL,
+            today=lambda: TODAY,
+        )
+        self.effects: list = self.journey.start(self.now)
+
+    def __call__(self, event) -> list:
+        out = self.journey.dispatch(event, self.now)
+        self.effects.extend(out)
+        return out
+
+    def tap(self, action: Action, arg: str = "") -> list:
+        return self(Tap(action, arg))
+
+    def wait(self, seconds: float) -> list:
+        self.now += seconds
+        return self(Tick())
+
+    @property
+    def state(self) -> j.State:
+        return self.journey.state
+
+
+def card(key="zhang_wei"):
+    return BY_KEY[key].card()
+
+
+def to_items(d: Driver, items: tuple[Item, ...] | None = None) -> None:
+    items = items or (item("I1"), item("I2", prints=False))
+    d(CardDetected())
+    assert d.state is j.State.IDENTIFYING
+    c = card()
+    (effect,) = d(CardRead(c))
+    assert isinstance(effect, j.VerifyIdentity) and effect.card is c
+    assert d.state is j.State.VERIFYING
+    d(Verified(TICKET, tuple(items)))
+    assert d.state is j.State.ITEMS
+
+
+def test_whole_journey_of_a_certificate():
+    d = Driver()
+    assert d.state is j.State.ATTRACT
+    assert isinstance(d.effects[0], j.LoadCatalogue)
+    to_items(d)
+    s = d.journey.session
+    assert s.display_name == "张*" and s.display_number == "140105********0210"
+    assert s.card is None, "the card's contents are dropped once the platform has verified it"
+
+    (load,) = d.tap(Action.SELECT_ITEM, "I1")
+    assert isinstance(load, j.LoadGuide) and load.ticket is TICKET
+    assert d.state is j.State.ITEM_DETAIL and not d.journey.can_confirm
+    d(GuideLoaded(guide(item("I1"))))
+    assert d.journey.can_confirm
+
+    (submit,) = d.tap(Action.CONFIRM)
+    assert isinstance(submit, j.SubmitCase) and submit.request_id
+    assert d.state is j.State.SUBMITTING
+    (printing,) = d(Submitted(case(item("I1"))))
+    assert isinstance(printing, j.PrintDocument)
+    assert d.state is j.State.PRINTING
+    d(PrintProgress(printing.job.job_id, 0.5))
+    assert s.print_progress == 0.5
+    d(Printed(printing.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS
+    d(CardRemoved())
+    assert d.state is j.State.RATING
+
+    assert s.rating_level is None, "no level is chosen in advance"
+    d.tap(Action.RATE, RatingLevel.VERY_SATISFIED.value)
+    (store,) = d.tap(Action.SUBMIT_RATING)
+    rating = store.rating
+    assert rating.level is RatingLevel.VERY_SATISFIED
+    assert rating.rater_ref == "rater-1" and rating.case_no == "C-1"
+    assert rating.rated_at == WALL and rating.channel == 5
+    assert "140105" not in str(rating.to_json())
+    d(RatingStored(rating.rating_id))
+    assert d.state is j.State.GOODBYE
+    assert s.ticket is None and s.display_name == "", "goodbye says the data is gone: it is"
+    ended = d.wait(7)
+    assert d.state is j.State.ATTRACT
+    assert d.journey.session is None
+    assert any(isinstance(e, j.SessionEnded) and e.reason == "done" for e in ended)
+    assert s.display_name == "" and s.ticket is None and s.items == ()
+
+
+def test_bad_rating_needs_a_reason():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I2")
+    d(GuideLoaded(guide(item("I2", prints=False))))
+    d.tap(Action.CONFIRM)
+    d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.OFFLINE)))
+    d(Submitted(case(item("I2", prints=False))))
+    assert d.state is j.State.TAKE_DOCUMENTS, "no printer: the result is shown, not printed"
+    assert d.journey.session.job_id == ""
+    d.tap(Action.DOCUMENTS_TAKEN)
+    d.tap(Action.RATE, RatingLevel.DISSATISFIED.value)
+    assert d.tap(Action.SUBMIT_RATING) == []
+    assert not d.journey.can_submit_rating
+    d.tap(Action.REASON, "R01")
+    (store,) = d.tap(Action.SUBMIT_RATING)
+    assert store.rating.reasons == ("R01",)
+    assert store.rating.level.satisfaction_code() == 2
+
+
+def test_changing_level_clears_reasons_and_skip_is_allowed():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I2")
+    d(GuideLoaded(guide(item("I2", prints=False))))
+    d.tap(Action.CONFIRM)
+    (p,) = d(Submitted(case(item("I2", prints=False))))
+    d(Printed(p.job.job_id))
+    d.tap(Action.DOCUMENTS_TAKEN)
+    d.tap(Action.RATE, "very_dissatisfied")
+    d.tap(Action.REASON, "R02")
+    d.tap(Action.RATE, "satisfied")
+    assert d.journey.session.rating_reasons == set()
+    assert d.tap(Action.SKIP_RATING) == []
+    assert d.state is j.State.GOODBYE
+
+
+def test_expired_card_gets_its_own_message_and_no_session():
+    d = Driver()
+    d(CardDetected())
+    c = card("sun_qiang")
+    assert d(CardRead(c)) == []
+    assert d.state is j.State.ERROR
+    assert d.journey.error.title == messages.CARD_PROBLEMS["expired"].title
+    assert d.journey.session is None
+    assert c.number == "" and c.name == "", "the refused card is wiped at once"
+
+
+def test_not_yet_valid_card():
+    d = Driver()
+    c = card()
+    c.valid_from = TODAY + dt.timedelta(days=3)
+    d(CardRead(c))
+    assert d.journey.error.title == "证件尚未生效"
+
+
+def test_card_read_failure_shows_the_fault_then_a_new_card_works():
+    d = Driver()
+    d(CardDetected())
+    d(CardReadFailed(CardFault.READ_FAILED, "sw3=41"))
+    assert d.state is j.State.ERROR
+    assert d.journey.error.text == messages.CARD_FAULTS[CardFault.READ_FAILED].text
+    d(CardDetected())
+    assert d.state is j.State.IDENTIFYING
+    d(CardRead(card()))
+    assert d.state is j.State.VERIFYING
+
+
+def test_reading_that_never_finishes_times_out():
+    d = Driver()
+    d(CardDetected())
+    d.wait(16)
+    assert d.state is j.State.ERROR
+    assert d.journey.error.title == messages.CARD_FAULTS[CardFault.TIMEOUT].title
+
+
+def test_inactivity_warns_20_seconds_before_and_more_time_extends():
+    d = Driver()
+    to_items(d)
+    d.wait(39)
+    assert not d.journey.warning(d.now)
+    d.wait(2)
+    assert d.journey.warning(d.now)
+    assert d.journey.remaining(d.now) == pytest.approx(19)
+    d.tap(Action.MORE_TIME)
+    assert not d.journey.warning(d.now)
+    assert d.journey.remaining(d.now) == pytest.approx(60)
+    d.wait(59)
+    assert d.state is j.State.ITEMS
+    ended = d.wait(2)
+    assert d.state is j.State.ATTRACT
+    assert d.journey.session is None
+    assert d.journey.notice == messages.SESSION_TIMEOUT.text
+    assert [e.reason for e in ended if isinstance(e, j.SessionEnded)] == ["timeout"]
+
+
+def test_elder_mode_doubles_the_time():
+    d = Driver()
+    d.tap(Action.ELDER_MODE)
+    assert d.journey.elder_mode
+    to_items(d)
+    d.wait(100)
+    assert d.state is j.State.ITEMS
+    d.wait(21)
+    assert d.state is j.State.ATTRACT
+    assert not d.journey.elder_mode, "the next citizen starts in the normal mode"
+
+
+def test_card_removed_while_choosing_ends_the_session():
+    d = Driver()
+    to_items(d)
+    session = d.journey.session
+    effects = d(CardRemoved())
+    assert d.state is j.State.ATTRACT
+    assert session.ticket is None and session.display_name == ""
+    assert any(isinstance(e, j.SessionEnded) and e.reason == "card_removed" for e in effects)
+
+
+def test_card_removed_while_printing_does_not_strand_the_paper():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    (p,) = d(Submitted(case(item("I1"))))
+    d(CardRemoved())
+    assert d.state is j.State.PRINTING
+    assert d.tap(Action.EXIT) == [], "leaving while printing is not offered"
+    d(Printed(p.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS
+
+
+def test_exit_from_anywhere_in_a_session_wipes_it():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d.tap(Action.EXIT)
+    assert d.state is j.State.ATTRACT and d.journey.session is None
+
+
+def test_submit_failure_retry_reuses_the_request_id():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    (first,) = d.tap(Action.CONFIRM)
+    d(Failed("submit", "暂时无法连接", "timeout"))
+    assert d.state is j.State.ERROR and d.journey.error.retry is not None
+    (again,) = d.tap(Action.RETRY)
+    assert isinstance(again, j.SubmitCase)
+    assert again.request_id == first.request_id, "the platform dedupes by it: never two cases"
+    assert d.state is j.State.SUBMITTING
+
+
+def test_print_failure_offers_a_reprint_of_the_same_job_only_when_asked():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    (p,) = d(Submitted(case(item("I1"))))
+    assert d(Failed("print", "打印机缺纸")) == [], "nothing is reprinted on its own"
+    assert d.state is j.State.ERROR
+    assert "C-1" in d.journey.error.text
+    assert d.journey.error.retry_label == "重新打印"
+    d.wait(5)
+    (again,) = d.tap(Action.RETRY)
+    assert again.job.job_id == p.job.job_id
+    assert d.state is j.State.PRINTING
+
+
+def test_verify_failure_is_retryable_while_the_card_is_known():
+    d = Driver()
+    d(CardDetected())
+    d(CardRead(card()))
+    d(Failed("verify", "暂时无法连接政务服务平台", "timeout", retryable=True))
+    assert d.state is j.State.ERROR
+    (again,) = d.tap(Action.RETRY)
+    assert isinstance(again, j.VerifyIdentity)
+    d(Failed("verify", "身份信息不一致", "card_mismatch", retryable=False))
+    assert d.journey.error.retry is None
+    d.tap(Action.BACK)
+    assert d.state is j.State.ATTRACT and d.journey.session is None
+
+
+def test_guide_failure_and_back_to_the_list():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(Failed("guide", "办事指南暂时无法获取"))
+    assert d.state is j.State.ERROR
+    d.tap(Action.BACK)
+    assert d.state is j.State.ITEMS, "the session is still good"
+
+
+def test_blocked_items_cannot_be_chosen_and_say_why():
+    d = Driver()
+    blocked = item("I3", available=False, reason="您暂无住房公积金缴存记录")
+    to_items(d, (item("I1"), blocked))
+    assert d.journey.item_blocked_reason(blocked) == "您暂无住房公积金缴存记录"
+    assert d.tap(Action.SELECT_ITEM, "I3") == []
+    assert d.state is j.State.ITEMS
+    d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.OUT)))
+    assert d.journey.item_blocked_reason(item("I1")) == "打印机暂停服务，请到窗口办理"
+    assert d.journey.item_blocked_reason(item("I2", prints=False)) == ""
+    d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.LOW)))
+    assert d.journey.item_blocked_reason(item("I1")) == "", "low paper still prints"
+
+
+def test_pledge_must_be_confirmed():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"), pledge="本人承诺所填信息真实。")))
+    assert not d.journey.can_confirm
+    assert d.tap(Action.CONFIRM) == []
+    d.tap(Action.PLEDGE)
+    (submit,) = d.tap(Action.CONFIRM)
+    assert submit.pledge_confirmed
+
+
+def test_browsing_the_public_list_without_a_card():
+    from kiosk.models import Catalogue
+
+    d = Driver()
+    d.tap(Action.BROWSE)
+    assert d.state is j.State.CATALOGUE
+    assert isinstance(d.effects[-1], j.LoadCatalogue)
+    from kiosk.events import CatalogueLoaded
+
+    d(CatalogueLoaded(Catalogue((item("I1"),), "v1"), 0.0))
+    (load,) = d.tap(Action.SELECT_ITEM, "I1")
+    assert load.ticket is None
+    assert d.state is j.State.ITEM_DETAIL and d.journey.session is None
+    d(GuideLoaded(guide(item("I1"))))
+    assert d.journey.browse_guide is not None
+    assert not d.journey.can_confirm, "no confirming without identification"
+    d.tap(Action.BACK)
+    assert d.state is j.State.CATALOGUE
+    d(CardDetected())
+    assert d.state is j.State.IDENTIFYING, "placing a card while browsing starts a session"
+
+
+def test_reader_failure_puts_the_kiosk_out_of_service_and_back():
+    d = Driver()
+    d(DeviceChanged(DeviceStatus(DeviceKind.CARD_READER, DeviceState.NO_DEVICE)))
+    assert d.state is j.State.OUT_OF_SERVICE
+    d(DeviceChanged(DeviceStatus(DeviceKind.CARD_READER, DeviceState.ONLINE)))
+    assert d.state is j.State.ATTRACT
+
+
+def test_platform_unreachable_is_said_plainly():
+    d = Driver()
+    d(PlatformHealth(False))
+    assert d.journey.banners and "人工窗口" in d.journey.banners[0]
+    c = card()
+    d(CardRead(c))
+    assert d.state is j.State.ERROR
+    assert d.journey.session is None and c.number == ""
+
+
+def test_a_second_card_during_a_session_changes_nothing():
+    d = Driver()
+    to_items(d)
+    other = card("li_ming")
+    d(CardRead(other))
+    assert d.journey.session.display_name == "张*"
+    assert other.number == ""
+
+
+def test_call_staff_records_an_event_and_says_so():
+    d = Driver()
+    to_items(d)
+    (effect,) = d.tap(Action.CALL_STAFF)
+    assert effect == j.CallStaff("items")
+    assert d.journey.notice == messages.STAFF_CALLED
+
+
+def test_tick_without_change_does_not_bump_the_version():
+    d = Driver()
+    v = d.journey.version
+    d.wait(1)
+    assert d.journey.version == v
+
+
+def test_session_repr_is_masked():
+    d = Driver()
+    d(CardRead(card()))
+    text = repr(d.journey.session) + repr(d.effects[-1])
+    assert "张伟" not in text and "140105198503120210" not in text
