@@ -1,0 +1,272 @@
+"""Drives the real Kivy app through a scripted journey, the way a person would.
+
+A script is a generator: it yields things to wait for (a screen, a widget, some frames) and the
+pilot resumes it on the Kivy clock when they are there. Taps are real touch events dispatched
+through Kivy's event loop at the widget's centre; screenshots are taken a couple of frames after
+the screen has drawn. Each step is printed to the console; failures end the run with exit code 1
+and a screenshot of what was on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.input.motionevent import MotionEvent
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.journey import Journey, State
+
+_touch_ids = itertools.count(1000)
+
+
+class PilotFailure(AssertionError):
+    pass
+
+
+class _Touch(MotionEvent):
+    def __init__(self, x: float, y: float) -> None:
+        super().__init__(
+            "autopilot",
+            next(_touch_ids),
+            {"x": x / (Window.width - 1.0), "y": y / (Window.height - 1.0)},
+            is_touch=True,
+            type_id="touch",
+        )
+        self.profile = ["pos"]
+
+    def depack(self, args) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+
+@dataclass
+class Wait:
+    what: str
+    ready: Callable[[], bool]
+    timeout: float = 20.0
+    then: Callable[[], object] | None = None  # done once ready (e.g. the tap itself)
+    settle_frames: int = 0  # frames the condition must hold before it counts
+    _since: float = field(default=0.0)
+    _held: int = field(default=0)
+
+
+Script = Callable[["Pilot"], Generator[Wait, None, None]]
+
+
+class Pilot:
+    def __init__(self, stack, script: Script, out: Path, *, name: str = "demo") -> None:
+        self.stack = stack
+        self.script = script
+        self.out = out
+        self.shots = out / "screens"
+        self.name = name
+        self.app = None
+        self.seen: list[tuple[float, str]] = []
+        self.steps: list[dict] = []
+        self.record: dict = {}
+        self._gen: Generator[Wait, None, None] | None = None
+        self._wait: Wait | None = None
+        self._started = 0.0
+        self._n = 0
+        self._done = False
+
+    # ---- running --------------------------------------------------------------------------------
+
+    def start(self, app) -> None:
+        self.app = app
+        self.shots.mkdir(parents=True, exist_ok=True)
+        for old in self.shots.glob("*.png"):
+            old.unlink()
+        app.runtime.listeners.append(self._on_journey)
+        self._on_journey(app.runtime.journey)
+        self._started = time.monotonic()
+        self._gen = self.script(self)
+        Clock.schedule_interval(self._frame, 0)
+
+    def _on_journey(self, journey: Journey) -> None:
+        if not self.seen or self.seen[-1][1] != journey.state.value:
+            self.seen.append((round(time.monotonic() - self._started, 3), journey.state.value))
+
+    def _frame(self, _dt) -> bool:
+        if self._done:
+            return False
+        try:
+            while True:
+                w = self._wait
+                if w is not None:
+                    if w.ready():
+                        w._held += 1
+                        if w._held <= w.settle_frames:
+                            return True
+                        if w.then is not None:
+                            w.then()
+                    else:
+                        w._held = 0
+                        if time.monotonic() - w._since > w.timeout:
+                            raise PilotFailure(
+                                f"timed out after {w.timeout:.0f} s waiting for {w.what}"
+                            )
+                        return True
+                self._wait = next(self._gen)
+                self._wait._since = time.monotonic()
+        except StopIteration:
+            self._finish(0)
+        except PilotFailure as failure:
+            self._fail(str(failure))
+        except Exception:
+            self._fail("script error:\n" + traceback.format_exc())
+        return False
+
+    def _fail(self, message: str) -> None:
+        print(f"[{self.name}] FAILED: {message}", flush=True)
+        print(f"[{self.name}] screens seen: {' → '.join(s for _, s in self.seen)}", flush=True)
+        self.record["failure"] = message
+        with contextlib.suppress(Exception):
+            self._screenshot(self.shots / "FAILED.png")
+        self._finish(1)
+
+    def _finish(self, code: int) -> None:
+        self._done = True
+        report = {
+            "script": self.name,
+            "ok": code == 0,
+            "steps": self.steps,
+            "screens_seen": self.seen,
+            "record": self.record,
+            "seconds": round(time.monotonic() - self._started, 2),
+        }
+        (self.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+        if code == 0:
+            print(
+                f"[{self.name}] done: {len(self.steps)} steps in {report['seconds']} s", flush=True
+            )
+        self.app.exit_code = code
+        Clock.schedule_once(lambda _dt: self.app.shutdown(), 0.3)
+
+    # ---- what scripts yield ---------------------------------------------------------------------
+
+    @property
+    def journey(self) -> Journey:
+        return self.app.runtime.journey
+
+    def say(self, text: str) -> None:
+        self._n += 1
+        state = self.journey.state.value
+        self.steps.append({"n": self._n, "state": state, "what": text})
+        print(f"[{self.name}] {self._n:02d} {state:<15} {text}", flush=True)
+
+    def screen(self, state: State, timeout: float = 20.0) -> Wait:
+        def ready() -> bool:
+            return self.journey.state is state and self.app.sm.current == state.value
+
+        return Wait(f"the {state.value} screen", ready, timeout, settle_frames=2)
+
+    def until(self, what: str, ready: Callable[[], bool], timeout: float = 20.0) -> Wait:
+        return Wait(what, ready, timeout)
+
+    def frames(self, n: int = 2) -> Wait:
+        count = itertools.count()
+        return Wait(f"{n} frames", lambda: next(count) >= n, 5.0)
+
+    def seconds(self, s: float) -> Wait:
+        end = time.monotonic() + s
+        return Wait(f"{s} s", lambda: time.monotonic() >= end, s + 5.0)
+
+    def shot(self, name: str) -> Wait:
+        """A screenshot two frames from now (after the screen has been drawn)."""
+        count = itertools.count()
+        path = self.shots / f"{len(list(self.shots.glob('*.png'))) + 1:02d}-{name}.png"
+
+        def take() -> None:
+            self._screenshot(path)
+            if self.steps:
+                self.steps[-1].setdefault("screenshots", []).append(path.name)
+
+        return Wait(f"screenshot {name}", lambda: next(count) >= 2, 5.0, then=take)
+
+    def _screenshot(self, path: Path) -> None:
+        written = Window.screenshot(name=str(path))
+        os.replace(written, path)
+
+    def tap(self, kid: str, timeout: float = 10.0) -> Wait:
+        """Wait for the widget with this kid to be on screen and enabled, then touch it."""
+
+        def ready() -> bool:
+            widget = self.find(kid)
+            if widget is None:
+                self._reveal(kid)
+                return False
+            return True
+
+        def touch() -> None:
+            widget = self.find(kid)
+            x, y = widget.to_window(*widget.center)
+            t = _Touch(x, y)
+            EventLoop.post_dispatch_input("begin", t)
+            EventLoop.post_dispatch_input("end", t)
+
+        return Wait(f"widget {kid!r}", ready, timeout, then=touch, settle_frames=1)
+
+    def find(self, kid: str):
+        for widget in self.app.root.walk(restrict=False):
+            if getattr(widget, "kid", None) != kid:
+                continue
+            if widget.disabled or widget.opacity == 0 or not getattr(widget, "enabled", True):
+                continue
+            if widget.get_root_window() is None:
+                continue
+            x, y = widget.to_window(*widget.center)
+            if not (0 <= x < Window.width and 0 <= y < Window.height):
+                continue
+            hidden_by = self._clipping_scrollview(widget)
+            if hidden_by is None:
+                return widget
+            hidden_by.scroll_to(widget, padding=10, animate=False)
+        return None
+
+    @staticmethod
+    def _clipping_scrollview(widget):
+        """The scroll view that hides this widget's centre, if any (a person could not tap it)."""
+        _x, y = widget.to_window(*widget.center)
+        w = widget.parent
+        while w is not None and w is not Window:
+            if isinstance(w, ScrollView):
+                _left, bottom = w.to_window(w.x, w.y)
+                if not bottom <= y <= bottom + w.height:
+                    return w
+            w = w.parent
+        return None
+
+    def _reveal(self, kid: str) -> None:
+        """Scroll the list that holds this row so that the row is on screen."""
+        screen = self.app.sm.current_screen
+        for rv in screen.walk(restrict=True):
+            if not isinstance(rv, RecycleView):
+                continue
+            top = 0.0
+            spacing = getattr(rv.layout_manager, "spacing", 0) or 0
+            for entry in rv.data:
+                if entry.get("kid") == kid:
+                    content = rv.layout_manager.height
+                    room = content - rv.height
+                    if room > 0:
+                        centre = top + entry.get("height", 0) / 2 - rv.height / 2
+                        rv.scroll_y = max(0.0, min(1.0, 1 - centre / room))
+                    return
+                top += entry.get("height", 0) + spacing
+
+    def check(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise PilotFailure(message)

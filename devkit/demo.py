@@ -1,0 +1,167 @@
+"""Demo mode: the reference platform and the device emulators on loopback, and the kiosk on them.
+
+The kiosk reaches them through its real drivers and client: the SAM reader over a
+pseudo-terminal at 115200 baud, the printer over TCP, the platform over HTTP with signed
+requests. Nothing in the kiosk knows it is a demo except the URLs it was handed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from devkit.people import BY_KEY
+from devkit.platform_server import (
+    DEFAULT_VERIFY_BASE_URL,
+    DEMO_DEVICE_ID,
+    DEMO_DEVICE_KEY,
+    ReferencePlatform,
+)
+from devkit.printer_emulator import PrinterEmulator
+from devkit.sam_emulator import SamEmulator
+from kiosk import config as cfg
+from kiosk import logs
+
+log = logging.getLogger("devkit.demo")
+
+PORTRAIT = (1080, 1920)
+SCRIPT_NAMES = ("demo", "two_citizens")
+LANDSCAPE = (1920, 1080)
+
+
+class DemoStack:
+    """Everything a demo kiosk talks to, started and stopped together."""
+
+    def __init__(self, out: Path, *, width_dots: int = 576) -> None:
+        self.out = out
+        self.state_dir = out / "demo"
+        self.platform = ReferencePlatform(db_path=self.state_dir / "platform.db")
+        self.printer = PrinterEmulator(out_dir=out / "printer", width_dots=width_dots)
+        self.sam = SamEmulator(baud=115200)
+        self.width_dots = width_dots
+        self.platform_url = ""
+        self.printer_addr: tuple[str, int] = ("", 0)
+        self.sam_path = ""
+
+    def reset(self) -> DemoStack:
+        """Every demo starts clean: no outbox or platform data of an earlier run."""
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        shutil.rmtree(self.out / "printer", ignore_errors=True)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def start(self) -> DemoStack:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.platform_url = self.platform.start()
+        self.printer_addr = self.printer.start()
+        self.sam_path = self.sam.start()
+        log.info(
+            "demo stack: platform %s, printer %s:%d, SAM reader %s",
+            self.platform_url,
+            *self.printer_addr,
+            self.sam_path,
+        )
+        return self
+
+    def stop(self) -> None:
+        for part in (self.sam, self.printer, self.platform):
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s", type(part).__name__)
+
+    def config(self, size: tuple[int, int] = PORTRAIT, fullscreen: bool = False) -> cfg.Config:
+        host, port = self.printer_addr
+        data = {
+            "kiosk": {
+                "device_id": DEMO_DEVICE_ID,
+                "hall_name": "太原市政务服务中心（演示）",
+                "region_code": "140100",
+                "data_dir": str(self.state_dir / "data"),
+                "staff_phone": "0351-1234567（演示）",
+            },
+            "platform": {
+                "url": self.platform_url,
+                "device_key": DEMO_DEVICE_KEY.hex(),
+                "read_timeout": 5.0,
+                "retries": 1,
+                "verify_base_url": DEFAULT_VERIFY_BASE_URL,
+            },
+            "devices": {
+                "card_reader": f"sam+serial://{self.sam_path}?baud=115200",
+                "printer": f"escpos+tcp://{host}:{port}",
+            },
+            "printer": {"width_dots": self.width_dots, "charset": "GB18030", "qr": "native"},
+            "display": {"width": size[0], "height": size[1], "fullscreen": fullscreen},
+        }
+        return cfg.parse(data, "demo", demo=True)
+
+    # ---- what the demo panel and the scripts do ------------------------------------------------
+
+    def place_card(self, key: str) -> None:
+        self.sam.place_card(BY_KEY[key].card())
+
+    def remove_card(self) -> None:
+        self.sam.remove_card()
+
+
+def run_demo(
+    *,
+    out: Path,
+    script: str | None,
+    headless: bool,
+    window: tuple[int, int] | None = None,
+    landscape: bool = False,
+) -> int:
+    """`kiosk run --demo`: interactive with a display, scripted under Xvfb without one."""
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    import main as composition
+
+    composition.kivy_environment(out / "demo" / "kivy")
+    size = window or (LANDSCAPE if landscape else PORTRAIT)
+    if not headless and window is None:
+        size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
+    stack = DemoStack(out).reset()
+    logs.setup(out / "demo" / "logs", console_level=logging.WARNING if script else logging.INFO)
+    stack.start()
+    xvfb = None
+    try:
+        if headless:
+            from devkit.xvfb import Xvfb
+
+            xvfb = Xvfb(*size)
+            os.environ["DISPLAY"] = xvfb.start()
+            print(
+                f"demo: no display, running under Xvfb {os.environ['DISPLAY']} at {size[0]}x{size[1]}"
+            )
+        config = stack.config(size)
+        overlays = []
+        on_ready = None
+        if script:
+            if script not in SCRIPT_NAMES:
+                print(f"demo: unknown script {script!r}; known: {', '.join(SCRIPT_NAMES)}")
+                return 2
+
+            def on_ready(app) -> None:
+                # imported only now: Kivy must not be imported before its config is set
+                from devkit.autopilot import Pilot
+                from devkit.scripts import SCRIPTS
+
+                Pilot(stack, SCRIPTS[script], out, name=script).start(app)
+
+        else:
+
+            def panel(app):
+                from devkit.demo_panel import demo_panel
+
+                return demo_panel(app, stack)
+
+            overlays.append(panel)
+        return composition.run(config, window=size, overlays=overlays, on_ready=on_ready)
+    finally:
+        stack.stop()
+        if xvfb is not None:
+            xvfb.stop()

@@ -1,0 +1,108 @@
+"""The demo panel: what a presenter does to the emulated devices (demo mode with a display only).
+
+A small tab at the right edge opens a panel: put a citizen's card on the reader or take it off,
+run the printer out of paper or open its cover, make the platform slow or take it away. It acts
+on the emulators only; the kiosk notices through its real drivers like it would in a hall.
+"""
+
+from __future__ import annotations
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
+from devkit.people import BY_KEY
+
+CARDS = (
+    ("zhang_wei", "张伟 在职·公积金"),
+    ("wang_guilan", "王桂兰 78岁·长期证"),
+    ("zheng_li", "郑丽 婚姻·承诺件"),
+    ("liu_yan", "刘䶮 生僻字"),
+    ("chen_hao", "陈浩 学生"),
+    ("ma_yun", "马芸 无可办事项"),
+    ("sun_qiang", "孙强 证件过期"),
+)
+
+
+def demo_panel(app, stack) -> FloatLayout:
+    layer = FloatLayout()
+    panel = BoxLayout(
+        orientation="vertical",
+        size_hint=(None, None),
+        width=dp(190),
+        spacing=dp(4),
+        padding=dp(6),
+        pos_hint={"right": 1, "top": 0.85},
+    )
+    panel.height = dp(560)
+
+    from kivy.graphics import Color, Rectangle
+
+    with panel.canvas.before:
+        Color(0.1, 0.12, 0.16, 0.92)
+        bg = Rectangle(pos=panel.pos, size=panel.size)
+    panel.bind(pos=lambda w, v: setattr(bg, "pos", v), size=lambda w, v: setattr(bg, "size", v))
+
+    body = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+    body.bind(minimum_height=body.setter("height"))
+    scroll = ScrollView(do_scroll_x=False)
+    scroll.add_widget(body)
+    panel.add_widget(Label(text="演示面板", size_hint_y=None, height=dp(26), bold=True))
+    panel.add_widget(scroll)
+
+    def section(title: str) -> None:
+        body.add_widget(
+            Label(
+                text=title,
+                size_hint_y=None,
+                height=dp(24),
+                color=(0.7, 0.8, 1, 1),
+                font_size=dp(13),
+            )
+        )
+
+    def button(text: str, action) -> None:
+        b = Button(text=text, size_hint_y=None, height=dp(34), font_size=dp(13))
+        b.bind(on_release=lambda *_: action())
+        body.add_widget(b)
+
+    section("身份证读卡器")
+    for key, label in CARDS:
+        if key in BY_KEY:
+            button(f"放置：{label}", lambda k=key: stack.place_card(k))
+    button("移走证件", stack.remove_card)
+
+    section("打印机")
+    button("正常", lambda: stack.printer.set_state(paper="ok", cover_open=False, online=True))
+    button("纸将尽", lambda: stack.printer.set_state(paper="near_end"))
+    button("缺纸", lambda: stack.printer.set_state(paper="out"))
+    button("打开机盖", lambda: stack.printer.set_state(cover_open=True))
+    button("离线", lambda: stack.printer.set_state(online=False))
+
+    section("政务服务平台")
+    button("正常", lambda: stack.platform.set_faults())
+    button("慢（2 秒）", lambda: stack.platform.set_faults(latency_ms=2000))
+    button("一半请求失败", lambda: stack.platform.set_faults(failure_rate=0.5))
+    button("断开网络", lambda: stack.platform.set_faults(mode="refuse"))
+
+    tab = Button(
+        text="演示",
+        size_hint=(None, None),
+        size=(dp(44), dp(90)),
+        pos_hint={"right": 1, "top": 0.95},
+        background_color=(0.1, 0.12, 0.16, 0.85),
+    )
+
+    def toggle(*_args) -> None:
+        # hidden means removed: a hidden widget must not swallow the kiosk's touches
+        if panel.parent is None:
+            layer.add_widget(panel, index=1)
+        else:
+            layer.remove_widget(panel)
+
+    tab.bind(on_release=toggle)
+    layer.add_widget(tab)
+    return layer

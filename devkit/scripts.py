@@ -1,0 +1,205 @@
+"""Scripted journeys for the autopilot: the headless demo and the ui tests.
+
+Each script is what a person would do at the kiosk, plus the demo panel's actions (placing a
+card, making the platform slow so a progress screen can be photographed), with checks of what
+the printer and the platform received.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Generator
+
+from devkit.autopilot import Pilot, Wait
+from devkit.people import BY_KEY
+from devkit.seed import BY_CODE
+from kiosk.journey import State
+
+SOCIAL_INSURANCE = "1401002001100100"  # 个人社保参保缴费证明打印 (即办件)
+PENSION = "1401002001100300"  # 养老金领取（待遇）证明打印
+MARRIAGE = "1401000701801900"  # 婚姻登记记录证明 (承诺件, 告知承诺)
+
+
+def _identify(p: Pilot, key: str, *, slow: bool, shots: bool) -> Generator[Wait, None, None]:
+    """Put a citizen's card on the reader and wait for the item list."""
+    if slow:  # long enough on each progress screen for a photograph
+        p.stack.sam.reply_delay = 0.6
+        p.stack.platform.set_faults(latency_ms=900)
+    p.say(f"place the card of {key} ({BY_KEY[key].note}) on the reader")
+    p.stack.place_card(key)
+    if slow:
+        yield p.screen(State.IDENTIFYING)
+        if shots:
+            yield p.shot("identifying")
+        yield p.screen(State.VERIFYING)
+        p.stack.sam.reply_delay = 0.0
+        if shots:
+            yield p.shot("verifying")
+    yield p.screen(State.ITEMS, timeout=30)
+    p.stack.platform.set_faults()
+    s = p.journey.session
+    p.check(s is not None and s.ticket is not None, "no session after identification")
+    doable = [i for i in s.items if not p.journey.item_blocked_reason(i)]
+    p.say(
+        f"items shown for {s.display_name}: {len(doable)} to do here, {len(s.items) - len(doable)} elsewhere"
+    )
+    p.record.setdefault("items_seen", {})[key] = len(doable)
+    if shots:
+        yield p.shot("items")
+
+
+def _handle(
+    p: Pilot, item_code: str, *, shots: bool, slow: bool = False
+) -> Generator[Wait, None, None]:
+    """Choose an item, confirm it, and wait until its paper is printed."""
+    name = BY_CODE[item_code].name
+    printed_before = len(p.stack.printer.jobs)
+    p.say(f"choose {name}")
+    yield p.tap(f"items.row:{item_code}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the guide", lambda: p.journey.session.guide is not None)
+    if shots:
+        yield p.shot("item_detail")
+    if p.journey.session.guide.pledge_text:
+        p.say("confirm the 告知承诺")
+        yield p.tap("detail.pledge")
+    if slow:
+        p.stack.platform.set_faults(latency_ms=900)
+        p.stack.printer.answer_delay = 0.3
+    p.say("confirm")
+    yield p.tap("detail.confirm")
+    if slow:
+        yield p.screen(State.SUBMITTING)
+        if shots:
+            yield p.shot("submitting")
+        yield p.screen(State.PRINTING)
+        p.stack.platform.set_faults()
+        if shots:
+            yield p.until("some progress", lambda: p.journey.session.print_progress > 0.2)
+            yield p.shot("printing")
+    yield p.screen(State.TAKE_DOCUMENTS, timeout=40)
+    p.stack.printer.answer_delay = 0.0
+    case = p.journey.session.case
+    jobs = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)
+    job = jobs[-1]
+    doc = case.document
+    p.check(doc.title in job.text, f"the printer did not receive the title {doc.title!r}")
+    p.check(doc.verification_code in job.text, "the printer did not receive the verification code")
+    p.check(doc.qr_content in job.qr_payloads, "the printer did not receive the QR content")
+    p.say(f"printed {doc.kind.value} {doc.title!r}, case {case.case_no}, {len(job.raw)} bytes")
+    p.record.setdefault("printed", []).append(
+        {
+            "case_no": case.case_no,
+            "title": doc.title,
+            "kind": doc.kind.value,
+            "verification_code": doc.verification_code,
+            "text": job.text,
+            "png": str(job.png_path) if job.png_path else "",
+        }
+    )
+    if shots:
+        yield p.shot("take_documents")
+
+
+def _rate(
+    p: Pilot, level: str, reasons: tuple[str, ...] = (), *, shots: bool
+) -> Generator[Wait, None, None]:
+    p.say("take the card off the reader")
+    p.stack.remove_card()
+    yield p.screen(State.RATING)
+    p.check(p.journey.session.rating_level is None, "a rating level was chosen in advance")
+    if shots:
+        yield p.shot("rating")
+    p.say(f"rate: {level} {' '.join(reasons)}")
+    yield p.tap(f"rating.level:{level}")
+    for code in reasons:
+        yield p.tap(f"rating.reason:{code}")
+    if shots and reasons:
+        yield p.shot("rating_reason")
+    yield p.tap("rating.submit")
+    yield p.screen(State.GOODBYE)
+    p.record.setdefault("rated", []).append(level)
+    if shots:
+        yield p.shot("goodbye")
+    yield p.screen(State.ATTRACT, timeout=15)
+
+
+def _platform_has_ratings(p: Pilot, n: int) -> Generator[Wait, None, None]:
+    p.say(f"wait until the platform has stored {n} rating(s)")
+    p.app.runtime.sync.poke()
+    yield p.until(
+        f"{n} ratings at the platform", lambda: len(p.stack.platform.ratings()) >= n, timeout=30
+    )
+    p.record["platform_ratings"] = [
+        {k: r[k] for k in ("rating_id", "case_no", "level", "satisfaction", "reasons", "rater_ref")}
+        for r in p.stack.platform.ratings()
+    ]
+
+
+def demo(p: Pilot) -> Generator[Wait, None, None]:
+    """`make run` without a display: every screen once, and one certificate printed."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("the attract screen")
+    yield p.shot("attract")
+
+    p.say("browse the published list without a card")
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    yield p.shot("catalogue")
+    yield p.tap(f"catalogue.row:{SOCIAL_INSURANCE}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the public guide", lambda: p.journey.browse_guide is not None)
+    yield p.shot("catalogue_guide")
+    yield p.tap("bottom.back")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap("bottom.back")
+    yield p.screen(State.ATTRACT)
+
+    yield from _identify(p, "zhang_wei", slow=True, shots=True)
+    yield from _handle(p, SOCIAL_INSURANCE, shots=True, slow=True)
+    printed = p.record["printed"][-1]
+    if printed["png"]:
+        target = p.out / "certificate.png"
+        shutil.copyfile(printed["png"], target)
+        p.say(f"the printed certificate is in {target}")
+    yield from _rate(p, "dissatisfied", ("R01",), shots=True)
+    yield from _platform_has_ratings(p, 1)
+
+    p.say("elder mode (长辈模式) on the attract screen")
+    yield p.tap("attract.elder")
+    yield p.frames(2)
+    yield p.shot("attract_elder")
+    yield p.tap("attract.elder")
+
+    p.say("an expired card")
+    p.stack.place_card("sun_qiang")
+    yield p.screen(State.ERROR)
+    yield p.shot("error_expired")
+    p.stack.remove_card()
+    yield p.tap("error.back")
+    yield p.screen(State.ATTRACT)
+
+    p.say("the card reader is unplugged")
+    p.stack.sam.stop()
+    yield p.screen(State.OUT_OF_SERVICE)
+    yield p.shot("out_of_service")
+
+
+def two_citizens(p: Pilot) -> Generator[Wait, None, None]:
+    """The ui test: two different citizens, a certificate and a receipt, both rated."""
+    yield p.screen(State.ATTRACT)
+    yield p.shot("attract")
+    yield from _identify(p, "zhang_wei", slow=False, shots=True)
+    yield from _handle(p, SOCIAL_INSURANCE, shots=True)
+    yield from _rate(p, "very_satisfied", shots=True)
+
+    yield from _identify(p, "zheng_li", slow=False, shots=True)
+    yield from _handle(p, MARRIAGE, shots=True)
+    yield from _rate(p, "very_dissatisfied", ("R02", "R04"), shots=True)
+    yield from _platform_has_ratings(p, 2)
+    p.record["finished_at"] = time.time()
+
+
+SCRIPTS = {"demo": demo, "two_citizens": two_citizens}

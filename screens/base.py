@@ -1,0 +1,64 @@
+"""The base of every kiosk screen: render the journey's state, forward taps, nothing more.
+
+A screen is built once (its .kv loaded on first use) and reused for every citizen; ``render``
+is called whenever the journey changed and must only copy values into properties. Journey
+logic never lives here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.journey import Journey
+
+HERE = Path(__file__).parent
+
+
+class KioskScreen(Screen):
+    kv_file = ""  # set by subclasses: the screen's own .kv beside it
+    step = NumericProperty(0)
+    countdown = NumericProperty(0)  # seconds left, only while the warning is due
+    greeting = StringProperty("")
+    notice = StringProperty("")
+
+    @classmethod
+    def build(cls) -> KioskScreen:
+        path = str(HERE / cls.kv_file)
+        if cls.kv_file and path not in Builder.files:
+            Builder.load_file(path)
+        return cls(name=cls.screen_name())
+
+    @classmethod
+    def screen_name(cls) -> str:
+        return cls.kv_file.removesuffix(".kv")
+
+    @property
+    def theme(self):
+        return App.get_running_app().theme
+
+    def tap(self, action: str, arg: str = "") -> None:
+        App.get_running_app().tap(action, arg)
+
+    def render(self, journey: Journey) -> None:
+        s = journey.session
+        self.step = journey.step
+        self.greeting = f"{s.display_name}，您好" if s and s.display_name else ""
+        self.notice = journey.notice
+
+    def on_enter(self, *_args) -> None:
+        self._spin(True)
+
+    def on_leave(self, *_args) -> None:
+        self._spin(False)
+
+    def _spin(self, active: bool) -> None:
+        from screens.widgets import BusySpinner
+
+        for w in self.walk(restrict=True):
+            if isinstance(w, BusySpinner):
+                w.active = active

@@ -1,0 +1,29 @@
+"""Something went wrong: what happened, what to do, who can help."""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.journey import Journey
+from kiosk.messages import STAFF_HINT
+from screens.base import KioskScreen
+
+
+class ErrorScreen(KioskScreen):
+    kv_file = "error.kv"
+    title = StringProperty("")
+    text = StringProperty("")
+    retry_label = StringProperty("")
+    back_label = StringProperty("返回首页")
+    staff_hint = StringProperty(STAFF_HINT)
+    can_retry = BooleanProperty(False)
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        err = journey.error
+        self.title = err.title if err else "出现问题"
+        self.text = err.text if err else ""
+        self.can_retry = bool(err and err.retry is not None)
+        self.retry_label = err.retry_label if err else ""
+        s = journey.session
+        self.back_label = "返回事项列表" if s and s.ticket else "返回首页"

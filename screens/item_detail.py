@@ -1,0 +1,85 @@
+"""One item's guide: what it gives, which materials the platform already holds, confirm.
+
+Also shows the public guide while browsing the list without a card (no confirm then).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.utils import escape_markup, get_hex_from_color
+
+from kiosk.journey import Journey
+from kiosk.models import Guide, MaterialSource
+from screens.base import KioskScreen
+
+SOURCE_LABELS = {
+    MaterialSource.LICENCE: ("已从电子证照库调取，无需提交", "success"),
+    MaterialSource.SHARED: ("通过数据共享获取，无需提交", "success"),
+    MaterialSource.PLEDGE: ("以告知承诺替代，无需提交", "primary"),
+    MaterialSource.CITIZEN: ("需本人提供", "warning"),
+}
+
+
+def _steps(text: str) -> str:
+    """"1. …；2. …" reads better as one step per line."""
+    return re.sub(r"[；;]\s*(?=\d+[.、．])", "；\n", text)
+
+
+class ItemDetailScreen(KioskScreen):
+    kv_file = "item_detail.kv"
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    materials = StringProperty("")
+    guide_text = StringProperty("")
+    pledge_text = StringProperty("")
+    pledged = BooleanProperty(False)
+    loading = BooleanProperty(True)
+    browsing = BooleanProperty(False)
+    can_confirm = BooleanProperty(False)
+    confirm_label = StringProperty("确认办理")
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        self.browsing = s is None
+        item = s.selected if s else journey.browse_item
+        guide: Guide | None = s.guide if s else journey.browse_guide
+        self.title = item.name if item else ""
+        self.subtitle = f"{item.department}  ·  {'  ·  '.join(item.tags)}" if item else ""
+        self.loading = guide is None
+        self.pledged = bool(s and s.pledge_confirmed)
+        self.can_confirm = journey.can_confirm
+        if item is not None:
+            self.confirm_label = "确认办理并打印" if item.prints else "确认办理"
+        if guide is None:
+            self.materials = self.guide_text = self.pledge_text = ""
+            return
+        self.materials = self._materials(guide)
+        parts = [
+            ("办理条件", guide.conditions),
+            ("办理流程", guide.process),
+            ("收费标准", guide.fee),
+            ("咨询电话", guide.phone),
+        ]
+        if guide.legal_basis:
+            parts.append(("设定依据", guide.legal_basis))
+        self.guide_text = "\n".join(
+            f"[b]{escape_markup(k)}[/b]  {escape_markup(_steps(v))}" for k, v in parts if v
+        )
+        self.pledge_text = guide.pledge_text
+
+    def _materials(self, guide: Guide) -> str:
+        if not guide.materials:
+            return "本事项无需提交材料。"
+        lines = []
+        for m in guide.materials:
+            label, colour = SOURCE_LABELS[m.source]
+            hex_colour = get_hex_from_color(getattr(self.theme, colour))
+            mark = "✓" if not m.citizen_brings else "●"
+            lines.append(
+                f"[color={hex_colour}]{mark}[/color] {escape_markup(m.name)}"
+                f"  [color={hex_colour}]{label}[/color]"
+            )
+        return "\n".join(lines)

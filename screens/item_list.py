@@ -1,0 +1,89 @@
+"""The grouped item list used by the citizen's list and the public catalogue (RecycleView).
+
+Rows are recycled, not rebuilt: changing ``rows`` only replaces data. Items the citizen cannot
+do here stay visible with a short reason (UI.md: never hidden silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
+
+from kiosk.models import Item
+from screens.widgets import tap
+
+
+class CategoryHeader(Label):
+    pass
+
+
+class ItemRow(ButtonBehavior, BoxLayout):
+    kid = StringProperty("")
+    item_code = StringProperty("")
+    name = StringProperty("")
+    department = StringProperty("")
+    tags = StringProperty("")
+    reason = StringProperty("")
+    enabled = BooleanProperty(True)
+
+    def on_release(self) -> None:
+        if self.enabled:
+            tap(self, "select_item", self.item_code)
+
+
+class ItemList(RecycleView):
+    pass
+
+
+def rows(
+    items: Iterable[Item],
+    blocked: Callable[[Item], str],
+    *,
+    header_height: float,
+    row_height: float,
+    prefix: str,
+) -> list[dict]:
+    """RecycleView data: available items first, grouped by category; then the others."""
+    items = list(items)
+    doable = [i for i in items if not blocked(i)]
+    others = [i for i in items if blocked(i)]
+    data: list[dict] = []
+    for group, members in _by_category(doable):
+        data.append({"viewclass": "CategoryHeader", "text": group, "height": header_height})
+        data.extend(_row(i, "", row_height, prefix) for i in members)
+    if others:
+        data.append(
+            {
+                "viewclass": "CategoryHeader",
+                "text": "以下事项暂不能在本机办理",
+                "height": header_height,
+            }
+        )
+        data.extend(_row(i, blocked(i), row_height, prefix) for i in others)
+    return data
+
+
+def _by_category(items: list[Item]) -> list[tuple[str, list[Item]]]:
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.category, []).append(item)
+    return list(groups.items())
+
+
+def _row(item: Item, reason: str, height: float, prefix: str) -> dict:
+    return {
+        "viewclass": "ItemRow",
+        "kid": f"{prefix}.row:{item.item_code}",
+        "item_code": item.item_code,
+        "name": item.name,
+        "department": item.department,
+        "tags": "  ·  ".join(item.tags),
+        "reason": reason,
+        "enabled": not reason,
+        "height": height,
+    }

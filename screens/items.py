@@ -1,0 +1,42 @@
+"""The items this citizen can complete here, grouped; the others with the reason why not."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from kiosk import messages
+from kiosk.journey import Journey
+from screens.base import KioskScreen
+from screens.item_list import rows
+
+
+class ItemsScreen(KioskScreen):
+    kv_file = "items.kv"
+    summary = StringProperty("")
+    empty = StringProperty("")
+    _shown: tuple = ()
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        items = s.items if s else ()
+        doable = [i for i in items if not journey.item_blocked_reason(i)]
+        self.summary = (
+            f"您可在本机办理{len(doable)}项，材料由平台自动调取，无需提交纸质材料"
+            if doable
+            else ""
+        )
+        self.empty = "" if doable else messages.NOTHING_AVAILABLE
+        # the list is data only; rebuild it when the items or what blocks them changed
+        key = (s.started_at if s else None, len(items), journey.printer_usable, journey.elder_mode)
+        if key != self._shown:
+            t = self.theme
+            self.ids.list.data = rows(
+                items,
+                journey.item_blocked_reason,
+                header_height=t.px(84),
+                row_height=t.px(200) * (1.3 if t.elder else 1),
+                prefix="items",
+            )
+            self.ids.list.scroll_y = 1
+            self._shown = key

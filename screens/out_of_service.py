@@ -1,0 +1,24 @@
+"""Out of service: why, and where to go instead (with the maintainer's phone)."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from kiosk.devices import DeviceKind
+from kiosk.journey import Journey
+from screens.base import KioskScreen
+
+
+class OutOfServiceScreen(KioskScreen):
+    kv_file = "out_of_service.kv"
+    reason = StringProperty("")
+    phone = StringProperty("")
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        reader = journey.devices.get(DeviceKind.CARD_READER)
+        self.reason = "身份证读卡器暂时不能使用" if reader else "设备正在启动"
+        from kivy.app import App
+
+        phone = App.get_running_app().runtime.config.staff_phone
+        self.phone = f"设备维护电话：{phone}" if phone else ""

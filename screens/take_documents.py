@@ -1,0 +1,43 @@
+"""Take your card and your papers (and, for a promised case, when it will be done)."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from kiosk.document import DocumentKind
+from kiosk.journey import Journey
+from screens.base import KioskScreen
+
+
+class TakeDocumentsScreen(KioskScreen):
+    kv_file = "take_documents.kv"
+    headline = StringProperty("")
+    details = StringProperty("")
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        case = s.case if s else None
+        if case is None:
+            self.headline, self.details = "请取走您的身份证", ""
+            return
+        doc = case.document
+        if not s.job_id:  # nothing was printed: the screen is the only record
+            self.headline = (
+                "已受理，请记下您的办件编号" if doc.kind is DocumentKind.RECEIPT else "已办理"
+            )
+            self.details = (
+                f"办件编号：{case.case_no}\n打印机暂时不能使用，可凭办件编号到人工窗口打印，"
+                "或在“三晋通”APP查询。"
+            )
+            return
+        if doc.kind is DocumentKind.RECEIPT:
+            self.headline = "已受理，请取走身份证和受理回执"
+            due = doc.promised_date.strftime("%Y年%m月%d日") if doc.promised_date else "承诺时限内"
+            self.details = f"办件编号：{case.case_no}\n承诺办结日期：{due}\n办结后将短信通知您，可凭回执查询进度。"
+        else:
+            self.headline = "办理完成，请取走身份证和证明"
+            self.details = (
+                f"《{doc.title}》已打印\n办件编号：{case.case_no}\n"
+                f"证明上的二维码可用于核验真伪（验证码 {doc.verification_code}）"
+            )

@@ -1,0 +1,186 @@
+"""The runtime with its real drivers, client and outbox against the demo stack, without a display.
+
+Card over a pseudo-terminal, platform over HTTP, printer over TCP, outbox on disk: the same
+wiring as the kiosk (main.build_runtime), with a plain queue standing in for the Kivy clock.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import time
+
+import pytest
+
+import main as composition
+from devkit.demo import DemoStack
+from kiosk.events import Action
+from kiosk.journey import State
+from offline.outbox import Kind, Outbox
+from offline.sync import SyncWorker
+
+SOCIAL_INSURANCE = "1401002001100100"
+
+
+class Loop:
+    """Runs what the runtime posts, on the test's thread, like the UI thread would."""
+
+    def __init__(self) -> None:
+        self.q: queue.Queue = queue.Queue()
+
+    def call_soon(self, fn) -> None:
+        self.q.put(fn)
+
+    def until(self, cond, timeout: float = 15.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not cond():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {what or cond}")
+            try:
+                self.q.get(timeout=min(0.1, remaining))()
+            except queue.Empty:
+                pass
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = DemoStack(tmp_path).reset().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def kiosk(stack, tmp_path):
+    loop = Loop()
+    runtime = composition.build_runtime(stack.config(), loop.call_soon)
+    runtime.start()
+    yield runtime, loop
+    runtime.stop()
+
+
+def test_a_whole_journey_through_real_transports(kiosk, stack):
+    runtime, loop = kiosk
+    j = runtime.journey
+    loop.until(lambda: j.catalogue is not None, what="the published list")
+    assert len(j.catalogue.items) == 31
+
+    stack.place_card("zhang_wei")
+    loop.until(lambda: j.state is State.ITEMS, what="the item list")
+    assert j.session.display_name == "张*"
+    runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+    loop.until(lambda: j.session.guide is not None, what="the guide")
+    runtime.tap(Action.CONFIRM)
+    loop.until(lambda: j.state is State.TAKE_DOCUMENTS, what="the printed certificate")
+    doc = j.session.case.document
+    (job,) = stack.printer.wait_for_jobs(1)
+    assert doc.title in job.text and doc.verification_code in job.text
+    assert "张伟" in job.text, "the certificate names its holder as the department's template does"
+    assert job.qr_payloads == [doc.qr_content]
+
+    stack.remove_card()
+    loop.until(lambda: j.state is State.RATING, what="the rating screen")
+    runtime.tap(Action.RATE, "satisfied")
+    runtime.tap(Action.SUBMIT_RATING)
+    loop.until(lambda: j.state is State.GOODBYE, what="goodbye")
+    runtime.sync.poke()
+    loop.until(lambda: len(stack.platform.ratings()) == 1, what="the rating at the platform")
+    (stored,) = stack.platform.ratings()
+    assert stored["level"] == "satisfied" and stored["satisfaction"] == 4
+    assert stored["channel"] == 5 and stored["device_id"] == "SX-TY-0001"
+
+
+def test_nothing_personal_reaches_the_kiosk_disk(kiosk, stack, tmp_path):
+    runtime, loop = kiosk
+    j = runtime.journey
+    stack.place_card("zhang_wei")
+    loop.until(lambda: j.state is State.ITEMS)
+    runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+    loop.until(lambda: j.session.guide is not None)
+    runtime.tap(Action.CONFIRM)
+    loop.until(lambda: j.state is State.TAKE_DOCUMENTS)
+    stack.remove_card()
+    loop.until(lambda: j.state is State.RATING)
+    runtime.tap(Action.RATE, "very_satisfied")
+    runtime.tap(Action.SUBMIT_RATING)
+    loop.until(lambda: j.state is State.GOODBYE)
+    data_dir = runtime.config.data_dir
+    forbidden = ("张伟", "140105198503120210", "平阳路")
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert any(p.name == "outbox.db" for p in files)
+    for path in files:
+        blob = path.read_bytes()
+        for word in forbidden:
+                assert word.encode() not in blob, f"{word} found in {path}"
+                assert word.encode("utf-16-le") not in blob, f"{word} found in {path}"
+
+
+def test_platform_down_is_said_and_recovers(kiosk, stack):
+    runtime, loop = kiosk
+    j = runtime.journey
+    loop.until(lambda: j.catalogue is not None)
+    stack.platform.set_faults(mode="refuse")
+    runtime.heartbeat_interval = 0.3
+    loop.until(lambda: not j.platform_reachable, timeout=20, what="the outage noticed")
+    assert any("人工窗口" in b for b in j.banners)
+    stack.platform.set_faults()
+    loop.until(lambda: j.platform_reachable, timeout=20, what="the recovery noticed")
+
+
+def test_printer_out_of_paper_blocks_printing_items(kiosk, stack):
+    runtime, loop = kiosk
+    j = runtime.journey
+    stack.printer.set_state(paper="out")
+    runtime.printer_poll_interval = 0.2
+    loop.until(lambda: not j.printer_usable, timeout=10, what="paper out noticed")
+    stack.place_card("zhang_wei")
+    loop.until(lambda: j.state is State.ITEMS)
+    item = next(i for i in j.session.items if i.item_code == SOCIAL_INSURANCE)
+    assert j.item_blocked_reason(item) == "打印机暂停服务，请到窗口办理"
+    runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+    assert j.state is State.ITEMS
+    assert stack.printer.jobs == []
+
+
+def test_sync_delivers_a_backlog_exactly_once_after_an_outage(stack, tmp_path):
+    from kiosk.platform import PlatformClient
+
+    cfg = stack.config()
+    client = PlatformClient(cfg.platform.url, cfg.device_id, cfg.platform.device_key, retries=0)
+    box = Outbox(tmp_path / "outbox.db")
+    worker = SyncWorker(box, client, batch_size=50, base_backoff=0.05, max_backoff=0.1)
+    records = []
+    for i in range(120):
+        rec = {
+            "rating_id": f"r-{i:04d}",
+            "case_no": f"C{i:06d}",
+            "item_code": SOCIAL_INSURANCE,
+            "item_name": "个人社保参保缴费证明打印",
+            "department": "市人社局",
+            "rater_ref": "ref-1",
+            "level": "satisfied",
+            "satisfaction": 4,
+            "reasons": "",
+            "text": "",
+            "rated_at": "2026-11-27T10:00:00+08:00",
+            "rating_count": 1,
+            "channel": 5,
+            "region_code": "140100",
+            "device_id": cfg.device_id,
+        }
+        records.append(rec)
+        box.enqueue(Kind.RATING, rec["rating_id"], rec)
+    stack.platform.set_faults(mode="refuse")
+    worker.run_once()
+    assert box.counts().pending == {"rating": 120}, "nothing is lost while the platform is away"
+    stack.platform.set_faults()
+    time.sleep(0.15)
+    assert worker.drain(timeout=15)
+    assert len(stack.platform.ratings()) == 120
+    box.enqueue(Kind.RATING, "r-0001", records[1])  # an id already delivered
+    assert worker.drain(timeout=5)
+    assert len(stack.platform.ratings()) == 120, "a retried id never creates a second rating"
+    db = sqlite3.connect(box.path)
+    assert db.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+    client.close()
+    box.close()

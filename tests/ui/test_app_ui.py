@@ -1,0 +1,114 @@
+"""The real Kivy app under Xvfb, driven through whole journeys by touch events.
+
+Each run is a separate process (`kiosk run --demo --headless --script ...`): a Kivy app runs
+once per process. The autopilot inside the app waits for each screen, taps like a person,
+checks what the printer emulator received, and writes a report; screenshots land in
+tests/artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+pytestmark = pytest.mark.ui
+
+
+def run_script(script: str, out: Path, *extra: str, timeout: float = 240) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run", "--demo", "--headless", "--script", script,
+         "--out", str(out), *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    (out / "console.txt").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert "Traceback" not in proc.stdout
+    return json.loads((out / "report.json").read_text())
+
+
+def subsequence(needle: list[str], haystack: list[str]) -> bool:
+    it = iter(haystack)
+    return all(any(h == n for h in it) for n in needle)
+
+
+@pytest.fixture(scope="module")
+def two_citizens() -> tuple[dict, Path]:
+    out = ARTIFACTS / "ui-two-citizens"
+    return run_script("two_citizens", out), out
+
+
+def test_two_citizens_walk_the_whole_journey(two_citizens):
+    report, out = two_citizens
+    assert report["ok"]
+    seen = [s for _, s in report["screens_seen"]]
+    one = ["attract", "identifying", "verifying", "items", "item_detail", "submitting",
+           "printing", "take_documents", "rating", "goodbye", "attract"]
+    assert subsequence(one + one[1:], seen), seen
+    assert report["record"]["rated"] == ["very_satisfied", "very_dissatisfied"]
+    items_seen = report["record"]["items_seen"]
+    assert items_seen["zhang_wei"] != items_seen["zheng_li"], "eligibility differs per citizen"
+
+
+def test_the_printer_received_the_certificate_and_the_receipt(two_citizens):
+    report, _ = two_citizens
+    certificate, receipt = report["record"]["printed"]
+    assert certificate["kind"] == "certificate" and receipt["kind"] == "receipt"
+    assert certificate["title"] in certificate["text"]
+    assert "张伟" in certificate["text"], "the holder as the department's template writes it"
+    assert "140105********0210" in certificate["text"], "the ID number is masked on paper"
+    assert "140105198503120210" not in certificate["text"]
+    assert certificate["verification_code"] in certificate["text"]
+    assert "受理回执" in receipt["text"] or receipt["title"] in receipt["text"]
+    assert receipt["case_no"] in receipt["text"]
+    for printed in (certificate, receipt):
+        assert Path(printed["png"]).is_file()
+
+
+def test_the_platform_stored_both_ratings_exactly_once(two_citizens):
+    report, out = two_citizens
+    db = sqlite3.connect(out / "demo" / "platform.db")
+    rows = [json.loads(r) for (r,) in db.execute("SELECT record FROM ratings ORDER BY received_at")]
+    assert [r["level"] for r in rows] == ["very_satisfied", "very_dissatisfied"]
+    assert rows[1]["reasons"] == "R02,R04" and rows[1]["satisfaction"] == 1
+    cases = {p["case_no"] for p in report["record"]["printed"]}
+    assert {r["case_no"] for r in rows} == cases
+    assert all(r["channel"] == 5 and r["rater_ref"] for r in rows)
+
+
+def test_screenshots_were_taken_of_every_step(two_citizens):
+    report, out = two_citizens
+    shots = sorted(p.name for p in (out / "screens").glob("*.png"))
+    for name in ("attract", "items", "item_detail", "take_documents", "rating", "goodbye"):
+        assert any(name in s for s in shots), f"no screenshot of {name}"
+    assert not (out / "screens" / "FAILED.png").exists()
+
+
+def test_demo_script_in_landscape_visits_every_screen():
+    out = ARTIFACTS / "ui-demo-landscape"
+    report = run_script("demo", out, "--landscape")
+    seen = {s for _, s in report["screens_seen"]}
+    assert seen >= {
+        "attract", "catalogue", "item_detail", "identifying", "verifying", "items",
+        "submitting", "printing", "take_documents", "rating", "goodbye", "error",
+        "out_of_service",
+    }
+    assert (out / "certificate.png").is_file()
+    from PIL import Image
+
+    with Image.open(out / "screens" / "01-attract.png") as img:
+        assert img.size == (1920, 1080)
