@@ -7,8 +7,12 @@ override the kiosk's own settings: KIVY_NO_CONFIG).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import socket
+import time
 from collections.abc import Callable, Sequence
 
 from kiosk.config import Config
@@ -46,7 +50,7 @@ def _prepare_kivy(config: Config, window: tuple[int, int] | None) -> None:
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
 
 
-def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None]):
+def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
     """The core with its real drivers, client and outbox (shared by the app and the tests)."""
     from drivers.registry import open_card_reader, open_printer
     from kiosk.platform import PlatformClient
@@ -70,7 +74,21 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         call_soon=call_soon,
         heartbeat_interval=5.0 if config.demo else 15.0,
         printer_poll_interval=2.0 if config.demo else 5.0,
+        journey=journey,
     )
+
+
+def _announce_ready(_app) -> None:
+    """The first screen is drawn: tell systemd (Type=notify) and whoever asked by file."""
+    ready_file = os.environ.get("KIOSK_READY_FILE")
+    if ready_file:
+        with open(ready_file, "w") as f:
+            f.write(f"{time.time():.6f}\n")
+    notify = os.environ.get("NOTIFY_SOCKET")
+    if notify:
+        address = "\0" + notify[1:] if notify.startswith("@") else notify
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
+            sock.sendto(b"READY=1", address)
 
 
 def run(
@@ -79,7 +97,6 @@ def run(
     window: tuple[int, int] | None = None,
     overlays: Sequence[Callable] = (),
     on_ready: Callable | None = None,
-    on_built: Callable | None = None,
 ) -> int:
     """Run the kiosk until it is stopped; returns the process exit code."""
     _prepare_kivy(config, window)
@@ -93,9 +110,19 @@ def run(
     def call_soon(fn: Callable[[], None]) -> None:
         Clock.schedule_once(lambda _dt: fn(), 0)
 
-    runtime = build_runtime(config, call_soon)
-    app = KioskApp(runtime, overlays=overlays, on_ready=on_ready)
-    if on_built is not None:
-        on_built(app)
+    from kiosk.journey import Journey, JourneySettings
+
+    journey = Journey(JourneySettings.from_config(config))
+    app = KioskApp(
+        config,
+        journey,
+        lambda: build_runtime(config, call_soon, journey),
+        overlays=overlays,
+        on_drawn=_announce_ready,
+        on_ready=on_ready,
+    )
+    # SIGTERM (systemd stop, a technician's kill) ends the kiosk cleanly: devices closed,
+    # the outbox left consistent
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.shutdown(), 0))
     app.run()
     return getattr(app, "exit_code", 0)

@@ -81,6 +81,7 @@ class Pilot:
         self._started = 0.0
         self._n = 0
         self._done = False
+        self.drawn_at: dict[str, float] = {}  # state -> perf_counter of its first frame on screen
 
     # ---- running --------------------------------------------------------------------------------
 
@@ -91,6 +92,7 @@ class Pilot:
             old.unlink()
         app.runtime.listeners.append(self._on_journey)
         self._on_journey(app.runtime.journey)
+        Window.bind(on_flip=self._on_flip)
         self._started = time.monotonic()
         self._gen = self.script(self)
         Clock.schedule_interval(self._frame, 0)
@@ -98,6 +100,12 @@ class Pilot:
     def _on_journey(self, journey: Journey) -> None:
         if not self.seen or self.seen[-1][1] != journey.state.value:
             self.seen.append((round(time.monotonic() - self._started, 3), journey.state.value))
+            self.drawn_at.pop(journey.state.value, None)
+
+    def _on_flip(self, *_args) -> None:
+        """A frame reached the screen: the current screen is now drawn."""
+        if self.app is not None and self.app.sm is not None:
+            self.drawn_at.setdefault(self.app.sm.current, time.perf_counter())
 
     def _frame(self, _dt) -> bool:
         if self._done:

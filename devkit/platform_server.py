@@ -552,11 +552,12 @@ class ReferencePlatform:
                 self._calls.append((method, path, 0))
                 return
             reply = self._signed(h, method, raw_path, path, body)
+        # logged before the answer leaves, so a client that has its answer sees the call logged
+        self._calls.append((method, path, reply.status))
         if reply.status == 0:
             h.close_connection = True
         else:
             self._send(h, reply)
-        self._calls.append((method, path, reply.status))
         log.debug(
             "%s %s -> %s in %d ms",
             method,

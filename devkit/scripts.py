@@ -7,6 +7,7 @@ the printer and the platform received.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Generator
@@ -202,4 +203,27 @@ def two_citizens(p: Pilot) -> Generator[Wait, None, None]:
     p.record["finished_at"] = time.time()
 
 
-SCRIPTS = {"demo": demo, "two_citizens": two_citizens}
+def bench_items(p: Pilot) -> Generator[Wait, None, None]:
+    """bench/journey.py: card placed on the reader -> the item list drawn, many times."""
+    keys = ("zhang_wei", "wang_guilan", "li_ming", "zhao_min", "zheng_li")
+    rounds = int(os.environ.get("KIOSK_BENCH_ROUNDS", "24"))
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    yield p.seconds(0.5)
+    samples = []
+    for n in range(rounds):
+        key = keys[n % len(keys)]
+        p.drawn_at.pop("items", None)
+        placed = time.perf_counter()
+        p.stack.place_card(key)
+        yield p.until("the item list on screen", lambda: "items" in p.drawn_at, timeout=10)
+        samples.append(round((p.drawn_at["items"] - placed) * 1000, 1))
+        yield p.tap("bottom.exit")
+        yield p.screen(State.ATTRACT)
+        p.stack.remove_card()
+        yield p.seconds(0.3)  # the reader notices the card has gone
+    p.say(f"{rounds} journeys measured")
+    p.record["card_to_items_ms"] = samples
+
+
+SCRIPTS = {"demo": demo, "two_citizens": two_citizens, "bench_items": bench_items}

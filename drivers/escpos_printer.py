@@ -22,14 +22,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.escpos import Escpos
 from escpos.printer import Dummy, Network, Serial
 
+from drivers.printer_url import (
+    CHARSETS,
+    QrMode,
+    Transport,
+    parse_printer_url,
+)
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document
 from kiosk.print_layout import (
@@ -49,112 +52,6 @@ log = logging.getLogger("drivers.printer")
 FS_CHINESE_ON = b"\x1c\x26"  # FS &
 DLE_EOT = b"\x10\x04"
 _EC = {"L": QR_ECLEVEL_L, "M": QR_ECLEVEL_M, "Q": QR_ECLEVEL_Q, "H": QR_ECLEVEL_H}
-_CHARSETS = {"GB18030": "gb18030", "GBK": "gbk", "GB2312": "gb2312"}
-
-
-class Transport(StrEnum):
-    TCP = "tcp"
-    USB = "usb"
-    SERIAL = "serial"
-
-
-class QrMode(StrEnum):
-    NATIVE = "native"  # GS ( k: the printer draws the code (small, sharp, fast)
-    IMAGE = "image"  # drawn here and sent as a raster: for printers without GS ( k
-
-
-class InvalidPrinterUrl(ValueError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterConfig:
-    transport: Transport
-    host: str = ""
-    port: int = 9100
-    vendor_id: int = 0
-    product_id: int = 0
-    in_ep: int = 0x82
-    out_ep: int = 0x01
-    device: str = ""
-    baud: int = 9600
-    dsrdtr: bool = True
-    width_dots: int = 576
-    charset: str = "GB18030"
-    qr_mode: QrMode = QrMode.NATIVE
-    timeout: float = 10.0  # connect and write
-    status_timeout: float = 0.5  # one DLE EOT reply
-
-    def describe(self) -> str:
-        """Where the printer is, for technicians' logs."""
-        match self.transport:
-            case Transport.TCP:
-                return f"escpos+tcp://{self.host}:{self.port}"
-            case Transport.USB:
-                return f"escpos+usb://{self.vendor_id:#06x}:{self.product_id:#06x}"
-            case Transport.SERIAL:
-                return f"escpos+serial://{self.device}?baud={self.baud}"
-        return str(self.transport)
-
-
-_OPTIONS = {
-    "width_dots": ("width_dots", int),
-    "width": ("width_dots", int),
-    "charset": ("charset", str),
-    "qr_mode": ("qr_mode", QrMode),
-    "qr": ("qr_mode", QrMode),
-    "timeout": ("timeout", float),
-    "status_timeout": ("status_timeout", float),
-    "baud": ("baud", int),
-    "dsrdtr": ("dsrdtr", lambda v: str(v).lower() in ("1", "true", "yes", "on")),
-    "in_ep": ("in_ep", lambda v: int(str(v), 0)),
-    "out_ep": ("out_ep", lambda v: int(str(v), 0)),
-}
-
-
-def parse_printer_url(url: str, **overrides: object) -> PrinterConfig:
-    """Read a printer URL; keyword ``overrides`` (same names as the query options) win."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if not scheme.startswith("escpos+"):
-        raise InvalidPrinterUrl(f"not an ESC/POS printer URL: {url!r}")
-    try:
-        transport = Transport(scheme.removeprefix("escpos+"))
-    except ValueError:
-        raise InvalidPrinterUrl(f"unknown printer transport {scheme!r} in {url!r}") from None
-    values: dict[str, object] = {"transport": transport}
-    try:
-        match transport:
-            case Transport.TCP:
-                if not parts.hostname:
-                    raise InvalidPrinterUrl(f"no host in {url!r}")
-                values["host"] = parts.hostname
-                values["port"] = parts.port or 9100
-            case Transport.USB:
-                vid, _, pid = parts.netloc.partition(":")
-                values["vendor_id"] = int(vid, 16)
-                values["product_id"] = int(pid, 16)
-            case Transport.SERIAL:
-                if not parts.path:
-                    raise InvalidPrinterUrl(f"no device path in {url!r}")
-                values["device"] = unquote(parts.path)
-        for key, raw in [*parse_qsl(parts.query), *overrides.items()]:
-            if raw is None:
-                continue
-            if key not in _OPTIONS:
-                raise InvalidPrinterUrl(f"unknown printer option {key!r} in {url!r}")
-            name, convert = _OPTIONS[key]
-            values[name] = convert(raw)
-    except ValueError as e:
-        if isinstance(e, InvalidPrinterUrl):
-            raise
-        raise InvalidPrinterUrl(f"bad printer URL {url!r}: {e}") from None
-    config = PrinterConfig(**values)  # type: ignore[arg-type]
-    if not 192 <= config.width_dots <= 832 or config.width_dots % 8:
-        raise InvalidPrinterUrl(f"width_dots must be 384 or 576 (got {config.width_dots})")
-    if config.charset.upper() not in _CHARSETS:
-        raise InvalidPrinterUrl(f"charset must be one of {sorted(_CHARSETS)}, got {url!r}")
-    return replace(config, charset=config.charset.upper())
 
 
 # --- status --------------------------------------------------------------------------------------
@@ -235,7 +132,7 @@ def encodable(text: str, charset: str) -> bytes | None:
     if charset == "GB18030" and any(ord(ch) > 0xFFFF for ch in text):
         return None
     try:
-        data = text.encode(_CHARSETS[charset])
+        data = text.encode(CHARSETS[charset])
     except UnicodeEncodeError:
         return None
     return None if any(b < 0x20 or b == 0x7F for b in data) else data

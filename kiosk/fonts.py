@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from PIL import ImageFont
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 
 class FontFace(NamedTuple):
@@ -58,6 +59,8 @@ def find_cjk_font(bold: bool = False) -> FontFace:
 @lru_cache(maxsize=64)
 def load_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     """A Pillow font at ``size`` pixels; cached because loading a .ttc costs milliseconds."""
+    from PIL import ImageFont  # not at import: the kiosk's start only needs the paths
+
     face = find_cjk_font(bold)
     # BASIC layout: CJK needs no shaping here, and raqm costs ~0.3 ms per call on Noto CJK.
     return ImageFont.truetype(

@@ -170,6 +170,15 @@ class JourneySettings:
     inactivity_seconds: float = 60.0
     warning_seconds: float = 20.0
 
+    @classmethod
+    def from_config(cls, config) -> JourneySettings:
+        return cls(
+            device_id=config.device_id,
+            region_code=config.region_code,
+            inactivity_seconds=config.session.inactivity_seconds,
+            warning_seconds=config.session.warning_seconds,
+        )
+
 
 class Journey:
     def __init__(

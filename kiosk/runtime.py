@@ -54,6 +54,7 @@ class Runtime:
         clock: Callable[[], float] = time.monotonic,
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
+        journey: j.Journey | None = None,
     ) -> None:
         self.config = config
         self.platform = platform
@@ -64,14 +65,7 @@ class Runtime:
         self.clock = clock
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
-        self.journey = j.Journey(
-            j.JourneySettings(
-                device_id=config.device_id,
-                region_code=config.region_code,
-                inactivity_seconds=config.session.inactivity_seconds,
-                warning_seconds=config.session.warning_seconds,
-            )
-        )
+        self.journey = journey or j.Journey(j.JourneySettings.from_config(config))
         self.sync = SyncWorker(outbox, platform, on_health=self._health_from_worker)
         self.listeners: list[Listener] = []
         self._work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-platform")

@@ -1,8 +1,9 @@
 """The Kivy application: one window, one ScreenManager, screens built once and reused.
 
 The app renders the journey and forwards taps to the runtime; it owns no journey logic. The
-attract screen is built first so the kiosk is on screen quickly; the others are built one per
-frame in the background after the first frame, or on first use if a citizen is faster.
+attract screen is drawn first, from the journey alone; only then are the runtime, the devices
+and the network brought up (their imports and threads cost ~0.3 s a citizen need not wait
+for), and the other screens built one per frame, or on first use if a citizen is faster.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import importlib
 import logging
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
@@ -22,12 +25,15 @@ from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.config import Config
 from kiosk.events import Action, Tick
 from kiosk.journey import Journey, State
-from kiosk.runtime import Runtime
 from screens import item_list, widgets  # noqa: F401  (registers the kv classes)
 from screens.base import KioskScreen
 from screens.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.runtime import Runtime
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
@@ -77,13 +83,27 @@ class KioskApp(App):
     hall_name = StringProperty("")
     title = "一证通办自助终端"
 
-    def __init__(self, runtime: Runtime, *, overlays=(), on_ready=None, **kw) -> None:
+    def __init__(
+        self,
+        kiosk_config: Config,
+        journey: Journey,
+        make_runtime: Callable[[], Runtime],
+        *,
+        overlays=(),
+        on_drawn=None,
+        on_ready=None,
+        **kw,
+    ) -> None:
         super().__init__(**kw)
-        self.runtime = runtime
-        self.hall_name = runtime.config.hall_name
+        self.kiosk_config = kiosk_config
+        self.journey = journey
+        self._make_runtime = make_runtime
+        self.runtime: Runtime | None = None
+        self.hall_name = kiosk_config.hall_name
         self.theme = Theme()
         self.overlays = list(overlays)  # callables(app) -> widget, e.g. the demo panel
-        self.on_ready = on_ready  # called once the attract screen has been drawn
+        self.on_drawn = on_drawn  # the first screen is on the glass (systemd READY=1)
+        self.on_ready = on_ready  # the runtime is up too (the autopilot starts here)
         self.screens: dict[State, KioskScreen] = {}
         self.sm: ScreenManager | None = None
         self._pending = list(SCREENS)
@@ -101,27 +121,30 @@ class KioskApp(App):
         root = FloatLayout()
         self.sm = ScreenManager(transition=NoTransition())
         root.add_widget(self.sm)
-        journey = self.runtime.journey
-        first = journey.state if journey.state in SCREENS else State.ATTRACT
-        self._show(first, journey)
+        first = self.journey.state if self.journey.state in SCREENS else State.ATTRACT
+        self._show(first, self.journey)
         for make in self.overlays:
             root.add_widget(make(self))
-        self.runtime.listeners.append(self._on_journey)
         Clock.schedule_interval(self._tick, 0.5)
         return root
 
     def on_start(self) -> None:
-        # start devices and network only once the window is up: the screen comes first
-        Clock.schedule_once(self._after_first_frame, 0)
+        Window.bind(on_flip=self._first_flip)
 
-    def _after_first_frame(self, _dt) -> None:
-        Clock.schedule_once(self._drawn, 0)
+    def _first_flip(self, *_args) -> None:
+        """The attract screen is on the glass; now bring up devices and the network."""
+        Window.unbind(on_flip=self._first_flip)
+        if self.on_drawn is not None:
+            self.on_drawn(self)
+        Clock.schedule_once(self._start_runtime, 0)
+
+    def _start_runtime(self, _dt) -> None:
+        self.runtime = self._make_runtime()
+        self.runtime.listeners.append(self._on_journey)
         self.runtime.start()
-        Clock.schedule_once(self._build_next, 0.2)
-
-    def _drawn(self, _dt) -> None:
         if self.on_ready is not None:
             self.on_ready(self)
+        Clock.schedule_once(self._build_next, 0.2)
 
     def _build_next(self, _dt) -> None:
         while self._pending:
@@ -157,20 +180,23 @@ class KioskApp(App):
             self.sm.current = screen.name
 
     def _tick(self, _dt) -> None:
+        if self.runtime is None:
+            return
         self.runtime.dispatch(Tick())
-        journey = self.runtime.journey
-        screen = self.screens.get(journey.state)
+        screen = self.screens.get(self.journey.state)
         if screen is not None:
-            self._update_countdown(screen, journey)
+            self._update_countdown(screen, self.journey)
 
     def _update_countdown(self, screen: KioskScreen, journey: Journey) -> None:
+        if self.runtime is None:
+            return
         now = self.runtime.clock()
         left = journey.remaining(now)
         screen.countdown = math.ceil(left) if (left is not None and journey.warning(now)) else 0
 
     @property
     def current_state(self) -> State:
-        return self.runtime.journey.state
+        return self.journey.state
 
     # ---- input ----------------------------------------------------------------------------------
 
@@ -180,7 +206,8 @@ class KioskApp(App):
         except ValueError:
             log.error("unknown action %r", action)
             return
-        self.runtime.tap(act, arg)
+        if self.runtime is not None:  # a tap in the first few hundred ms waits for the next
+            self.runtime.tap(act, arg)
 
     def _on_request_close(self, *_args, **kw) -> bool:
         return not self.allow_close  # Esc or a window manager must not close the kiosk
@@ -193,4 +220,5 @@ class KioskApp(App):
         self.stop()
 
     def on_stop(self) -> None:
-        self.runtime.stop()
+        if self.runtime is not None:
+            self.runtime.stop()

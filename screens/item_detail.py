@@ -23,7 +23,7 @@ SOURCE_LABELS = {
 
 
 def _steps(text: str) -> str:
-    """"1. …；2. …" reads better as one step per line."""
+    """ "1. …；2. …" reads better as one step per line."""
     return re.sub(r"[；;]\s*(?=\d+[.、．])", "；\n", text)
 
 

@@ -22,9 +22,7 @@ class ItemsScreen(KioskScreen):
         items = s.items if s else ()
         doable = [i for i in items if not journey.item_blocked_reason(i)]
         self.summary = (
-            f"您可在本机办理{len(doable)}项，材料由平台自动调取，无需提交纸质材料"
-            if doable
-            else ""
+            f"您可在本机办理{len(doable)}项，材料由平台自动调取，无需提交纸质材料" if doable else ""
         )
         self.empty = "" if doable else messages.NOTHING_AVAILABLE
         # the list is data only; rebuild it when the items or what blocks them changed

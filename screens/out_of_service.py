@@ -20,5 +20,5 @@ class OutOfServiceScreen(KioskScreen):
         self.reason = "身份证读卡器暂时不能使用" if reader else "设备正在启动"
         from kivy.app import App
 
-        phone = App.get_running_app().runtime.config.staff_phone
+        phone = App.get_running_app().kiosk_config.staff_phone
         self.phone = f"设备维护电话：{phone}" if phone else ""

@@ -22,12 +22,14 @@ from PIL import Image
 from devkit.printer_emulator import Interpreter, PrinterEmulator
 from drivers.escpos_printer import (
     EscposPrinter,
-    InvalidPrinterUrl,
-    QrMode,
-    Transport,
     decode_status,
     encodable,
     encode_document,
+)
+from drivers.printer_url import (
+    InvalidPrinterUrl,
+    QrMode,
+    Transport,
     parse_printer_url,
 )
 from kiosk.devices import DeviceState, Paper, PrintError, PrintJob

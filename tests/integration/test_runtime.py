@@ -6,6 +6,7 @@ wiring as the kiosk (main.build_runtime), with a plain queue standing in for the
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sqlite3
 import time
@@ -37,10 +38,8 @@ class Loop:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"timed out waiting for {what or cond}")
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.q.get(timeout=min(0.1, remaining))()
-            except queue.Empty:
-                pass
 
 
 @pytest.fixture
@@ -111,8 +110,8 @@ def test_nothing_personal_reaches_the_kiosk_disk(kiosk, stack, tmp_path):
     for path in files:
         blob = path.read_bytes()
         for word in forbidden:
-                assert word.encode() not in blob, f"{word} found in {path}"
-                assert word.encode("utf-16-le") not in blob, f"{word} found in {path}"
+            assert word.encode() not in blob, f"{word} found in {path}"
+            assert word.encode("utf-16-le") not in blob, f"{word} found in {path}"
 
 
 def test_platform_down_is_said_and_recovers(kiosk, stack):

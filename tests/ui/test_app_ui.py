@@ -26,8 +26,19 @@ pytestmark = pytest.mark.ui
 def run_script(script: str, out: Path, *extra: str, timeout: float = 240) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     proc = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "run", "--demo", "--headless", "--script", script,
-         "--out", str(out), *extra],
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "run",
+            "--demo",
+            "--headless",
+            "--script",
+            script,
+            "--out",
+            str(out),
+            *extra,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -53,11 +64,22 @@ def two_citizens() -> tuple[dict, Path]:
 
 
 def test_two_citizens_walk_the_whole_journey(two_citizens):
-    report, out = two_citizens
+    report, _out = two_citizens
     assert report["ok"]
     seen = [s for _, s in report["screens_seen"]]
-    one = ["attract", "identifying", "verifying", "items", "item_detail", "submitting",
-           "printing", "take_documents", "rating", "goodbye", "attract"]
+    one = [
+        "attract",
+        "identifying",
+        "verifying",
+        "items",
+        "item_detail",
+        "submitting",
+        "printing",
+        "take_documents",
+        "rating",
+        "goodbye",
+        "attract",
+    ]
     assert subsequence(one + one[1:], seen), seen
     assert report["record"]["rated"] == ["very_satisfied", "very_dissatisfied"]
     items_seen = report["record"]["items_seen"]
@@ -91,7 +113,7 @@ def test_the_platform_stored_both_ratings_exactly_once(two_citizens):
 
 
 def test_screenshots_were_taken_of_every_step(two_citizens):
-    report, out = two_citizens
+    _report, out = two_citizens
     shots = sorted(p.name for p in (out / "screens").glob("*.png"))
     for name in ("attract", "items", "item_detail", "take_documents", "rating", "goodbye"):
         assert any(name in s for s in shots), f"no screenshot of {name}"
@@ -103,8 +125,18 @@ def test_demo_script_in_landscape_visits_every_screen():
     report = run_script("demo", out, "--landscape")
     seen = {s for _, s in report["screens_seen"]}
     assert seen >= {
-        "attract", "catalogue", "item_detail", "identifying", "verifying", "items",
-        "submitting", "printing", "take_documents", "rating", "goodbye", "error",
+        "attract",
+        "catalogue",
+        "item_detail",
+        "identifying",
+        "verifying",
+        "items",
+        "submitting",
+        "printing",
+        "take_documents",
+        "rating",
+        "goodbye",
+        "error",
         "out_of_service",
     }
     assert (out / "certificate.png").is_file()
