@@ -1,4 +1,4 @@
-"""Composition root: configuration in, core + drivers + UI wired together, run.
+"""Composition root and the `kiosk` command: configuration in, core + drivers + UI wired, run.
 
 Kivy reads its settings when it is first imported, so everything Kivy-related is imported inside
 ``run`` after the environment and the Kivy config are set (a cached config.ini must never
@@ -7,14 +7,19 @@ override the kiosk's own settings: KIVY_NO_CONFIG).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from kiosk import config as cfg
+from kiosk import logs
 from kiosk.config import Config
 
 log = logging.getLogger("kiosk.main")
@@ -126,3 +131,79 @@ def run(
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.shutdown(), 0))
     app.run()
     return getattr(app, "exit_code", 0)
+
+
+# ---- the `kiosk` command ---------------------------------------------------------------------
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1080x1920") from None
+    if not (320 <= w <= 7680 and 320 <= h <= 7680):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 320 to 7680")
+    return w, h
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="一证通办 self-service kiosk")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the kiosk")
+    run.add_argument("--config", type=Path, help=f"configuration file (default {cfg.DEFAULT_PATH})")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the reference platform and device emulators on loopback and use them",
+    )
+    run.add_argument(
+        "--script",
+        help="demo only: drive the kiosk through a scripted journey (default without a display: demo)",
+    )
+    run.add_argument(
+        "--out", type=Path, default=Path("out"), help="demo output folder (default out/)"
+    )
+    run.add_argument("--window", type=_size, help="window size WIDTHxHEIGHT instead of fullscreen")
+    run.add_argument(
+        "--headless", action="store_true", help="run under Xvfb even when a display is present"
+    )
+    run.add_argument(
+        "--landscape", action="store_true", help="demo only: a 1920x1080 landscape screen"
+    )
+    return p
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """The `kiosk` console script."""
+    args = parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.script and not args.demo:
+        print("kiosk: --script drives the demo devices; use it with --demo", file=sys.stderr)
+        return 2
+    if not args.demo:
+        try:
+            config = cfg.load(args.config)
+        except cfg.ConfigError as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 2
+        logs.setup(config.data_dir / "logs")
+        return run(config, window=args.window)
+    from devkit.demo import run_demo
+
+    headless = args.headless or not os.environ.get("DISPLAY")
+    return run_demo(
+        out=args.out,
+        script=args.script or ("demo" if headless else None),
+        headless=headless,
+        window=args.window,
+        landscape=args.landscape,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -88,7 +88,7 @@ def cold_start(runs: int) -> None:
                     [
                         sys.executable,
                         "-m",
-                        "kiosk.cli",
+                        "main",
                         "run",
                         "--config",
                         str(cfg),
@@ -133,7 +133,7 @@ def card_to_items(rounds: int) -> None:
             [
                 sys.executable,
                 "-m",
-                "kiosk.cli",
+                "main",
                 "run",
                 "--demo",
                 "--headless",

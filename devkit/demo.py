@@ -27,7 +27,7 @@ from kiosk import logs
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
-SCRIPT_NAMES = ("demo", "two_citizens", "bench_items")
+SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel")
 LANDSCAPE = (1920, 1080)
 
 
@@ -72,7 +72,9 @@ class DemoStack:
             except Exception:
                 log.exception("stopping %s", type(part).__name__)
 
-    def config(self, size: tuple[int, int] = PORTRAIT, fullscreen: bool = False) -> cfg.Config:
+    def config(
+        self, size: tuple[int, int] = PORTRAIT, fullscreen: bool = False, inactivity: int = 60
+    ) -> cfg.Config:
         host, port = self.printer_addr
         data = {
             "kiosk": {
@@ -95,6 +97,7 @@ class DemoStack:
             },
             "printer": {"width_dots": self.width_dots, "charset": "GB18030", "qr": "native"},
             "display": {"width": size[0], "height": size[1], "fullscreen": fullscreen},
+            "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
         }
         return cfg.parse(data, "demo", demo=True)
 
@@ -137,13 +140,14 @@ def run_demo(
             print(
                 f"demo: no display, running under Xvfb {os.environ['DISPLAY']} at {size[0]}x{size[1]}"
             )
-        config = stack.config(size)
+        # the scripted demo waits out a short limit to photograph the countdown
+        config = stack.config(size, inactivity=30 if script == "demo" else 60)
         overlays = []
         on_ready = None
+        if script and script not in SCRIPT_NAMES:
+            print(f"demo: unknown script {script!r}; known: {', '.join(SCRIPT_NAMES)}")
+            return 2
         if script:
-            if script not in SCRIPT_NAMES:
-                print(f"demo: unknown script {script!r}; known: {', '.join(SCRIPT_NAMES)}")
-                return 2
 
             def on_ready(app) -> None:
                 # imported only now: Kivy must not be imported before its config is set
@@ -152,7 +156,7 @@ def run_demo(
 
                 Pilot(stack, SCRIPTS[script], out, name=script).start(app)
 
-        else:
+        if script in (None, "panel"):  # the presenter's panel (and the script that tests it)
 
             def panel(app):
                 from devkit.demo_panel import demo_panel

@@ -64,29 +64,34 @@ def demo_panel(app, stack) -> FloatLayout:
             )
         )
 
-    def button(text: str, action) -> None:
+    def button(kid: str, text: str, action) -> None:
         b = Button(text=text, size_hint_y=None, height=dp(34), font_size=dp(13))
+        b.kid = f"demo.{kid}"  # the autopilot taps the panel like a presenter would
         b.bind(on_release=lambda *_: action())
         body.add_widget(b)
 
     section("身份证读卡器")
     for key, label in CARDS:
         if key in BY_KEY:
-            button(f"放置：{label}", lambda k=key: stack.place_card(k))
-    button("移走证件", stack.remove_card)
+            button(f"card:{key}", f"放置：{label}", lambda k=key: stack.place_card(k))
+    button("remove", "移走证件", stack.remove_card)
 
     section("打印机")
-    button("正常", lambda: stack.printer.set_state(paper="ok", cover_open=False, online=True))
-    button("纸将尽", lambda: stack.printer.set_state(paper="near_end"))
-    button("缺纸", lambda: stack.printer.set_state(paper="out"))
-    button("打开机盖", lambda: stack.printer.set_state(cover_open=True))
-    button("离线", lambda: stack.printer.set_state(online=False))
+    printer = stack.printer
+    button(
+        "printer:ok", "正常", lambda: printer.set_state(paper="ok", cover_open=False, online=True)
+    )
+    button("printer:near_end", "纸将尽", lambda: printer.set_state(paper="near_end"))
+    button("printer:out", "缺纸", lambda: printer.set_state(paper="out"))
+    button("printer:cover", "打开机盖", lambda: printer.set_state(cover_open=True))
+    button("printer:offline", "离线", lambda: printer.set_state(online=False))
 
     section("政务服务平台")
-    button("正常", lambda: stack.platform.set_faults())
-    button("慢（2 秒）", lambda: stack.platform.set_faults(latency_ms=2000))
-    button("一半请求失败", lambda: stack.platform.set_faults(failure_rate=0.5))
-    button("断开网络", lambda: stack.platform.set_faults(mode="refuse"))
+    platform = stack.platform
+    button("platform:ok", "正常", lambda: platform.set_faults())
+    button("platform:slow", "慢（2 秒）", lambda: platform.set_faults(latency_ms=2000))
+    button("platform:flaky", "一半请求失败", lambda: platform.set_faults(failure_rate=0.5))
+    button("platform:down", "断开网络", lambda: platform.set_faults(mode="refuse"))
 
     tab = Button(
         text="演示",
@@ -103,6 +108,7 @@ def demo_panel(app, stack) -> FloatLayout:
         else:
             layer.remove_widget(panel)
 
+    tab.kid = "demo.tab"
     tab.bind(on_release=toggle)
     layer.add_widget(tab)
     return layer

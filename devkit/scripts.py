@@ -159,6 +159,14 @@ def demo(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
 
     yield from _identify(p, "zhang_wei", slow=True, shots=True)
+    p.say("wait without touching: the countdown and 需要更多时间 appear")
+    items_screen = p.app.screens[State.ITEMS]
+    yield p.until("the countdown", lambda: items_screen.countdown > 0, timeout=40)
+    p.check(items_screen.countdown <= 20, "the warning came too early")
+    yield p.shot("items_countdown")
+    yield p.tap("top.more_time")
+    yield p.until("the countdown gone", lambda: items_screen.countdown == 0, timeout=5)
+    p.check(p.journey.state is State.ITEMS, "more time did not keep the session")
     yield from _handle(p, SOCIAL_INSURANCE, shots=True, slow=True)
     printed = p.record["printed"][-1]
     if printed["png"]:
@@ -226,4 +234,33 @@ def bench_items(p: Pilot) -> Generator[Wait, None, None]:
     p.record["card_to_items_ms"] = samples
 
 
-SCRIPTS = {"demo": demo, "two_citizens": two_citizens, "bench_items": bench_items}
+def panel(p: Pilot) -> Generator[Wait, None, None]:
+    """The presenter's demo panel, tapped like a presenter would."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("open the demo panel")
+    yield p.tap("demo.tab")
+    yield p.shot("panel_open")
+    p.say("put 王桂兰's card on the reader from the panel")
+    yield p.tap("demo.card:wang_guilan")
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.shot("panel_items")
+    yield p.tap("bottom.exit")
+    yield p.screen(State.ATTRACT)
+    yield p.tap("demo.remove")
+    p.say("the printer runs out of paper")
+    yield p.tap("demo.printer:out")
+    yield p.until("paper out noticed", lambda: not p.journey.printer_usable, timeout=10)
+    yield p.shot("attract_paper_out")
+    yield p.tap("demo.printer:ok")
+    yield p.until("paper back", lambda: p.journey.printer_usable, timeout=10)
+    p.say("the network goes down")
+    yield p.tap("demo.platform:down")
+    yield p.until("outage noticed", lambda: not p.journey.platform_reachable, timeout=20)
+    yield p.shot("attract_platform_down")
+    yield p.tap("demo.platform:ok")
+    yield p.until("platform back", lambda: p.journey.platform_reachable, timeout=25)
+    yield p.shot("attract_recovered")
+
+
+SCRIPTS = {"demo": demo, "two_citizens": two_citizens, "bench_items": bench_items, "panel": panel}

@@ -29,7 +29,7 @@ def run_script(script: str, out: Path, *extra: str, timeout: float = 240) -> dic
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "main",
             "run",
             "--demo",
             "--headless",
@@ -144,3 +144,12 @@ def test_demo_script_in_landscape_visits_every_screen():
 
     with Image.open(out / "screens" / "01-attract.png") as img:
         assert img.size == (1920, 1080)
+
+
+def test_the_demo_panel_drives_the_emulators():
+    out = ARTIFACTS / "ui-demo-panel"
+    report = run_script("panel", out)
+    seen = [s for _, s in report["screens_seen"]]
+    assert "items" in seen
+    shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
+    assert {"panel_open.png", "attract_paper_out.png", "attract_platform_down.png"} <= shots

@@ -1,0 +1,43 @@
+"""The `kiosk` command: a production kiosk never falls into demo mode by accident."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_run_without_a_configuration_refuses_and_says_how(tmp_path, capsys):
+    assert main.cli(["run", "--config", str(tmp_path / "kiosk.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "no configuration" in err and "deploy/kiosk.example.toml" in err and "--demo" in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_configuration_names_the_key(tmp_path, capsys):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndevice_id = "X"\nregion_code = "14"\n'
+        '[platform]\nurl = "https://p.example"\ndevice_key = "00112233445566778899aabbccddeeff"\n'
+        '[devices]\ncard_reader = "sam+serial:///dev/ttyUSB0"\nprinter = "escpos+tcp://10.0.0.5"\n'
+    )
+    assert main.cli(["run", "--config", str(path)]) == 2
+    assert "[kiosk] region_code: must be 6 to 9 digits" in capsys.readouterr().err
+
+
+def test_script_needs_demo(capsys):
+    assert main.cli(["run", "--script", "demo"]) == 2
+    assert "--demo" in capsys.readouterr().err
+
+
+def test_the_console_script_default_path_refuses_too():
+    kiosk = Path(sys.executable).with_name("kiosk")
+    proc = subprocess.run(
+        [kiosk, "run"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode == 2
+    assert "/etc/kiosk/kiosk.toml" in proc.stderr and "Traceback" not in proc.stderr
