@@ -60,28 +60,36 @@ class Tick:
     """The clock moved on; carries no data (the time comes with every dispatch)."""
 
 
+# ``reader`` names the reader an event came from (a kiosk may have a SAM reader for ID cards
+# and a PC/SC reader for social-security cards); a session ends only when its own card leaves.
+
+
 @dataclass(frozen=True, slots=True)
 class CardDetected:
     """A card entered the reader's field; reading starts."""
+
+    reader: str = ""
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class CardRead:
     card: IdentityCard
+    reader: str = ""
 
     def __repr__(self) -> str:
-        return f"CardRead({self.card!r})"
+        return f"CardRead({self.card!r}, reader={self.reader!r})"
 
 
 @dataclass(frozen=True, slots=True)
 class CardReadFailed:
     fault: CardFault
     detail: str = ""  # technical, no personal data
+    reader: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CardRemoved:
-    pass
+    reader: str = ""
 
 
 @dataclass(frozen=True, slots=True)

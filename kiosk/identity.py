@@ -114,6 +114,7 @@ class IdentityCard:
     nationality: str | None = None
     pass_number: str | None = None
     issue_count: int | None = None
+    card_number: str | None = None  # the card's own number (social-security cards)
     photo: bytearray = field(default_factory=bytearray)
     fingerprint: bytearray = field(default_factory=bytearray)
 
@@ -141,7 +142,7 @@ class IdentityCard:
             buf.clear()
         self.name = self.number = self.address = self.issuer = self.name_en = ""
         self.birth_date = self.valid_from = self.valid_to = None
-        self.nation = self.nationality = self.pass_number = None
+        self.nation = self.nationality = self.pass_number = self.card_number = None
         self.issue_count = None
 
 
