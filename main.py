@@ -57,7 +57,7 @@ def _prepare_kivy(config: Config, window: tuple[int, int] | None) -> None:
 
 def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
     """The core with its real drivers, client and outbox (shared by the app and the tests)."""
-    from drivers.registry import open_card_reader, open_printer
+    from drivers.registry import open_card_readers, open_printer
     from kiosk.platform import PlatformClient
     from kiosk.runtime import Runtime
     from offline.outbox import Outbox
@@ -74,7 +74,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         config,
         platform=platform,
         printer=open_printer(config),
-        card_reader=open_card_reader(config.devices.card_reader),
+        card_reader=open_card_readers(config.devices.card_readers),
         outbox=Outbox(config.data_dir / "outbox.db"),
         call_soon=call_soon,
         heartbeat_interval=5.0 if config.demo else 15.0,

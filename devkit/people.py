@@ -49,24 +49,53 @@ class DemoCitizen:
     valid_to: str  # YYYYMMDD or 长期
     accounts: frozenset[str] = field(default_factory=frozenset)
     note: str = ""
+    card_type: CardType = CardType.RESIDENT
+    name_en: str = ""
+    nationality: str | None = None
+    pass_number: str | None = None
+    issue_count: int | None = None
+    social_card_number: str | None = None  # holds a social-security card (PC/SC demo)
 
     def card(self) -> IdentityCard:
-        def ymd(s: str) -> dt.date | None:
-            return None if s == "长期" else dt.date(int(s[:4]), int(s[4:6]), int(s[6:]))
-
+        resident = self.card_type is CardType.RESIDENT
         return IdentityCard(
-            card_type=CardType.RESIDENT,
+            card_type=self.card_type,
             name=self.name,
             number=self.number,
             sex=self.sex,
-            birth_date=ymd(self.birth),
-            nation=self.nation,
+            birth_date=_ymd(self.birth),
+            nation=self.nation if resident else None,
             address=self.address,
             issuer=self.issuer,
-            valid_from=ymd(self.valid_from),
-            valid_to=ymd(self.valid_to),
+            valid_from=_ymd(self.valid_from),
+            valid_to=_ymd(self.valid_to),
+            name_en=self.name_en,
+            nationality=self.nationality,
+            pass_number=self.pass_number,
+            issue_count=self.issue_count,
             photo=bytearray(b"WLT" + bytes(1021)),
         )
+
+    def social_card(self) -> IdentityCard:
+        """The holder's social-security card (SSSE): ID number, name, card number, dates."""
+        if self.social_card_number is None:
+            raise ValueError(f"{self.key} holds no social-security card")
+        issued = dt.date(2019, 6, 1)
+        return IdentityCard(
+            card_type=CardType.SOCIAL_SECURITY,
+            name=self.name,
+            number=self.number,
+            sex=self.sex,
+            birth_date=_ymd(self.birth),
+            nation=self.nation,
+            valid_from=issued,
+            valid_to=issued.replace(year=issued.year + 10),
+            card_number=self.social_card_number,
+        )
+
+
+def _ymd(s: str) -> dt.date | None:
+    return None if s == "长期" else dt.date(int(s[:4]), int(s[4:6]), int(s[6:]))
 
 
 _ALL_COMMON = frozenset({SOCIAL_INSURANCE, MEDICAL, TAX, HUKOU, SOCIAL_CARD, CREDIT})
@@ -99,6 +128,7 @@ CITIZENS: tuple[DemoCitizen, ...] = (
         "长期",
         frozenset({RESIDENT_PENSION, PENSION_PAID, MEDICAL, HUKOU, SOCIAL_CARD, PROPERTY}),
         "retired, 78, long-term card: pension certificates",
+        social_card_number="A14010058",
     ),
     DemoCitizen(
         "li_ming",
@@ -183,6 +213,7 @@ CITIZENS: tuple[DemoCitizen, ...] = (
         "长期",
         frozenset({PENSION_PAID, MEDICAL, HUKOU, SOCIAL_CARD, VETERAN}),
         "retired, veteran family",
+        social_card_number="A14010231",
     ),
     DemoCitizen(
         "wu_jun",
@@ -239,6 +270,57 @@ CITIZENS: tuple[DemoCitizen, ...] = (
         "20410303",
         frozenset(),
         "known to the platform but eligible for nothing: the empty list",
+    ),
+    DemoCitizen(
+        "chan_kaming",
+        "陈家明",
+        "810000199005120039",
+        Sex.MALE,
+        "",
+        "19900512",
+        "山西省太原市小店区体育路101号",
+        "太原市公安局",
+        "20210601",
+        "20310601",
+        frozenset({SOCIAL_INSURANCE, MEDICAL, TAX, HOUSING_FUND}),
+        "Hong Kong resident with a residence permit (J card)",
+        card_type=CardType.HK_MO_TW_PERMIT,
+        pass_number="H60123456",
+        issue_count=2,
+    ),
+    DemoCitizen(
+        "john_smith",
+        "史密斯",
+        "USA148801011280",
+        Sex.MALE,
+        "",
+        "19880101",
+        "",
+        "",
+        "20190315",
+        "20290315",
+        frozenset({SOCIAL_INSURANCE, MEDICAL, TAX}),
+        "foreign permanent resident, 2017 card (I card)",
+        card_type=CardType.FOREIGN_2017,
+        name_en="SMITH JOHN",
+        nationality="USA",
+    ),
+    DemoCitizen(
+        "anna_ivanova",
+        "安娜",
+        "914840198807200011",
+        Sex.FEMALE,
+        "",
+        "19880720",
+        "",
+        "",
+        "20240110",
+        "20340110",
+        frozenset({SOCIAL_INSURANCE, MEDICAL, TAX, EDUCATION}),
+        "foreign permanent resident, 2023 card (Y card)",
+        card_type=CardType.FOREIGN_2023,
+        name_en="IVANOVA ANNA",
+        nationality="RUS",
     ),
 )
 

@@ -671,11 +671,15 @@ class ReferencePlatform:
 
     def _verify_identity(self, body: Any) -> _Reply:
         r = _reader(body)
-        method = _field(lambda: r.str("method", max_len=20))
-        if method != "id_card":
+        method = _field(lambda: r.str("method", max_len=30))
+        if method not in ("id_card", "social_security_card"):
             raise ApiError(400, "unsupported_method")
         card = _field(lambda: r.obj_("card"))
-        _field(lambda: card.choice("card_type", [t.value for t in CardType]))
+        card_type = _field(lambda: card.choice("card_type", [t.value for t in CardType]))
+        if (method == "social_security_card") != (card_type == CardType.SOCIAL_SECURITY.value):
+            raise ApiError(400, "invalid", detail="method and card_type disagree")
+        if method == "social_security_card":
+            _field(lambda: card.str("card_number", max_len=20))
         name = _field(lambda: card.str("name", max_len=100)).strip()
         number = normalise_id_number(_field(lambda: card.str("number", max_len=30)))
         birth = _field(lambda: card.opt_date("birth_date"))

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
 from kiosk.config import Config
 from kiosk.devices import CardReader, DeviceStatus, Printer, PrintJob
+from kiosk.events import DeviceChanged
 
 
 class DeviceUrlError(ValueError):
     pass
 
 
-def open_card_reader(url: str) -> CardReader:
+def open_card_reader(url: str, name: str = "") -> CardReader:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     if parts.scheme == "sam+serial":
@@ -30,12 +32,53 @@ def open_card_reader(url: str) -> CardReader:
         if not port:
             raise DeviceUrlError(f"card reader {url!r}: no serial port path")
         try:
-            baud = int(query.get("baud", "115200"))
-            poll = float(query.get("poll", "0.15"))
+            baud_text = query.get("baud", "115200")
+            baud = None if baud_text == "auto" else int(baud_text)  # None: probe the rates
+            poll = float(query.get("poll", "0.1"))
         except ValueError as exc:
             raise DeviceUrlError(f"card reader {url!r}: {exc}") from None
         return SamReader(port, baud=baud, poll_interval=poll)
-    raise DeviceUrlError(f"card reader {url!r}: scheme {parts.scheme!r} is not supported yet")
+    if parts.scheme == "pcsc":
+        from drivers.pcsc_reader import PcscReader
+
+        return PcscReader(reader_filter=query.get("reader", ""), name=name or "pcsc")
+    raise DeviceUrlError(f"card reader {url!r}: scheme {parts.scheme!r} is not supported")
+
+
+class CardReaders:
+    """Several card readers as one: each event is tagged with the reader it came from.
+
+    A kiosk may have a SAM reader for ID cards and a PC/SC reader for social-security cards;
+    the journey ends a session only when the session's own card leaves its own reader.
+    """
+
+    def __init__(self, readers: dict[str, CardReader]) -> None:
+        self.readers = readers
+
+    def start(self, post) -> None:
+        for name, reader in self.readers.items():
+            reader.start(lambda event, name=name: post(_tagged(event, name)))
+
+    def stop(self) -> None:
+        for reader in self.readers.values():
+            reader.stop()
+
+
+def _tagged(event: object, name: str) -> object:
+    if isinstance(event, DeviceChanged) and not event.status.source:
+        return DeviceChanged(replace(event.status, source=name))
+    if hasattr(event, "reader") and not event.reader:
+        return replace(event, reader=name)
+    return event
+
+
+def open_card_readers(urls: tuple[str, ...]) -> CardReaders:
+    readers: dict[str, CardReader] = {}
+    for url in urls:
+        base = "pcsc" if url.startswith("pcsc:") else "sam"
+        name = base if base not in readers else f"{base}{len(readers) + 1}"
+        readers[name] = open_card_reader(url, name)
+    return CardReaders(readers)
 
 
 class LazyPrinter:

@@ -34,7 +34,7 @@ class PlatformConfig:
 
 @dataclass(frozen=True, slots=True)
 class DevicesConfig:
-    card_reader: str
+    card_readers: tuple[str, ...]  # `card_reader` in the file: one address or a list
     printer: str
     qr_scanner: str = ""
 
@@ -184,7 +184,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             verify_base_url=platform.get("verify_base_url", str, ""),
         ),
         devices=DevicesConfig(
-            card_reader=devices.get("card_reader", str, check=_device_url(CARD_READER_SCHEMES)),
+            card_readers=_card_readers(devices),
             printer=devices.get("printer", str, check=_device_url(PRINTER_SCHEMES)),
             qr_scanner=devices.get(
                 "qr_scanner",
@@ -216,6 +216,20 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     for section in (kiosk, platform, devices, printer, display, session):
         section.finish()
     return cfg
+
+
+def _card_readers(devices: _Section) -> tuple[str, ...]:
+    """One reader, or a list (e.g. a SAM reader for ID cards and a PC/SC reader)."""
+    value = devices.get("card_reader", object, hint="the ID-card reader's address")
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+        raise devices.error("card_reader", "must be a device address or a list of them")
+    check = _device_url(CARD_READER_SCHEMES)
+    for url in urls:
+        problem = check(url)
+        if problem:
+            raise devices.error("card_reader", f"{url!r}: {problem}")
+    return tuple(urls)
 
 
 def _device_key(platform: _Section, path) -> bytes:

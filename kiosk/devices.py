@@ -53,6 +53,7 @@ class DeviceStatus:
     paper: Paper = Paper.UNKNOWN
     cover_open: bool = False
     detail: str = ""  # for technicians; never personal data
+    source: str = ""  # which device of its kind (a kiosk may have two card readers)
 
     @property
     def usable(self) -> bool:

@@ -159,7 +159,7 @@ def card_problem(card: IdentityCard, today: dt.date | None = None) -> CardProble
     """Checks made before a session starts: number, birth date, validity period."""
     today = today or dt.date.today()
     if (
-        card.card_type in (CardType.RESIDENT, CardType.HK_MO_TW_PERMIT)
+        card.card_type in (CardType.RESIDENT, CardType.HK_MO_TW_PERMIT, CardType.SOCIAL_SECURITY)
         and id_number_problem(card.number, today) is not None
     ):
         return CardProblem.BAD_NUMBER

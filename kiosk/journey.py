@@ -199,9 +199,10 @@ class Journey:
         self.catalogue_fetched_at: float | None = None
         self.browse_item: Item | None = None
         self.browse_guide = None
-        self.devices: dict[DeviceKind, DeviceStatus] = {}
+        self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
         self.deadline: float | None = None
+        self.reading_reader: str | None = None  # the reader that is reading a card right now
         self._entered_at = 0.0
         self._now = 0.0
         self.version = 0  # bumps on every change, so a screen can tell it must redraw
@@ -224,19 +225,20 @@ class Journey:
             and left <= self.settings.warning_seconds
         )
 
+    def statuses(self, kind: DeviceKind) -> list[DeviceStatus]:
+        return [s for (k, _source), s in self.devices.items() if k is kind]
+
     @property
     def reader_usable(self) -> bool:
-        status = self.devices.get(DeviceKind.CARD_READER)
-        return status is None or status.state not in (
-            DeviceState.NO_DEVICE,
-            DeviceState.HARDWARE_ERROR,
-            DeviceState.OFFLINE,
-        )
+        """Identification works while any card reader works (or none has reported yet)."""
+        readers = self.statuses(DeviceKind.CARD_READER)
+        down = (DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR, DeviceState.OFFLINE)
+        return not readers or any(s.state not in down for s in readers)
 
     @property
     def printer_usable(self) -> bool:
-        status = self.devices.get(DeviceKind.PRINTER)
-        return status is None or status.usable or status.state is DeviceState.STARTING
+        printers = self.statuses(DeviceKind.PRINTER)
+        return not printers or any(s.usable or s.state is DeviceState.STARTING for s in printers)
 
     def item_blocked_reason(self, item: Item) -> str:
         """Why this citizen cannot do this item here right now ('' if they can)."""
@@ -363,11 +365,12 @@ class Journey:
             return PrintDocument(PrintJob(s.job_id, s.case.document))
         return None
 
-    def _on_card_detected(self, _event: CardDetected, effects: list[Effect]) -> None:
+    def _on_card_detected(self, event: CardDetected, effects: list[Effect]) -> None:
         waiting = (State.ATTRACT, State.CATALOGUE, State.ITEM_DETAIL, State.ERROR)
         if self.session is None and self.state in waiting:
             self.browse_item = self.browse_guide = None
             self.error = None
+            self.reading_reader = event.reader
             self._enter(State.IDENTIFYING)
 
     def _on_card_read(self, event: CardRead, effects: list[Effect]) -> None:
@@ -400,7 +403,7 @@ class Journey:
             )
             return
         self.browse_item = self.browse_guide = None
-        self.session = Session.from_card(event.card, self._now)
+        self.session = Session.from_card(event.card, self._now, event.reader)
         self.error = None
         self._enter(State.VERIFYING)
         effects.append(VerifyIdentity(event.card))
@@ -415,12 +418,14 @@ class Journey:
         ):
             self._fail(_card_fault_info(event))
 
-    def _on_card_removed(self, _event: CardRemoved, effects: list[Effect]) -> None:
+    def _on_card_removed(self, event: CardRemoved, effects: list[Effect]) -> None:
         s = self.session
         if s is None:
-            if self.state is State.IDENTIFYING:
+            if self.state is State.IDENTIFYING and event.reader == self.reading_reader:
                 self._enter(self._idle_state())
             return
+        if event.reader != s.reader:
+            return  # a card left another reader: not this citizen's card
         if self.state in (State.SUBMITTING, State.PRINTING):
             s.forget_card()  # the case is under way; the citizen is still here for the paper
         elif self.state is State.TAKE_DOCUMENTS:
@@ -522,7 +527,7 @@ class Journey:
             self._goodbye(keep_notice=True)
 
     def _on_device(self, event: DeviceChanged, effects: list[Effect]) -> None:
-        self.devices[event.status.kind] = event.status
+        self.devices[(event.status.kind, event.status.source)] = event.status
         if self.state is State.OUT_OF_SERVICE and self.reader_usable:
             self._enter(State.ATTRACT)
         elif self.state is State.ATTRACT and not self.reader_usable:

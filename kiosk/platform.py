@@ -31,7 +31,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from kiosk.identity import IdentityCard
+from kiosk.identity import CardType, IdentityCard
 from kiosk.masking import mask_token, scrub
 from kiosk.models import CaseResult, Catalogue, Guide, Item, Ticket, VerifyResult
 from kiosk.signing import sign_headers
@@ -208,14 +208,18 @@ class PlatformClient:
     # ---- calls ---------------------------------------------------------------------------------
 
     def verify_identity(self, card: IdentityCard) -> Ticket:
+        # a social-security card is a second identification method: the platform checks it
+        # against its own records (card number and holder), not a GA 467 card read
+        social = card.card_type is CardType.SOCIAL_SECURITY
         body = {
-            "method": "id_card",
+            "method": "social_security_card" if social else "id_card",
             "card": {
                 "card_type": card.card_type.value,
                 "name": card.name or card.name_en,
                 "number": card.number,
                 "birth_date": card.birth_date.isoformat() if card.birth_date else None,
                 "valid_to": card.valid_to.isoformat() if card.valid_to else None,
+                **({"card_number": card.card_number} if social else {}),
             },
         }
         resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))

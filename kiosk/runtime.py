@@ -246,12 +246,12 @@ class Runtime:
         events = self.outbox.due(Kind.EVENT, 100) if self.outbox else []
         status = {
             "devices": {
-                kind.value: {
+                f"{kind.value}:{source}" if source else kind.value: {
                     "state": s.state.value,
                     "paper": s.paper.value,
                     "cover_open": s.cover_open,
                 }
-                for kind, s in self.journey.devices.items()
+                for (kind, source), s in self.journey.devices.items()
             },
             "outbox": self.outbox.counts().pending,
             "events": [e.payload for e in events],

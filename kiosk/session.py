@@ -19,6 +19,7 @@ from kiosk.ratings import RatingLevel
 class Session:
     started_at: float
     card: IdentityCard | None = None
+    reader: str = ""  # the reader the card came from: only its removal ends the session
     display_name: str = ""  # masked: 张*三
     display_number: str = ""  # masked: 140105********1234
     ticket: Ticket | None = None
@@ -35,10 +36,11 @@ class Session:
     rating_saving: bool = False
 
     @classmethod
-    def from_card(cls, card: IdentityCard, now: float) -> Session:
+    def from_card(cls, card: IdentityCard, now: float, reader: str = "") -> Session:
         return cls(
             started_at=now,
             card=card,
+            reader=reader,
             display_name=mask_name(card.name or card.name_en),
             display_number=mask_number(card.number),
         )

@@ -16,8 +16,8 @@ class OutOfServiceScreen(KioskScreen):
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
-        reader = journey.devices.get(DeviceKind.CARD_READER)
-        self.reason = "身份证读卡器暂时不能使用" if reader else "设备正在启动"
+        readers = journey.statuses(DeviceKind.CARD_READER)
+        self.reason = "身份证读卡器暂时不能使用" if readers else "设备正在启动"
         from kivy.app import App
 
         phone = App.get_running_app().kiosk_config.staff_phone

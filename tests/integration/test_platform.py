@@ -200,6 +200,25 @@ def test_verify_identity_opens_a_short_lived_ticket(platform, client) -> None:
     assert login(client, "li_ming").rater_ref != ticket.rater_ref
 
 
+def test_every_card_type_and_the_social_security_card_identify(platform, client) -> None:
+    for key in ("chan_kaming", "john_smith", "anna_ivanova"):
+        ticket = client.verify_identity(people.BY_KEY[key].card())
+        assert ticket.subject is Subject.PERSON, key
+        assert any(i.available for i in client.available_items(ticket)), key
+    wang = people.BY_KEY["wang_guilan"]
+    by_card = client.verify_identity(wang.card())
+    by_social = client.verify_identity(wang.social_card())
+    assert by_social.rater_ref == by_card.rater_ref, "the same person by either credential"
+    calls = [c for c in platform.call_log() if c[1] == "/v1/identity/verify"]
+    assert calls[-1][2] == 200
+    body = {
+        "method": "social_security_card",
+        "card": {"card_type": "resident", "name": wang.name, "number": wang.number},
+    }
+    reply = raw(platform, "POST", "/v1/identity/verify", json.dumps(body).encode())
+    assert reply.status_code == 400, "the method and the card type must agree"
+
+
 def test_an_unknown_number_is_not_found(client) -> None:
     card = IdentityCard(CardType.RESIDENT, "王五", "360426199101010071")
     with pytest.raises(PlatformError) as info:
@@ -697,7 +716,7 @@ def test_faults_through_the_devkit_control(faulty, client) -> None:
     assert reply.status_code == 200
     state = requests.get(f"{faulty.url}/devkit/state", timeout=5).json()
     assert state["faults"]["failure_status"] == 502 and state["items"] == 31
-    assert (state["citizens"], state["enterprises"]) == (12, 2)
+    assert (state["citizens"], state["enterprises"]) == (len(people.CITIZENS), len(people.ENTERPRISES))
     conforms(state, "DevkitState")
     with pytest.raises(PlatformError) as info:
         client.catalogue()

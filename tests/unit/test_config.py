@@ -30,6 +30,7 @@ def test_the_example_documents_a_valid_configuration(tmp_path):
     assert cfg.device_id == "SX-TY-0001"
     assert cfg.platform.device_key == bytes.fromhex(KEY)
     assert cfg.devices.printer == "escpos+tcp://192.168.1.50:9100"
+    assert cfg.devices.card_readers == ("sam+serial:///dev/ttyUSB0?baud=115200",)
     assert cfg.session.warning_seconds == 20
     assert not cfg.demo
     assert KEY not in repr(cfg), "the key never shows in a repr"
@@ -40,8 +41,9 @@ def test_every_key_of_the_dataclasses_is_documented_in_the_example():
     for section in ("platform", "devices", "printer", "display", "session"):
         cls = type(getattr(config.parse(example_data(), "x"), section))
         for name in cls.__dataclass_fields__:
-            if name != "device_key":
-                assert f"{name} =" in text, f"[{section}] {name} is not documented"
+            key = {"card_readers": "card_reader"}.get(name, name)
+            if key != "device_key":
+                assert f"{key} =" in text, f"[{section}] {key} is not documented"
 
 
 def test_missing_file_says_how_to_write_one(tmp_path):
@@ -127,3 +129,16 @@ def test_unreadable_key_file_and_bad_toml(tmp_path):
     bad.write_text("[kiosk\n")
     with pytest.raises(config.ConfigError, match="is not valid TOML"):
         config.load(bad)
+
+
+def test_two_card_readers():
+    data = example_data()
+    data["devices"]["card_reader"] = ["sam+serial:///dev/ttyUSB0", "pcsc://?reader=ACS"]
+    cfg = config.parse(data, "k")
+    assert cfg.devices.card_readers == ("sam+serial:///dev/ttyUSB0", "pcsc://?reader=ACS")
+    data["devices"]["card_reader"] = ["sam+serial:///dev/ttyUSB0", "nfc://x"]
+    with pytest.raises(config.ConfigError, match=r"\[devices\] card_reader: 'nfc://x': must be"):
+        config.parse(data, "k")
+    data["devices"]["card_reader"] = []
+    with pytest.raises(config.ConfigError, match="a device address or a list"):
+        config.parse(data, "k")

@@ -474,3 +474,44 @@ def test_session_repr_is_masked():
     d(CardRead(card()))
     text = repr(d.journey.session) + repr(d.effects[-1])
     assert "张伟" not in text and "140105198503120210" not in text
+
+
+def test_only_the_sessions_own_reader_ends_it():
+    d = Driver()
+    d(CardDetected(reader="sam"))
+    d(CardRead(card(), reader="sam"))
+    d(Verified(TICKET, (item("I1"),)))
+    assert d.state is j.State.ITEMS
+    d(CardRemoved(reader="pcsc"))
+    assert d.state is j.State.ITEMS, "a card leaving the other reader is not this citizen's"
+    d(CardDetected(reader="pcsc"))
+    assert d.state is j.State.ITEMS
+    d(CardRemoved(reader="sam"))
+    assert d.state is j.State.ATTRACT
+
+
+def test_every_card_type_starts_a_session():
+    from devkit.people import BY_KEY as people
+
+    for key in ("chan_kaming", "john_smith", "anna_ivanova"):
+        d = Driver()
+        c = people[key].card()
+        d(CardRead(c, reader="sam"))
+        assert d.state is j.State.VERIFYING, key
+        assert d.journey.session.display_name == c.masked_name
+    d = Driver()
+    social = people["wang_guilan"].social_card()
+    d(CardRead(social, reader="pcsc"))
+    assert d.state is j.State.VERIFYING
+    assert d.journey.session.reader == "pcsc"
+
+
+def test_a_social_card_with_a_wrong_number_is_refused():
+    from devkit.people import BY_KEY as people
+
+    d = Driver()
+    social = people["wang_guilan"].social_card()
+    social.number = social.number[:-1] + ("0" if social.number[-1] != "0" else "1")
+    d(CardRead(social, reader="pcsc"))
+    assert d.state is j.State.ERROR
+    assert d.journey.error.title == messages.CARD_PROBLEMS["bad_number"].title
