@@ -716,7 +716,10 @@ def test_faults_through_the_devkit_control(faulty, client) -> None:
     assert reply.status_code == 200
     state = requests.get(f"{faulty.url}/devkit/state", timeout=5).json()
     assert state["faults"]["failure_status"] == 502 and state["items"] == 31
-    assert (state["citizens"], state["enterprises"]) == (len(people.CITIZENS), len(people.ENTERPRISES))
+    assert (state["citizens"], state["enterprises"]) == (
+        len(people.CITIZENS),
+        len(people.ENTERPRISES),
+    )
     conforms(state, "DevkitState")
     with pytest.raises(PlatformError) as info:
         client.catalogue()
