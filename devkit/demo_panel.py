@@ -24,6 +24,9 @@ CARDS = (
     ("chen_hao", "陈浩 学生"),
     ("ma_yun", "马芸 无可办事项"),
     ("sun_qiang", "孙强 证件过期"),
+    ("chan_kaming", "陈家明 港澳台居住证"),
+    ("john_smith", "SMITH 永居证2017"),
+    ("anna_ivanova", "IVANOVA 永居证2023"),
 )
 
 

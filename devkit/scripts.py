@@ -234,6 +234,28 @@ def bench_items(p: Pilot) -> Generator[Wait, None, None]:
     p.record["card_to_items_ms"] = samples
 
 
+def cards(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 3: every card type through the kiosk, each fault's message on screen."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    for key in ("chan_kaming", "john_smith", "anna_ivanova", "wang_guilan"):
+        yield from _identify(p, key, slow=False, shots=True)
+        card_type = BY_KEY[key].card_type.value
+        p.record.setdefault("card_types", []).append(card_type)
+        yield p.tap("bottom.exit")
+        yield p.screen(State.ATTRACT)
+        p.stack.remove_card()
+        yield p.seconds(0.3)
+    p.say("an expired card gets its own message and no session")
+    p.stack.place_card("sun_qiang")
+    yield p.screen(State.ERROR)
+    p.check(p.journey.error.title == "证件已过有效期", p.journey.error.title)
+    yield p.shot("error_expired")
+    p.stack.remove_card()
+    yield p.tap("error.back")
+    yield p.screen(State.ATTRACT)
+
+
 def panel(p: Pilot) -> Generator[Wait, None, None]:
     """The presenter's demo panel, tapped like a presenter would."""
     yield p.screen(State.ATTRACT)
@@ -263,4 +285,10 @@ def panel(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract_recovered")
 
 
-SCRIPTS = {"demo": demo, "two_citizens": two_citizens, "bench_items": bench_items, "panel": panel}
+SCRIPTS = {
+    "demo": demo,
+    "two_citizens": two_citizens,
+    "bench_items": bench_items,
+    "panel": panel,
+    "cards": cards,
+}
