@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # a CJK font, a virtual X server for running without a display, GL for Kivy, a QR decoder for
 # the tests.
 APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
-	fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools
+	fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools vsmartcard-vpcd
 
 .PHONY: run test deps venv lint format bench clean
 
