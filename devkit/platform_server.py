@@ -3,7 +3,9 @@
 Real HTTP on loopback and SQLite on disk, so that the kiosk's client, its retries and its
 offline outbox are tested against the same bytes a gateway would send. It can be told to be
 slow, to fail, to hang or to go away (``set_faults``), which is what the integration tests and
-the demo panel's "network down" button use.
+the demo panel's "network down" button use. It also stands in for the citizen's phone app
+(三晋通): ``mint_token`` makes the code the app shows, ``confirm_session`` is the app's call
+after scanning the kiosk's session QR (the same through ``/devkit/app/*``).
 
 Run alone: ``python -m devkit.platform_server --port 8600``.
 """
@@ -54,6 +56,13 @@ log = logging.getLogger("devkit.platform")
 DEMO_DEVICE_ID = "SX-TY-0001"
 DEMO_DEVICE_KEY = b"demo-only:SX-TY-0001:2f0c9a7e5b3d41c8"
 DEFAULT_VERIFY_BASE_URL = "https://yzt.shanxi.demo/v/"
+DEFAULT_APP_BIND_URL = "https://yzt.shanxi.demo/app/bind"
+APP_TOKEN_PREFIX = "SXT1."  # what the kiosk's QR classifier recognises as a 三晋通 token
+DEFAULT_SESSION_TTL = 120.0
+DEFAULT_POLL_AFTER_MS = 1000
+SESSION_COLLECT_S = 60.0  # a confirmed session's ticket can be collected this long
+MAX_TOKEN_TTL = 3600.0
+MAX_TOKEN_LEN = 512
 HEADER_TICKET = "X-Citizen-Ticket"
 MAX_BODY = 4 * 1024 * 1024
 MAX_RATINGS_PER_BATCH = 1000
@@ -63,6 +72,9 @@ CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-Z]{16}")
 _REGION_PATTERN = re.compile(r"\d{6,9}")
+# GB 32100-2015 alphabet (no I, O, S, V, Z). The check character is not enforced: some genuine
+# early pilot codes fail it, so the register decides (codes-and-checksums.md).
+USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 MESSAGES = {
     "unsigned": "请求未签名",
@@ -80,6 +92,18 @@ MESSAGES = {
     "card_mismatch": "证件信息与平台登记信息不一致",
     "card_expired": "证件已过有效期",
     "unsupported_method": "暂不支持该核验方式",
+    "unknown_token": "身份码无效",
+    "token_expired": "身份码已过期",
+    "token_used": "身份码已使用",
+    "malformed_uscc": "统一社会信用代码格式不正确",
+    "unknown_enterprise": "平台中未查到该企业的登记信息",
+    "not_enterprise": "该凭证不是企业身份核验凭证",
+    "not_representative": "该证件持有人不是企业法定代表人",
+    "representative_required": "须由企业法定代表人本人核验身份",
+    "unknown_session": "扫码登录会话不存在",
+    "session_expired": "扫码登录二维码已过期",
+    "session_not_pending": "扫码登录会话已确认",
+    "nonce_mismatch": "二维码内容不一致",
     "ticket_required": "缺少身份核验凭证",
     "ticket_invalid": "身份核验凭证无效",
     "ticket_expired": "身份核验已超时，请重新核验",
@@ -162,6 +186,15 @@ CREATE TABLE IF NOT EXISTS ratings (
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, last_seen TEXT NOT NULL, sent_at TEXT NOT NULL,
     status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS app_tokens (
+    token_hash TEXT PRIMARY KEY, subject_id INTEGER NOT NULL, expires_at REAL NOT NULL,
+    used_at REAL);
+CREATE TABLE IF NOT EXISTS identity_sessions (
+    session_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, nonce_hash TEXT NOT NULL,
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, status TEXT NOT NULL,
+    subject_id INTEGER, confirmed_at REAL);
+CREATE TABLE IF NOT EXISTS representatives (
+    ticket TEXT PRIMARY KEY, person_id INTEGER NOT NULL, confirmed_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (
     device_id TEXT NOT NULL, nonce TEXT NOT NULL, spent_at REAL NOT NULL,
     PRIMARY KEY (device_id, nonce));
@@ -300,6 +333,9 @@ class ReferencePlatform:
         today: Callable[[], dt.date] | None = None,
         verify_base_url: str = DEFAULT_VERIFY_BASE_URL,
         ticket_ttl: int = 900,
+        session_ttl: float = DEFAULT_SESSION_TTL,
+        app_bind_url: str = DEFAULT_APP_BIND_URL,
+        poll_after_ms: int = DEFAULT_POLL_AFTER_MS,
     ) -> None:
         self._tmpdir: tempfile.TemporaryDirectory | None = None
         if db_path is None:
@@ -312,6 +348,9 @@ class ReferencePlatform:
         self.today = today or dt.date.today
         self.verify_base_url = verify_base_url
         self.ticket_ttl = ticket_ttl
+        self.session_ttl = session_ttl  # may be changed while running (tests, demo)
+        self.app_bind_url = app_bind_url
+        self.poll_after_ms = poll_after_ms
         self._store: _Store | None = None
         self._secret = b""
         self._httpd: _Server | None = None
@@ -454,6 +493,79 @@ class ReferencePlatform:
             )
             return True
 
+    def expire(self, code: str) -> bool:
+        """Move a certificate's validity to yesterday, so that verification says expired."""
+        yesterday = (self.today() - dt.timedelta(days=1)).isoformat()
+        with self.store.lock:
+            row = self.store.one("SELECT 1 FROM certificates WHERE code=?", (code.upper(),))
+            if row is None:
+                return False
+            self.store.execute(
+                "UPDATE certificates SET valid_until=? WHERE code=?", (yesterday, code.upper())
+            )
+            return True
+
+    def mint_token(self, citizen_key: str, ttl_s: float = 120) -> str:
+        """What the citizen's phone app (三晋通) shows: a single-use opaque token.
+
+        Only its keyed hash is stored, so the database never holds a usable token.
+        """
+        if not 0 <= ttl_s <= MAX_TOKEN_TTL:
+            raise ApiError(400, "bad_request", detail=f"ttl_s: outside 0..{MAX_TOKEN_TTL:g}")
+        person = self._person_by_key(citizen_key)
+        token = APP_TOKEN_PREFIX + secrets.token_urlsafe(24)
+        now = time.time()
+        with self.store.lock:
+            self.store.execute("DELETE FROM app_tokens WHERE expires_at < ?", (now - 3600,))
+            self.store.execute(
+                "INSERT INTO app_tokens VALUES (?,?,?,NULL)",
+                (self._keyed_hash("token", token), person["id"], now + ttl_s),
+            )
+        return token
+
+    def confirm_session(self, session_id: str, citizen_key: str, nonce: str | None = None) -> None:
+        """The phone app's authenticated call after scanning the kiosk's session QR.
+
+        ``nonce`` is the ``n`` parameter of the QR content: the proof that the app read this
+        kiosk's screen. The Python API may omit it (tests and the demo panel stand in for the
+        app); the HTTP path requires it. Raises ApiError (unknown_session, nonce_mismatch,
+        session_expired, session_not_pending, unknown_person).
+        """
+        now = time.time()
+        with self.store.lock:
+            row = self.store.one(
+                "SELECT * FROM identity_sessions WHERE session_id=?", (session_id,)
+            )
+            if row is None:
+                raise ApiError(404, "unknown_session")
+            if nonce is not None and not hmac.compare_digest(
+                self._keyed_hash("nonce", nonce), row["nonce_hash"]
+            ):
+                raise ApiError(403, "nonce_mismatch")
+            status = _session_status(row, now)
+            if status == "expired":
+                raise ApiError(410, "session_expired")
+            if status != "pending":
+                raise ApiError(409, "session_not_pending")
+            person = self._person_by_key(citizen_key)
+            self.store.execute(
+                "UPDATE identity_sessions SET status='confirmed', subject_id=?, confirmed_at=?"
+                " WHERE session_id=?",
+                (person["id"], now, session_id),
+            )
+
+    def _person_by_key(self, citizen_key: str) -> sqlite3.Row:
+        row = self.store.one(
+            "SELECT * FROM subjects WHERE key=? AND kind='person'", (str(citizen_key),)
+        )
+        if row is None:
+            raise ApiError(404, "unknown_person")
+        return row
+
+    def _keyed_hash(self, purpose: str, value: str) -> str:
+        """Tokens and nonces are stored as HMACs with the server secret, never in clear."""
+        return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
     def ratings(self) -> list[dict]:
         rows = self.store.query("SELECT record, received_at FROM ratings ORDER BY rowid")
         return [{**json.loads(r["record"]), "received_at": r["received_at"]} for r in rows]
@@ -502,6 +614,10 @@ class ReferencePlatform:
             "citizens": count("subjects", "WHERE kind='person'"),
             "enterprises": count("subjects", "WHERE kind='enterprise'"),
             "tickets_active": count("tickets", f"WHERE expires_at > {time.time()}"),
+            "app_tokens_unused": count(
+                "app_tokens", f"WHERE used_at IS NULL AND expires_at > {time.time()}"
+            ),
+            "identity_sessions": count("identity_sessions"),
             "cases": count("cases"),
             "certificates": count("certificates"),
             "ratings": count("ratings"),
@@ -645,6 +761,12 @@ class ReferencePlatform:
         routes: dict[tuple[str, ...], dict[str, Callable[[], _Reply]]] = {}
         if parts == ["identity", "verify"]:
             routes = {"POST": lambda: self._verify_identity(_json(body))}
+        elif parts == ["identity", "sessions"]:
+            routes = {"POST": lambda: self._start_session(_json(body), device_id)}
+        elif len(parts) == 3 and parts[:2] == ["identity", "sessions"]:
+            routes = {"GET": lambda: self._poll_session(parts[2], device_id)}
+        elif parts == ["identity", "representative"]:
+            routes = {"POST": lambda: self._confirm_representative(_json(body), ticket)}
         elif parts == ["citizen", "items"]:
             routes = {"GET": lambda: self._citizen_items(ticket)}
         elif len(parts) == 3 and parts[0] == "items" and parts[2] == "guide":
@@ -672,9 +794,26 @@ class ReferencePlatform:
     def _verify_identity(self, body: Any) -> _Reply:
         r = _reader(body)
         method = _field(lambda: r.str("method", max_len=30))
-        if method not in ("id_card", "social_security_card"):
-            raise ApiError(400, "unsupported_method")
-        card = _field(lambda: r.obj_("card"))
+        if method in ("id_card", "social_security_card"):
+            card = _field(lambda: r.obj_("card"))
+            return _Reply(200, self._open_ticket(self._match_card(card, method)))
+        if method == "qr_token":
+            token = _field(lambda: r.str("token", max_len=MAX_TOKEN_LEN)).strip()
+            return _Reply(200, self._open_ticket(self._redeem_token(token)))
+        if method == "uscc":
+            uscc = _field(lambda: r.str("uscc", max_len=40)).strip().upper()
+            if not USCC_PATTERN.fullmatch(uscc):
+                raise ApiError(400, "malformed_uscc")
+            row = self.store.one(
+                "SELECT * FROM subjects WHERE number=? AND kind='enterprise'", (uscc,)
+            )
+            if row is None:
+                raise ApiError(404, "unknown_enterprise")
+            return _Reply(200, self._open_ticket(row))
+        raise ApiError(400, "unsupported_method")
+
+    def _match_card(self, card: Reader, method: str) -> sqlite3.Row:
+        """The registered person a card belongs to, or why the card is refused."""
         card_type = _field(lambda: card.choice("card_type", [t.value for t in CardType]))
         if (method == "social_security_card") != (card_type == CardType.SOCIAL_SECURITY.value):
             raise ApiError(400, "invalid", detail="method and card_type disagree")
@@ -691,22 +830,121 @@ class ReferencePlatform:
             raise ApiError(403, "card_mismatch")
         if valid_to is not None and valid_to < self.today():
             raise ApiError(403, "card_expired")
-        ticket = secrets.token_urlsafe(32)
-        expires = time.time() + self.ticket_ttl
+        return row
+
+    def _redeem_token(self, token: str) -> sqlite3.Row:
+        """Single use: the first redemption wins, under the store lock."""
+        digest = self._keyed_hash("token", token)
+        now = time.time()
         with self.store.lock:
-            self.store.execute("DELETE FROM tickets WHERE expires_at < ?", (time.time() - 3600,))
-            self.store.execute("INSERT INTO tickets VALUES (?,?,?)", (ticket, row["id"], expires))
+            row = self.store.one("SELECT * FROM app_tokens WHERE token_hash=?", (digest,))
+            if row is None:
+                raise ApiError(404, "unknown_token")
+            if row["used_at"] is not None:
+                raise ApiError(409, "token_used")
+            if now >= row["expires_at"]:
+                raise ApiError(410, "token_expired")
+            self.store.execute("UPDATE app_tokens SET used_at=? WHERE token_hash=?", (now, digest))
+            subject = self.store.one("SELECT * FROM subjects WHERE id=?", (row["subject_id"],))
+        if subject is None:  # the register lost the person since the token was minted
+            raise ApiError(404, "unknown_token")
+        return subject
+
+    def _open_ticket(self, subject: sqlite3.Row) -> dict:
+        ticket = secrets.token_urlsafe(32)
+        now = time.time()
+        expires = now + self.ticket_ttl
+        with self.store.lock:
+            self.store.execute("DELETE FROM tickets WHERE expires_at < ?", (now - 3600,))
+            self.store.execute("DELETE FROM representatives WHERE confirmed_at < ?", (now - 86400,))
+            self.store.execute(
+                "INSERT INTO tickets VALUES (?,?,?)", (ticket, subject["id"], expires)
+            )
+        enterprise = subject["kind"] == Subject.ENTERPRISE.value
+        return {
+            "ticket": ticket,
+            "rater_ref": self.rater_ref(subject["number"]),
+            "expires_at": dt.datetime.fromtimestamp(expires, CHINA_TZ).isoformat(
+                timespec="seconds"
+            ),
+            "subject": subject["kind"],
+            "representative_required": enterprise and seed.representative_required(subject["key"]),
+        }
+
+    def _start_session(self, body: Any, device_id: str) -> _Reply:
+        if body is not None and not isinstance(body, dict):
+            raise ApiError(400, "bad_request", detail="body: expected an object or nothing")
+        session_id = secrets.token_urlsafe(18)
+        nonce = secrets.token_urlsafe(12)
+        now = time.time()
+        expires = now + self.session_ttl
+        with self.store.lock:
+            self.store.execute(
+                "DELETE FROM identity_sessions WHERE expires_at < ?",
+                (now - 3600 - SESSION_COLLECT_S,),
+            )
+            self.store.execute(
+                "INSERT INTO identity_sessions VALUES (?,?,?,?,?,'pending',NULL,NULL)",
+                (session_id, device_id, self._keyed_hash("nonce", nonce), now, expires),
+            )
         return _Reply(
-            200,
+            201,
             {
-                "ticket": ticket,
-                "rater_ref": self.rater_ref(number),
+                "session_id": session_id,
+                "qr_content": f"{self.app_bind_url}?s={session_id}&n={nonce}",
                 "expires_at": dt.datetime.fromtimestamp(expires, CHINA_TZ).isoformat(
                     timespec="seconds"
                 ),
-                "subject": Subject.PERSON.value,
+                "poll_after_ms": self.poll_after_ms,
             },
         )
+
+    def _poll_session(self, session_id: str, device_id: str) -> _Reply:
+        """The first read after confirmation hands the ticket over and consumes the session."""
+        with self.store.lock:
+            row = self.store.one(
+                "SELECT * FROM identity_sessions WHERE session_id=? AND device_id=?",
+                (session_id, device_id),  # another kiosk cannot collect this one's citizen
+            )
+            if row is None:
+                raise ApiError(404, "unknown_session")
+            status = _session_status(row, time.time())
+            if status != "confirmed":
+                return _Reply(200, {"status": status})
+            subject = self.store.one("SELECT * FROM subjects WHERE id=?", (row["subject_id"],))
+            self.store.execute(
+                "UPDATE identity_sessions SET status='consumed' WHERE session_id=?", (session_id,)
+            )
+            if subject is None:
+                return _Reply(200, {"status": "consumed"})
+            return _Reply(200, {"status": "confirmed", **self._open_ticket(subject)})
+
+    def _confirm_representative(self, body: Any, ticket: str | None) -> _Reply:
+        enterprise = self._subject(ticket)
+        assert enterprise is not None and ticket is not None
+        if enterprise["kind"] != Subject.ENTERPRISE.value:
+            raise ApiError(400, "not_enterprise")
+        r = _reader(body)
+        card = _field(lambda: r.obj_("card"))
+        card_type = _field(lambda: card.choice("card_type", [t.value for t in CardType]))
+        method = "social_security_card" if card_type == CardType.SOCIAL_SECURITY else "id_card"
+        try:
+            person = self._match_card(card, method)
+        except ApiError as e:
+            if e.code == "unknown_person":  # nobody the register knows represents anything
+                raise ApiError(403, "not_representative") from None
+            raise
+        if person["key"] != seed.representative_of(enterprise["key"]):
+            raise ApiError(403, "not_representative")
+        self.store.execute(
+            "INSERT OR REPLACE INTO representatives VALUES (?,?,?)",
+            (ticket, person["id"], time.time()),
+        )
+        return _Reply(200, {"confirmed": True})
+
+    def _representative_confirmed(self, ticket: str) -> bool:
+        row = self.store.one("SELECT 1 FROM representatives WHERE ticket=?", (ticket,))
+        return row is not None
 
     def _subject(self, ticket: str | None, required: bool = True) -> sqlite3.Row | None:
         if not ticket:
@@ -788,6 +1026,12 @@ class ReferencePlatform:
                 raise ApiError(
                     403, "not_eligible", f"不符合办理条件：{state['unavailable_reason']}"
                 )
+            if (
+                subject["kind"] == Subject.ENTERPRISE.value
+                and seed.needs_representative(item, subject["key"])
+                and not self._representative_confirmed(ticket or "")
+            ):
+                raise ApiError(403, "representative_required")
             if item.pledge_text and not pledged:
                 raise ApiError(422, "pledge_required")
             row = self._create_case(item, subject, device_id, request_id)
@@ -1067,16 +1311,65 @@ class ReferencePlatform:
                 if not self.revoke(parts[1]):
                     raise ApiError(404, "not_found", "未找到该核验码")
                 return _Reply(200, {"verification_code": parts[1].upper(), "status": "revoked"})
+            if (
+                len(parts) == 3
+                and parts[0] == "certificates"
+                and parts[2] == "expire"
+                and method == "POST"
+            ):
+                if not self.expire(parts[1]):
+                    raise ApiError(404, "not_found", "未找到该核验码")
+                row = self.store.one(
+                    "SELECT valid_until FROM certificates WHERE code=?", (parts[1].upper(),)
+                )
+                return _Reply(
+                    200,
+                    {
+                        "verification_code": parts[1].upper(),
+                        "status": "expired",
+                        "valid_until": row["valid_until"] if row else None,
+                    },
+                )
+            if parts == ["app", "tokens"] and method == "POST":
+                r = _reader(_json(body))
+                citizen = _field(lambda: r.str("citizen", max_len=64))
+                ttl = _field(lambda: r.number("ttl_s") if r.obj.get("ttl_s") is not None else 120)
+                token = self.mint_token(citizen, ttl)
+                expires = dt.datetime.now(CHINA_TZ) + dt.timedelta(seconds=ttl)
+                return _Reply(
+                    200, {"token": token, "expires_at": expires.isoformat(timespec="seconds")}
+                )
+            if (
+                len(parts) == 4
+                and parts[:2] == ["app", "sessions"]
+                and parts[3] == "confirm"
+                and method == "POST"
+            ):
+                r = _reader(_json(body))
+                citizen = _field(lambda: r.str("citizen", max_len=64))
+                nonce = _field(lambda: r.str("nonce", max_len=100))
+                self.confirm_session(parts[2], citizen, nonce)
+                return _Reply(200, {"status": "confirmed"})
             raise ApiError(404, "not_found")
         except ApiError as e:
             return _Reply(e.status, e.body())
 
 
 def _log_path(path: str) -> str:
-    """Verification codes are QR content: keep them out of logs."""
-    if path.startswith("/v1/certificates/"):
-        return "/v1/certificates/" + mask_token(path.rsplit("/", 1)[-1])
+    """Verification codes and session ids are QR content: keep them out of logs."""
+    for prefix in ("/v1/certificates/", "/v1/identity/sessions/"):
+        if path.startswith(prefix):
+            return prefix + mask_token(path.removeprefix(prefix))
     return path
+
+
+def _session_status(row: sqlite3.Row, now: float) -> str:
+    """pending | confirmed | expired | consumed, with time taken into account."""
+    if row["status"] == "consumed":
+        return "consumed"
+    if row["status"] == "confirmed":
+        return "confirmed" if now < row["confirmed_at"] + SESSION_COLLECT_S else "expired"
+    return "pending" if now < row["expires_at"] else "expired"
 
 
 def _json(body: bytes) -> Any:
@@ -1168,6 +1461,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
     parser.add_argument("--verify-base-url", default=DEFAULT_VERIFY_BASE_URL)
     parser.add_argument("--ticket-ttl", type=int, default=900)
+    parser.add_argument(
+        "--session-ttl", type=float, default=DEFAULT_SESSION_TTL, help="kiosk-shown QR, seconds"
+    )
+    parser.add_argument("--app-bind-url", default=DEFAULT_APP_BIND_URL)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -1180,6 +1477,8 @@ def main(argv: list[str] | None = None) -> None:
         args.port,
         verify_base_url=args.verify_base_url,
         ticket_ttl=args.ticket_ttl,
+        session_ttl=args.session_ttl,
+        app_bind_url=args.app_bind_url,
     )
     url = platform.start()
     print(f"reference platform on {url}  (device {DEMO_DEVICE_ID}; Ctrl-C stops)", flush=True)

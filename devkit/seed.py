@@ -816,6 +816,30 @@ def eligible(item: SeedItem, accounts: frozenset[str] | set[str]) -> bool:
     return item.requires is None or item.requires in accounts
 
 
+# Enterprises for which the reference platform issues certificates only once the legal
+# representative has placed their own ID card at the kiosk (a USCC alone is public knowledge).
+# The other demo enterprise shows the lighter rule: the USCC is enough.
+REPRESENTATIVE_REQUIRED: frozenset[str] = frozenset({"jinshang_tech"})
+
+
+def representative_required(enterprise_key: str) -> bool:
+    return enterprise_key in REPRESENTATIVE_REQUIRED
+
+
+def needs_representative(item: SeedItem, enterprise_key: str) -> bool:
+    """Only items that issue a certificate need the representative in person."""
+    return (
+        item.subject is Subject.ENTERPRISE
+        and item.prints
+        and representative_required(enterprise_key)
+    )
+
+
+def representative_of(enterprise_key: str) -> str:
+    """The citizen key (devkit/people.py) of the enterprise's legal representative."""
+    return next(e.representative_key for e in p.ENTERPRISES if e.key == enterprise_key)
+
+
 # ---------------------------------------------------------------------------------------------
 # Certificate content
 

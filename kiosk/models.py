@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.document import Document
+from kiosk.masking import mask_token
 from kiosk.validate import Reader
 
 
@@ -123,15 +124,23 @@ class Guide:
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """A short-lived citizen ticket and the opaque rater reference for 好差评."""
+    """A short-lived citizen ticket and the opaque rater reference for 好差评.
+
+    ``representative_required``: an enterprise ticket (by USCC) whose certificate items need
+    the legal representative's own ID card first (``PlatformClient.confirm_representative``).
+    """
 
     ticket: str
     rater_ref: str
     expires_at: dt.datetime
     subject: Subject
+    representative_required: bool = False
 
     def __repr__(self) -> str:
-        return f"Ticket(subject={self.subject.value}, expires_at={self.expires_at.isoformat()})"
+        extra = ", representative_required" if self.representative_required else ""
+        return (
+            f"Ticket(subject={self.subject.value}, expires_at={self.expires_at.isoformat()}{extra})"
+        )
 
     @classmethod
     def from_json(cls, r: Reader) -> Ticket:
@@ -140,7 +149,58 @@ class Ticket:
             rater_ref=r.str("rater_ref", max_len=100),
             expires_at=r.datetime("expires_at"),
             subject=Subject(r.choice("subject", [s.value for s in Subject])),
+            representative_required=r.bool("representative_required", False),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySession:
+    """A kiosk-shown QR the citizen scans with the provincial app (扫码登录).
+
+    ``qr_content`` carries a nonce that proves the app read this screen: it is drawn, never
+    logged, so the repr leaves it out (and masks the session id, which is in the QR too).
+    """
+
+    session_id: str
+    qr_content: str
+    expires_at: dt.datetime
+    poll_after_ms: int
+
+    def __repr__(self) -> str:
+        return (
+            f"IdentitySession(session_id={mask_token(self.session_id)}, "
+            f"expires_at={self.expires_at.isoformat()}, poll_after_ms={self.poll_after_ms})"
+        )
+
+    @classmethod
+    def from_json(cls, r: Reader) -> IdentitySession:
+        return cls(
+            session_id=r.str("session_id", max_len=100),
+            qr_content=r.str("qr_content", max_len=1000),
+            expires_at=r.datetime("expires_at"),
+            poll_after_ms=r.int("poll_after_ms", lo=100, hi=60_000),
+        )
+
+
+class SessionStatus(StrEnum):
+    PENDING = "pending"  # shown, not yet scanned and confirmed in the app
+    CONFIRMED = "confirmed"  # this reply carries the ticket (once)
+    EXPIRED = "expired"  # the QR's time is over: show a new one
+    CONSUMED = "consumed"  # the ticket was already handed over
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPoll:
+    """One look at an identity session; ``ticket`` only when the status is confirmed."""
+
+    status: SessionStatus
+    ticket: Ticket | None = None
+
+    @classmethod
+    def from_json(cls, r: Reader) -> SessionPoll:
+        status = SessionStatus(r.choice("status", [s.value for s in SessionStatus]))
+        ticket = Ticket.from_json(r) if status is SessionStatus.CONFIRMED else None
+        return cls(status=status, ticket=ticket)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,16 @@ from urllib3.util.retry import Retry
 
 from kiosk.identity import CardType, IdentityCard
 from kiosk.masking import mask_token, scrub
-from kiosk.models import CaseResult, Catalogue, Guide, Item, Ticket, VerifyResult
+from kiosk.models import (
+    CaseResult,
+    Catalogue,
+    Guide,
+    IdentitySession,
+    Item,
+    SessionPoll,
+    Ticket,
+    VerifyResult,
+)
 from kiosk.signing import sign_headers
 from kiosk.validate import InvalidData, Reader
 
@@ -46,12 +55,14 @@ MAX_RATINGS_PER_BATCH = 1000
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 
 
-_CODE_IN_PATH = re.compile(r"(/v1/certificates/)([^/\s?\"']+)")
+# Verification codes and identity-session ids travel in paths and are QR content: masked.
+_CODE_IN_PATH = re.compile(r"(/v1/(?:certificates|identity/sessions)/)([^/\s?\"']+)")
 
 
 class _MaskCodesInUrls(logging.Filter):
-    """urllib3 logs request URLs (debug lines, retry warnings); a verification code in a path
-    is QR content, so it is masked there too. Installed once, on urllib3's own loggers."""
+    """urllib3 logs request URLs (debug lines, retry warnings); a verification code or a
+    session id in a path is QR content, so it is masked there too. Installed once, on urllib3's
+    own loggers."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -106,6 +117,16 @@ CODE_MESSAGES: dict[str, str] = {
     "request_id_reused": "本次申请未能提交。请重新选择事项办理。",
     "malformed_code": "无法识别该核验码。请核对后重新扫描或输入。",
     "clock_skew": "本机时间不准确，暂时无法办理。请到人工窗口办理，我们会尽快修复。",
+    "unknown_token": "未能识别您出示的身份码。请在手机APP中刷新身份码后重新出示，或放置身份证。",
+    "token_expired": "您出示的身份码已过期。请在手机APP中刷新身份码后重新出示。",
+    "token_used": "该身份码已经使用过。请在手机APP中刷新身份码后重新出示。",
+    "session_expired": "二维码已过期。请重新获取二维码，用手机APP扫码。",
+    "unknown_session": "扫码登录已失效。请重新获取二维码，用手机APP扫码。",
+    "malformed_uscc": "无法识别该统一社会信用代码。请核对后重新输入，或扫描营业执照二维码。",
+    "unknown_enterprise": "平台中未查询到该企业的登记信息。请核对统一社会信用代码，或到人工窗口办理。",
+    "not_enterprise": "请先核验企业身份。",
+    "not_representative": "该证件持有人不是本企业的法定代表人。请法定代表人本人放置身份证，或到人工窗口办理。",
+    "representative_required": "办理本事项须由企业法定代表人本人放置身份证核验。",
 }
 
 
@@ -213,17 +234,48 @@ class PlatformClient:
         social = card.card_type is CardType.SOCIAL_SECURITY
         body = {
             "method": "social_security_card" if social else "id_card",
-            "card": {
-                "card_type": card.card_type.value,
-                "name": card.name or card.name_en,
-                "number": card.number,
-                "birth_date": card.birth_date.isoformat() if card.birth_date else None,
-                "valid_to": card.valid_to.isoformat() if card.valid_to else None,
-                **({"card_number": card.card_number} if social else {}),
-            },
+            "card": _card_json(card),
         }
         resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
         return self._read(resp, Ticket.from_json)
+
+    def verify_token(self, token: str) -> Ticket:
+        """A short-lived code from the citizen's phone app (三晋通, 网证), resolved by the
+        platform: the kiosk never decodes it. Single use: a second try says token_used."""
+        body = {"method": "qr_token", "token": token.strip()}
+        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        return self._read(resp, Ticket.from_json)
+
+    def start_identity_session(self) -> IdentitySession:
+        """A one-time QR for the kiosk to show; the citizen scans it with the app."""
+        resp = self._call("POST", "/v1/identity/sessions", expect=(200, 201))
+        return self._read(resp, IdentitySession.from_json)
+
+    def poll_identity_session(self, session_id: str) -> SessionPoll:
+        """The first poll after the app confirmed returns the ticket, later ones say consumed.
+
+        Consuming on read means a reply lost on the way loses the ticket: the citizen scans a
+        fresh QR (a retried request with the spent nonce is refused, never answered twice).
+        """
+        path = f"/v1/identity/sessions/{quote(session_id, safe='')}"
+        shown = f"/v1/identity/sessions/{mask_token(session_id)}"
+        resp = self._call("GET", path, expect=(200,), shown=shown)
+        return self._read(resp, SessionPoll.from_json, shown=shown)
+
+    def verify_enterprise(self, uscc: str) -> Ticket:
+        """An enterprise by its 统一社会信用代码; see ``Ticket.representative_required``."""
+        body = {"method": "uscc", "uscc": uscc.strip().upper()}
+        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        return self._read(resp, Ticket.from_json)
+
+    def confirm_representative(self, ticket: Ticket, card: IdentityCard) -> None:
+        """The legal representative's own card, for an enterprise ticket that requires it.
+
+        Raises PlatformError ``not_representative`` (403) when the card's holder does not
+        represent the enterprise.
+        """
+        body = {"card": _card_json(card)}
+        self._call("POST", "/v1/identity/representative", body=body, ticket=ticket, expect=(200,))
 
     def available_items(self, ticket: Ticket) -> tuple[Item, ...]:
         resp = self._call("GET", "/v1/citizen/items", ticket=ticket, expect=(200,))
@@ -372,6 +424,18 @@ class PlatformClient:
             raise PlatformError(
                 ErrorKind.INVALID_REPLY, f"{where}: {exc}", status=resp.status_code
             ) from None
+
+
+def _card_json(card: IdentityCard) -> dict:
+    social = card.card_type is CardType.SOCIAL_SECURITY
+    return {
+        "card_type": card.card_type.value,
+        "name": card.name or card.name_en,
+        "number": card.number,
+        "birth_date": card.birth_date.isoformat() if card.birth_date else None,
+        "valid_to": card.valid_to.isoformat() if card.valid_to else None,
+        **({"card_number": card.card_number} if social else {}),
+    }
 
 
 def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformError:

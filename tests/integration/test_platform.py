@@ -58,6 +58,15 @@ def conforms(value: Any, schema: dict | str, path: str = "reply") -> None:
         return conforms(value, target, path)
     for part in schema.get("allOf", []):
         conforms(value, part, path)
+    if "oneOf" in schema:
+        fits = []
+        for part in schema["oneOf"]:
+            try:
+                conforms(value, part, path)
+            except AssertionError:
+                continue
+            fits.append(part)
+        assert len(fits) == 1, f"{path}: fits {len(fits)} of the oneOf alternatives, not 1"
     if value is None:
         assert schema.get("nullable"), f"{path}: null is not allowed"
         return

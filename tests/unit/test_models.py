@@ -20,9 +20,12 @@ from kiosk.models import (
     CaseResult,
     Catalogue,
     Guide,
+    IdentitySession,
     Item,
     Material,
     MaterialSource,
+    SessionPoll,
+    SessionStatus,
     Subject,
     Ticket,
     VerifyResult,
@@ -108,6 +111,14 @@ VERIFY = {
     "valid_until": "2025-09-10",
 }
 CATALOGUE = {"version": "2025.1", "items": [ITEM, PROMISED_ITEM]}
+ENTERPRISE_TICKET = {**TICKET, "subject": "enterprise", "representative_required": True}
+SESSION = {
+    "session_id": "7QmR0yXc2bVd9kLp3sTz8wNe",
+    "qr_content": "https://yzt.shanxi.demo/app/bind?s=7QmR0yXc2bVd9kLp3sTz8wNe&n=Yq4hB7tK1xPz9cWd",
+    "expires_at": "2025-06-12T09:32:00+08:00",
+    "poll_after_ms": 1000,
+}
+POLL_CONFIRMED = {"status": "confirmed", **TICKET, "representative_required": False}
 
 PARSERS: dict[str, tuple[Callable[[Reader], Any], dict]] = {
     "item": (Item.from_json, ITEM),
@@ -118,6 +129,8 @@ PARSERS: dict[str, tuple[Callable[[Reader], Any], dict]] = {
     "case": (CaseResult.from_json, CASE),
     "verify": (VerifyResult.from_json, VERIFY),
     "catalogue": (Catalogue.from_json, CATALOGUE),
+    "identity_session": (IdentitySession.from_json, SESSION),
+    "session_poll": (SessionPoll.from_json, POLL_CONFIRMED),
 }
 
 
@@ -165,6 +178,34 @@ def test_ticket_keeps_the_time_zone_and_hides_the_ticket_in_repr() -> None:
     ticket = read(Ticket.from_json, TICKET)
     assert ticket.expires_at == dt.datetime(2025, 6, 12, 1, 45, tzinfo=dt.UTC)
     assert TICKET["ticket"] not in repr(ticket) and TICKET["rater_ref"] not in repr(ticket)
+
+
+def test_a_ticket_needs_no_representative_unless_it_says_so() -> None:
+    assert read(Ticket.from_json, TICKET).representative_required is False
+    ticket = read(Ticket.from_json, ENTERPRISE_TICKET)
+    assert ticket.subject is Subject.ENTERPRISE and ticket.representative_required
+    assert "representative_required" in repr(ticket) and TICKET["ticket"] not in repr(ticket)
+    with pytest.raises(InvalidData, match=r"^representative_required: expected true or false"):
+        read(Ticket.from_json, {**ENTERPRISE_TICKET, "representative_required": "yes"})
+
+
+def test_an_identity_session_keeps_its_nonce_out_of_repr() -> None:
+    session = read(IdentitySession.from_json, SESSION)
+    assert session.qr_content == SESSION["qr_content"] and session.poll_after_ms == 1000
+    assert session.expires_at == dt.datetime(2025, 6, 12, 1, 32, tzinfo=dt.UTC)
+    shown = repr(session)
+    assert "Yq4hB7tK1xPz9cWd" not in shown and "bind?" not in shown
+    assert SESSION["session_id"] not in shown and "poll_after_ms=1000" in shown
+
+
+def test_a_confirmed_poll_carries_the_ticket_and_the_others_nothing() -> None:
+    poll = read(SessionPoll.from_json, POLL_CONFIRMED)
+    assert poll.status is SessionStatus.CONFIRMED and poll.ticket is not None
+    assert poll.ticket.ticket == TICKET["ticket"] and poll.ticket.subject is Subject.PERSON
+    for status in ("pending", "expired", "consumed"):
+        other = read(SessionPoll.from_json, {**POLL_CONFIRMED, "status": status})
+        assert other.status.value == status and other.ticket is None
+    assert read(SessionPoll.from_json, {"status": "pending"}).ticket is None
 
 
 def test_case_result_with_certificate() -> None:
@@ -328,6 +369,26 @@ def broken(obj: dict, path: tuple[Any, ...], value: Any = ..., delete: bool = Fa
             VerifyResult.from_json,
             broken(VERIFY, ("valid_until",), 20250910),
             "valid_until: expected text, got a number",
+        ),
+        (
+            SessionPoll.from_json,
+            broken(POLL_CONFIRMED, ("ticket",), delete=True),
+            "ticket: missing",
+        ),
+        (
+            SessionPoll.from_json,
+            broken(POLL_CONFIRMED, ("status",), "scanned"),
+            "status: 'scanned' is not one of pending, confirmed, expired, consumed",
+        ),
+        (
+            IdentitySession.from_json,
+            broken(SESSION, ("poll_after_ms",), 0),
+            "poll_after_ms: 0 is outside 100..60000",
+        ),
+        (
+            IdentitySession.from_json,
+            broken(SESSION, ("qr_content",), None),
+            "qr_content: is null",
         ),
     ],
 )
