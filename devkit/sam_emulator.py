@@ -1,26 +1,47 @@
 """A resident ID card SAM reader on a pseudo-terminal, answering GA 467 frames byte for byte.
 
-The kiosk's real driver (drivers.sam_reader) opens the slave side with pyserial exactly as it
-opens /dev/ttyUSB0, so demo mode and the integration tests exercise the real serial path. The
-emulator keeps the baud rate's timing (a 1295-byte read reply takes ~112 ms at 115200) so that
-timeouts and latencies measured against it mean something.
+The kiosk's real driver (drivers.sam_reader) opens the emulator's path with pyserial exactly as
+it opens /dev/ttyUSB0, so demo mode and the integration tests exercise the real serial path.
 
-    python -m devkit.sam_emulator --card zhang_wei
+What makes it honest:
+- Timing: replies leave at the emulator's baud rate (a 1295-byte read reply takes ~112 ms at
+  115200), so timeouts and latencies measured against it mean something.
+- Line speed: Linux keeps the speed the driver set on the slave side of the pty (pyserial's
+  tcsetattr) and shows it on the master too, so the emulator reads it with termios.tcgetattr.
+  When it differs from the emulator's own rate, every byte crossing the line is passed through
+  a model of a UART sampling 8N1 at the wrong rate (``uart_resample``): the SAM hears noise and
+  stays silent, as a real one does; with ``answer_noise`` it answers noise with an error frame,
+  which the driver in turn hears as noise.
+- Unplugging: the emulator is reached through a symlink it owns (like udev's /dev/idcard), so
+  ``unplug`` closes the pty (the driver's port fails with EIO) and removes the name (reopening
+  fails as for a vanished /dev/ttyUSB0), and ``replug`` brings a fresh pty back at the same
+  path, with a freshly powered SAM.
+- Faults for tests and the demo panel: ``inject_fault(Fault.X)``, ``reply_delay`` for a slow
+  card, ``unplug``/``replug``; ``inject`` for anything finer.
+
+    python -m devkit.sam_emulator --card zhang_wei [--baud 57600]
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import collections
 import contextlib
 import logging
 import os
 import select
+import shutil
 import sys
+import tempfile
+import termios
 import threading
 import time
 import tty
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 
 from devkit.sam_encode import address_reply_data, read_reply_frame
 from drivers.sam_protocol import (
@@ -42,6 +63,78 @@ log = logging.getLogger("devkit.sam_emulator")
 
 _CHUNK = 64  # bytes written at a time while keeping the wire timing
 _POLL = 0.05  # how often the serving thread looks at its stop flag
+_READS = (Command.READ, Command.READ_FINGERPRINT)
+
+_STANDARD_RATES = (
+    *(50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400),
+    *(57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000),
+    *(2000000, 2500000, 3000000, 3500000, 4000000),
+)
+_RATE_OF_SPEED = {
+    getattr(termios, f"B{rate}"): rate for rate in _STANDARD_RATES if hasattr(termios, f"B{rate}")
+}
+
+
+# ---- the wire -------------------------------------------------------------------------------
+
+
+def line_rates(fd: int) -> tuple[int | None, int | None]:
+    """(input, output) baud rate of the tty behind ``fd`` (either side of a pty): what the
+    program on the slave side set. None for a rate outside the standard table."""
+    attrs = termios.tcgetattr(fd)
+    return _RATE_OF_SPEED.get(attrs[4]), _RATE_OF_SPEED.get(attrs[5])
+
+
+def uart_resample(data: bytes, sent_baud: int | None, heard_baud: int | None) -> bytes:
+    """What a UART sampling 8N1 at ``heard_baud`` receives of ``data`` sent at ``sent_baud``.
+
+    The sender's bytes are laid back to back as start bit, 8 data bits LSB first, stop bit,
+    then an idle (high) line. The receiver waits for a low level, samples each data bit in the
+    middle of where it expects it, and checks the stop bit; a byte whose stop bit is low is a
+    framing error and is delivered as NUL (what Linux does without IGNPAR/PARMRK). An unknown
+    rate on either side hears only framing errors.
+    """
+    data = bytes(data)
+    if sent_baud == heard_baud and sent_baud is not None:
+        return data
+    if not data:
+        return b""
+    if sent_baud is None or heard_baud is None:
+        return bytes(len(data))
+    bits: list[int] = []
+    for byte in data:
+        bits.append(0)
+        bits.extend((byte >> i) & 1 for i in range(8))
+        bits.append(1)
+    lows = [i for i, bit in enumerate(bits) if bit == 0]
+    n = len(bits)
+
+    def level(t: float) -> int:
+        k = int(t * sent_baud)
+        return bits[k] if k < n else 1
+
+    out = bytearray()
+    bit_time = 1.0 / heard_baud
+    t = 0.0
+    while True:
+        k = int(t * sent_baud)
+        if k >= n:
+            break
+        if bits[k]:  # hunt for the next falling edge
+            at = bisect.bisect_right(lows, k)
+            if at == len(lows):
+                break
+            t = lows[at] / sent_baud
+        value = 0
+        for j in range(8):
+            value |= level(t + (j + 1.5) * bit_time) << j
+        stop_at = t + 9.5 * bit_time
+        out.append(value if level(stop_at) else 0)
+        t = stop_at
+    return bytes(out)
+
+
+# ---- faults ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,38 +148,104 @@ class Injection:
     truncate: int | None = None  # send only this many bytes of the reply
 
 
-class _FdSource:
-    """``read(n)`` with a short timeout over a non-blocking file descriptor."""
+class Fault(StrEnum):
+    """Named faults, each a one-shot injection (see FAULTS), for tests and the demo panel.
 
-    def __init__(self, fd: int, timeout: float):
+    What the driver makes of each: NO_CARD → CardReadFailed(no_card), SELECT_FAILED →
+    (select_failed), READ_FAILED → (read_failed), all three retried while the card stays;
+    BAD_CHECKSUM and TRUNCATED → (bad_frame), SILENT → (timeout), the card to be placed again
+    (the SAM did read it); LINE_NOISE → the card is read all the same.
+    """
+
+    NO_CARD = "no_card"  # the card slips away after find: select answers 80
+    SELECT_FAILED = "select_failed"  # select answers 81
+    READ_FAILED = "read_failed"  # read answers 41
+    BAD_CHECKSUM = "bad_checksum"  # the read reply's check byte is spoilt
+    TRUNCATED = "truncated"  # the read reply stops after 700 of its bytes
+    SILENT = "silent"  # the read reply is lost
+    LINE_NOISE = "line_noise"  # noise on the line before the read reply
+
+
+LINE_NOISE = b"\x00\xaa\xaa\x13\xaa\xaa\xaa\x96\xff"
+
+FAULTS: dict[Fault, tuple[Command, Injection]] = {
+    Fault.NO_CARD: (Command.SELECT, Injection(sw3=Sw3.FIND_FAILED)),
+    Fault.SELECT_FAILED: (Command.SELECT, Injection(sw3=Sw3.SELECT_FAILED)),
+    Fault.READ_FAILED: (Command.READ, Injection(sw3=Sw3.READ_FAILED)),
+    Fault.BAD_CHECKSUM: (Command.READ, Injection(corrupt=True)),
+    Fault.TRUNCATED: (Command.READ, Injection(truncate=700)),
+    Fault.SILENT: (Command.READ, Injection(silent=True)),
+    Fault.LINE_NOISE: (Command.READ, Injection(garbage=LINE_NOISE)),
+}
+
+
+def _queue_key(command: Command) -> Command:
+    # a read fault spoils whichever read the driver uses (with or without fingerprints)
+    return Command.READ if command is Command.READ_FINGERPRINT else command
+
+
+# ---- the emulator ---------------------------------------------------------------------------
+
+
+class _LineSource:
+    """``read(n)`` with a short timeout on the master side, hearing bytes at the emulator's rate.
+
+    Everything available is taken at once and resampled as one burst, then handed out in the
+    sizes the frame reader asks for.
+    """
+
+    def __init__(self, emulator: SamEmulator, fd: int, timeout: float):
+        self.emulator = emulator
         self.fd = fd
         self.timeout = timeout
+        self.pending = bytearray()
 
     def read(self, size: int = 1) -> bytes:
-        ready, _, _ = select.select([self.fd], [], [], self.timeout)
-        if not ready:
-            return b""
-        try:
-            return os.read(self.fd, size)
-        except BlockingIOError:
-            return b""
+        if not self.pending:
+            ready, _, _ = select.select([self.fd], [], [], self.timeout)
+            if not ready:
+                return b""
+            try:
+                data = os.read(self.fd, 4096)
+            except BlockingIOError:
+                return b""
+            self.pending += self.emulator._hear(self.fd, data)
+        out = bytes(self.pending[:size])
+        del self.pending[:size]
+        return out
 
 
 class SamEmulator:
-    """One SAM reader with a card field: place_card / remove_card, served on a pty."""
+    """One SAM reader with a card field: place_card / remove_card, served on a pty.
 
-    def __init__(self, baud: int = 115200, *, sam_id: SamId | None = None):
-        self.baud = baud
+    ``path`` is a symlink the emulator owns (``link``, or one in a private temporary folder)
+    that stays the same across ``unplug``/``replug``; ``pty_path`` is the pty behind it now.
+    """
+
+    def __init__(
+        self,
+        baud: int = 115200,
+        *,
+        sam_id: SamId | None = None,
+        link: str | os.PathLike[str] | None = None,
+        answer_noise: bool = False,
+    ):
+        self.baud = baud  # the SAM's own rate; it may be changed while unplugged
         self.sam_id = sam_id or SamId((5, 1, 20230615, 1140100, 20240001))
         self.appended_addresses: list[str] = []  # 30 03 answers 91 while this is empty
         self.reply_delay = 0.0  # seconds a read takes before the reply starts (a slow card)
+        self.answer_noise = answer_noise  # answer an unframeable burst with SW3 10
         self.path: str | None = None
+        self.pty_path: str | None = None
         self.frames_seen = 0
+        self.garbled = 0  # bytes that crossed the line at mismatched rates, both directions
         self.commands: collections.Counter[Command] = collections.Counter()
         self._lock = threading.Lock()
         self._card: IdentityCard | None = None
         self._card_read = False
         self._injections: dict[Command, collections.deque[Injection]] = {}
+        self._link = Path(link) if link is not None else None
+        self._own_dir: str | None = None
         self._master: int | None = None
         self._slave: int | None = None
         self._thread: threading.Thread | None = None
@@ -94,16 +253,21 @@ class SamEmulator:
 
     # ---- the card field -------------------------------------------------------------------
 
-    def place_card(self, card: IdentityCard) -> None:
-        """Put a card on the reader (replacing any card there); it can be read once."""
+    def place_card(self, card: IdentityCard, appended_addresses: Sequence[str] = ()) -> None:
+        """Put a card on the reader (replacing any card there); it can be read once.
+
+        ``appended_addresses``: addresses written to the card after issue (30 03), oldest first.
+        """
         with self._lock:
             self._card = card
             self._card_read = False
+            self.appended_addresses = list(appended_addresses)
 
     def remove_card(self) -> None:
         with self._lock:
             self._card = None
             self._card_read = False
+            self.appended_addresses = []
 
     @property
     def card_present(self) -> bool:
@@ -113,29 +277,88 @@ class SamEmulator:
     def inject(self, command: Command, injection: Injection) -> None:
         """Spoil the next answer to ``command`` (queued: one injection per answer)."""
         with self._lock:
-            self._injections.setdefault(command, collections.deque()).append(injection)
+            self._injections.setdefault(_queue_key(command), collections.deque()).append(injection)
+
+    def inject_fault(self, fault: Fault | str, times: int = 1) -> None:
+        """Spoil the next ``times`` answers the named fault concerns."""
+        command, injection = FAULTS[Fault(fault)]
+        for _ in range(times):
+            self.inject(command, injection)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._injections.clear()
 
     # ---- the pseudo-terminal --------------------------------------------------------------
 
+    @property
+    def plugged(self) -> bool:
+        return self._master is not None
+
     def start(self) -> str:
-        """Open a pty, start answering on it and return the slave path (e.g. /dev/pts/7)."""
-        if self._thread is not None and self._thread.is_alive():
+        """Open a pty, start answering on it and return the (stable) path to open."""
+        if self.plugged:
             raise RuntimeError("emulator already running")
+        if self._link is None:
+            self._own_dir = tempfile.mkdtemp(prefix="sam-emulator-")
+            self._link = Path(self._own_dir) / "idcard"
+        self.path = str(self._link)
+        self._plug()
+        log.info("SAM emulator on %s (%s) at %d baud", self.path, self.pty_path, self.baud)
+        return self.path
+
+    def stop(self) -> None:
+        """Stop answering and close the pty: to the driver this is an unplugged reader."""
+        self._unplug()
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._own_dir = None
+            self._link = None
+
+    def unplug(self) -> None:
+        """The USB cable is pulled: the driver's port fails and the path disappears."""
+        if self.plugged:
+            self._unplug()
+            log.info("SAM emulator unplugged from %s", self.path)
+
+    def replug(self) -> None:
+        """The cable is back: a new pty at the same path, the SAM freshly powered."""
+        if self._link is None:
+            raise RuntimeError("the emulator was never started")
+        if not self.plugged:
+            self._plug()
+            log.info("SAM emulator replugged at %s (%s)", self.path, self.pty_path)
+
+    def __enter__(self) -> SamEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _plug(self) -> None:
+        assert self._link is not None
         master, slave = os.openpty()
         tty.setraw(slave)
         os.set_blocking(master, False)
         # The emulator keeps its own slave fd open so that the master never sees EIO while the
         # driver closes and reopens the port.
         self._master, self._slave = master, slave
-        self.path = os.ttyname(slave)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name="sam-emulator", daemon=True)
+        self.pty_path = os.ttyname(slave)
+        temp = self._link.with_name(self._link.name + ".new")
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        temp.symlink_to(self.pty_path)
+        temp.replace(self._link)  # atomic: the path never points at a half-made pty
+        with self._lock:
+            self._card_read = False  # a freshly powered SAM finds the card again
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._serve, args=(master, self._stop), name="sam-emulator", daemon=True
+        )
         self._thread.start()
-        log.info("SAM emulator on %s at %d baud", self.path, self.baud)
-        return self.path
 
-    def stop(self) -> None:
-        """Stop answering and close the pty: to the driver this is an unplugged reader."""
+    def _unplug(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
@@ -145,57 +368,79 @@ class SamEmulator:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._master = self._slave = None
+        if self._link is not None and self._link.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                self._link.unlink()
 
-    def __enter__(self) -> SamEmulator:
-        self.start()
-        return self
+    # ---- the line -------------------------------------------------------------------------
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _rates(self, master: int) -> tuple[int | None, int | None]:
+        try:
+            return line_rates(master)
+        except termios.error:
+            return None, None
+
+    def _hear(self, master: int, data: bytes) -> bytes:
+        """Bytes the driver sent, as the SAM's UART receives them."""
+        _, driver_out = self._rates(master)
+        if driver_out == self.baud:
+            return data
+        self.garbled += len(data)
+        return uart_resample(data, driver_out, self.baud)
+
+    def _say(self, master: int, data: bytes) -> bytes:
+        """Bytes the SAM sends, as the driver's UART receives them."""
+        driver_in, _ = self._rates(master)
+        if driver_in == self.baud:
+            return data
+        self.garbled += len(data)
+        return uart_resample(data, self.baud, driver_in)
 
     # ---- serving --------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        assert self._master is not None
-        master = self._master
-        frames = FrameReader(_FdSource(master, _POLL / 2), min_len=MIN_COMMAND_LEN)
-        while not self._stop.is_set():
+    def _serve(self, master: int, stop: threading.Event) -> None:
+        frames = FrameReader(_LineSource(self, master, _POLL / 2), min_len=MIN_COMMAND_LEN)
+        while not stop.is_set():
             try:
+                discarded = frames.discarded
                 try:
                     frame = frames.poll(_POLL)
                 except ChecksumError:
                     self.frames_seen += 1
-                    self._send(master, reply_frame(Sw3.CHECKSUM_ERROR))
+                    self._send(master, reply_frame(Sw3.CHECKSUM_ERROR), stop)
                     continue
                 except FrameError:
                     self.frames_seen += 1
-                    self._send(master, reply_frame(Sw3.LENGTH_ERROR))
+                    self._send(master, reply_frame(Sw3.LENGTH_ERROR), stop)
                     continue
                 if frame is None:
+                    if self.answer_noise and frames.discarded > discarded:
+                        self._send(master, reply_frame(Sw3.CHECKSUM_ERROR), stop)
                     continue
                 self.frames_seen += 1
-                self._answer(master, parse_command(frame))
+                self._answer(master, parse_command(frame), stop)
             except OSError as exc:
-                if not self._stop.is_set():
+                if not stop.is_set():
                     log.warning("SAM emulator pty failed: %s", exc)
                 return
             except Exception:
                 log.exception("SAM emulator failed to answer a frame")
 
-    def _answer(self, master: int, frame: CommandFrame) -> None:
+    def _answer(self, master: int, frame: CommandFrame, stop: threading.Event) -> None:
         command = frame.command
         if command is None:
-            self._send(master, reply_frame(Sw3.COMMAND_ERROR))
+            self._send(master, reply_frame(Sw3.COMMAND_ERROR), stop)
             return
         self.commands[command] += 1
-        if self.reply_delay and command in (Command.READ, Command.READ_FINGERPRINT):
-            self._stop.wait(self.reply_delay)
+        if self.reply_delay and command in _READS:
+            stop.wait(self.reply_delay)
         with self._lock:
-            queue = self._injections.get(command)
+            queue = self._injections.get(_queue_key(command))
             injection = queue.popleft() if queue else None
             reply = self._reply(command) if injection is None or injection.sw3 is None else None
         if injection is None:
-            self._send(master, reply)
+            assert reply is not None
+            self._send(master, reply, stop)
             return
         if injection.silent:
             return
@@ -205,7 +450,7 @@ class SamEmulator:
             reply = reply[:-1] + bytes([reply[-1] ^ 0xFF])
         if injection.truncate is not None:
             reply = reply[: injection.truncate]
-        self._send(master, injection.garbage + reply)
+        self._send(master, injection.garbage + reply, stop)
 
     def _reply(self, command: Command) -> bytes:
         """The well-behaved answer; called with the lock held."""
@@ -220,7 +465,7 @@ class SamEmulator:
                 if card is not None
                 else reply_frame(Sw3.SELECT_FAILED)
             )
-        if command in (Command.READ, Command.READ_FINGERPRINT):
+        if command in _READS:
             if card is None:
                 return reply_frame(Sw3.READ_FAILED)
             try:
@@ -238,7 +483,7 @@ class SamEmulator:
             return reply_frame(Sw3.OK, encode_sam_id(self.sam_id))
         return reply_frame(Sw3.OK)  # reset, status
 
-    def _send(self, master: int, data: bytes) -> None:
+    def _send(self, master: int, data: bytes, stop: threading.Event) -> None:
         """Write ``data`` so that its last byte leaves after len*10/baud seconds."""
         start = time.monotonic()
         per_byte = 10.0 / self.baud
@@ -246,18 +491,24 @@ class SamEmulator:
         while sent < len(data):
             chunk = data[sent : sent + _CHUNK]
             delay = start + (sent + len(chunk)) * per_byte - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
+            if delay > 0 and stop.wait(delay):
                 return
-            view = memoryview(chunk)
+            view = memoryview(self._say(master, chunk))
             give_up = time.monotonic() + 1.0  # the other side stopped reading
             while view:
                 _, writable, _ = select.select([], [master], [], 0.05)
                 if writable:
                     with contextlib.suppress(BlockingIOError):
                         view = view[os.write(master, view) :]
-                elif time.monotonic() > give_up or self._stop.is_set():
+                elif time.monotonic() > give_up or stop.is_set():
                     return
             sent += len(chunk)
+
+
+_HELP = (
+    "commands: place <key> | remove | unplug | replug | fault <name> | slow <seconds> | "
+    "baud <rate> (while unplugged) | quit"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,27 +517,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="SAM ID card reader emulator on a pty")
     parser.add_argument("--card", choices=sorted(BY_KEY), help="demo citizen to place")
     parser.add_argument("--baud", type=int, default=115200)
+    parser.add_argument("--link", help="stable path to create for the reader (a symlink)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    emulator = SamEmulator(args.baud)
+    emulator = SamEmulator(args.baud, link=args.link)
     path = emulator.start()
     if args.card:
         emulator.place_card(BY_KEY[args.card].card())
     print(path, flush=True)
-    print("commands: place <key> | remove | quit", file=sys.stderr, flush=True)
+    print(_HELP, file=sys.stderr, flush=True)
     try:
         for line in sys.stdin:
             words = line.split()
             if not words:
                 continue
-            if words[0] == "place" and len(words) == 2 and words[1] in BY_KEY:
-                emulator.place_card(BY_KEY[words[1]].card())
-            elif words[0] == "remove":
-                emulator.remove_card()
-            elif words[0] == "quit":
-                return 0
-            else:
-                print("?", file=sys.stderr, flush=True)
+            try:
+                if words[0] == "place" and len(words) == 2 and words[1] in BY_KEY:
+                    emulator.place_card(BY_KEY[words[1]].card())
+                elif words == ["remove"]:
+                    emulator.remove_card()
+                elif words == ["unplug"]:
+                    emulator.unplug()
+                elif words == ["replug"]:
+                    emulator.replug()
+                elif words[0] == "fault" and len(words) == 2:
+                    emulator.inject_fault(words[1])
+                elif words[0] == "slow" and len(words) == 2:
+                    emulator.reply_delay = float(words[1])
+                elif words[0] == "baud" and len(words) == 2 and not emulator.plugged:
+                    emulator.baud = int(words[1])
+                elif words == ["quit"]:
+                    return 0
+                else:
+                    print("?", _HELP, file=sys.stderr, flush=True)
+            except ValueError as exc:
+                print(f"? {exc}", file=sys.stderr, flush=True)
         while True:  # stdin closed: keep serving until interrupted
             time.sleep(3600)
     except KeyboardInterrupt:

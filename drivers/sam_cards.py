@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.sam_protocol import (
+    ADDRESS_LEN,
+    MAX_ADDRESSES,
     CardDataError,
     Command,
     FrameError,
@@ -25,6 +27,7 @@ from drivers.sam_protocol import (
 from kiosk.identity import NATIONS, CardType, IdentityCard, Sex, parse_ymd
 
 __all__ = [
+    "ADDRESS_CARD_TYPES",
     "FINGERPRINT_LEN",
     "LAYOUTS",
     "LONG_TERM",
@@ -33,6 +36,8 @@ __all__ = [
     "TYPE_FLAGS",
     "CardDataError",
     "UnknownCardTypeError",
+    "join_addresses",
+    "parse_appended_addresses",
     "parse_read_data",
     "parse_read_reply",
     "parse_text",
@@ -103,6 +108,12 @@ LAYOUTS: dict[CardType, Layout] = {
     CardType.FOREIGN_2017: _FOREIGN_2017,
     CardType.FOREIGN_2023: _FOREIGN_2023,
 }
+
+# Cards with an address field, and so an append area (30 03) for later addresses.
+ADDRESS_CARD_TYPES = frozenset({CardType.RESIDENT, CardType.HK_MO_TW_PERMIT})
+NEW_ADDRESS_OPEN = "（新住址："
+NEW_ADDRESS_SEP = "；"
+NEW_ADDRESS_CLOSE = "）"
 
 
 def parse_read_reply(raw: bytes, with_fingerprint: bool | None = None) -> IdentityCard:
@@ -243,3 +254,35 @@ def _check_text(name: str, value: str) -> None:
     # area on older cards, and addresses may hold an ideographic space.
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value):
         raise CardDataError(name, "control characters")
+
+
+def parse_appended_addresses(data: bytes) -> list[str]:
+    """Data of a ``30 03`` reply → the appended addresses in card order (blank slots dropped).
+
+    Each address fills 70 bytes of UCS-2 LE, space padded; the last one is the current address.
+    """
+    data = bytes(data)
+    if not data or len(data) % ADDRESS_LEN or len(data) > ADDRESS_LEN * MAX_ADDRESSES:
+        raise FrameError(
+            f"appended-address data of {len(data)} bytes is not 1 to {MAX_ADDRESSES} "
+            f"blocks of {ADDRESS_LEN}"
+        )
+    addresses = []
+    for offset in range(0, len(data), ADDRESS_LEN):
+        value = _decode(data, "appended_address", offset, ADDRESS_LEN).strip(" \x00\u3000")
+        _check_text("appended_address", value)
+        if value:
+            addresses.append(value)
+    return addresses
+
+
+def join_addresses(address: str, appended: list[str]) -> str:
+    """The card's address with its appended ones: ``原住址（新住址：甲；乙）``.
+
+    IdentityCard has a single address field, and the platform and the screens want one string;
+    the printed address stays first (it matches the card face the citizen holds) and the later
+    ones follow in card order, the last being the current address.
+    """
+    if not appended:
+        return address
+    return address + NEW_ADDRESS_OPEN + NEW_ADDRESS_SEP.join(appended) + NEW_ADDRESS_CLOSE

@@ -8,6 +8,7 @@ caller can treat any bytes from the wire without fearing a stray ``IndexError``.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from enum import Enum, IntEnum
@@ -19,6 +20,17 @@ MIN_COMMAND_LEN = 3  # CMD PARA CHK
 MIN_REPLY_LEN = 4  # SW1 SW2 SW3 CHK
 # The longest reply in the protocol is 30 10 (LEN 0x090A); anything much longer is line noise.
 MAX_LEN = 0x1000
+ADDRESS_LEN = 70  # bytes of UCS-2 per appended address in a 30 03 reply
+MAX_ADDRESSES = 8  # more than a card's append area holds; a longer 30 03 reply is not one
+
+# The most data a reply to each command can carry. A longer reply is a late answer to an earlier
+# command (a read that timed out and then arrived) and is skipped rather than misread.
+_SHORT_REPLY_DATA = 32
+_REPLY_DATA_LIMIT: dict[str, int] = {
+    "READ": MAX_LEN,
+    "READ_FINGERPRINT": MAX_LEN,
+    "READ_ADDRESS": ADDRESS_LEN * MAX_ADDRESSES,
+}
 
 
 # ---- errors --------------------------------------------------------------------------------
@@ -42,6 +54,10 @@ class TruncatedFrameError(FrameError):
 
 class SamTimeout(SamError):
     """Nothing came back within the time allowed."""
+
+
+class SamCancelled(SamError):
+    """The wait for a reply was abandoned because the caller is stopping (not a device fault)."""
 
 
 class CardDataError(FrameError):
@@ -153,6 +169,11 @@ class Command(Enum):
     @property
     def frame(self) -> bytes:
         return command_frame(self.cmd, self.para)
+
+    @property
+    def max_reply_data(self) -> int:
+        """The most data bytes a genuine reply to this command carries."""
+        return _REPLY_DATA_LIMIT.get(self.name, _SHORT_REPLY_DATA)
 
     @classmethod
     def lookup(cls, cmd: int, para: int) -> Command | None:
@@ -311,7 +332,8 @@ class FrameReader:
     It never asks the port for more bytes than the current frame still needs, so the bytes of a
     following frame stay in the port. The port must have a finite (short) read timeout; the
     deadlines are kept here. A partial frame survives ``poll`` timeouts, so a slow sender can be
-    polled in short slices (the emulator does that).
+    polled in short slices (the emulator does that). Setting ``cancel`` ends any wait within
+    one port read (SamCancelled), so a stopping thread is never held for a whole deadline.
     """
 
     def __init__(
@@ -321,11 +343,13 @@ class FrameReader:
         min_len: int = MIN_REPLY_LEN,
         max_len: int = MAX_LEN,
         byte_time: float = 0.0,
+        cancel: threading.Event | None = None,
     ):
         self._port = port
         self._min_len = min_len
         self._max_len = max_len
-        self._byte_time = byte_time  # seconds per byte on the wire, to stretch the deadline
+        self.byte_time = byte_time  # seconds per byte on the wire, to stretch the deadline
+        self._cancel = cancel
         self._buf = bytearray()
         self.discarded = 0  # garbage bytes skipped, for diagnostics
 
@@ -358,8 +382,8 @@ class FrameReader:
                 del self._buf[: len(PREAMBLE)]  # a false preamble: look again after it
                 self.discarded += len(PREAMBLE)
                 raise
-            if self._byte_time:
-                deadline = max(deadline, time.monotonic() + length * self._byte_time * 1.5 + 0.05)
+            if self.byte_time:
+                deadline = max(deadline, time.monotonic() + length * self.byte_time * 1.5 + 0.05)
             if not self._fill(HEADER_LEN + length, deadline):
                 return None
             frame = bytes(self._buf[: HEADER_LEN + length])
@@ -391,6 +415,8 @@ class FrameReader:
     def _fill(self, size: int, deadline: float) -> bool:
         """Read until the buffer holds ``size`` bytes; False at the deadline."""
         while len(self._buf) < size:
+            if self._cancel is not None and self._cancel.is_set():
+                raise SamCancelled("stopped while waiting for a reply")
             before = time.monotonic()
             chunk = self._port.read(size - len(self._buf))
             if chunk:
@@ -428,19 +454,102 @@ class SerialLike(ByteSource, Protocol):
 class SamLink:
     """One request at a time to a SAM over a pyserial-like port.
 
-    Stale input is dropped before each command so that a late reply to an earlier command can
-    never be taken for the answer to this one.
+    Replies carry no reference to their command, so a late reply must never be taken for the
+    answer to the next one: after a timeout the reply is still owed, and the next exchange first
+    waits for it (at most one read timeout) and drops it; after any failed exchange the line is
+    drained until it falls quiet; input is flushed before each command; and a reply too long
+    for the command just sent (a read reply that came after all that) is skipped. Changing the
+    rate forgives what is owed: it would arrive as noise.
     """
 
-    def __init__(self, port: SerialLike, *, read_timeout: float = 1.0, baud: int = 115200):
+    def __init__(
+        self,
+        port: SerialLike,
+        *,
+        read_timeout: float = 1.0,
+        baud: int = 115200,
+        cancel: threading.Event | None = None,
+    ):
         self.port = port
         self.read_timeout = read_timeout
-        self._frames = FrameReader(port, min_len=MIN_REPLY_LEN, byte_time=10.0 / baud)
+        self._cancel = cancel
+        self._frames = FrameReader(port, min_len=MIN_REPLY_LEN, cancel=cancel)
+        self.baud = baud
+        self._dirty = False  # the last exchange failed: bytes may still be on their way
+        self._owed = False  # the last exchange timed out: its reply may still come
+        self.stale = 0  # late replies skipped, for diagnostics
+        self.drained = 0  # bytes drained after failed exchanges
 
-    def transact(self, command: Command) -> Reply:
+    @property
+    def baud(self) -> int:
+        return self._baud
+
+    @baud.setter
+    def baud(self, baud: int) -> None:
+        """The line speed the port now runs at (it only stretches deadlines: set the port too)."""
+        self._baud = baud
+        self._frames.byte_time = 10.0 / baud
+        self._owed = False
+
+    def transact(self, command: Command, timeout: float | None = None) -> Reply:
+        """Send ``command`` and return its reply; SamError subclasses only."""
+        if self._owed:
+            self._await_owed()
+        if self._dirty:
+            self._drain()
         self._frames.clear()
         flush = getattr(self.port, "reset_input_buffer", None)
         if flush is not None:
             flush()
         self.port.write(command.frame)
-        return parse_reply(self._frames.read_frame(self.read_timeout))
+        deadline = time.monotonic() + (self.read_timeout if timeout is None else timeout)
+        floor = 0.0
+        try:
+            while True:
+                frame = self._frames.read_frame(max(deadline - time.monotonic(), floor))
+                reply = parse_reply(frame)
+                if len(reply.data) <= command.max_reply_data:
+                    self._dirty = False
+                    return reply
+                self.stale += 1
+                floor = 0.1  # the real reply follows right behind the stale one
+        except SamCancelled:
+            raise
+        except SamTimeout:
+            self._dirty = self._owed = True
+            raise
+        except SamError:
+            self._dirty = True
+            raise
+
+    def _await_owed(self) -> None:
+        """Wait (bounded) for the reply of a command that timed out, and drop it."""
+        self._owed = False
+        try:
+            self._frames.read_frame(self.read_timeout)
+            self.stale += 1
+        except SamCancelled:
+            raise
+        except SamError:
+            pass  # nothing came, or noise: the drain that follows settles the line
+
+    def _drain(self) -> None:
+        """Read and drop input until the line has been quiet for a while (bounded)."""
+        quiet = max(0.05, 100 * self._frames.byte_time)
+        start = last = time.monotonic()
+        while True:
+            if self._cancel is not None and self._cancel.is_set():
+                raise SamCancelled("stopped while draining the line")
+            before = time.monotonic()
+            chunk = self.port.read(4096)
+            now = time.monotonic()
+            if chunk:
+                self.drained += len(chunk)
+                last = now
+            elif now - last >= quiet:
+                break
+            elif now - before < 0.001:
+                time.sleep(0.001)  # a port that does not block: do not spin
+            if now - start >= self.read_timeout:
+                break
+        self._dirty = False

@@ -10,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devkit.people import CITIZENS
-from devkit.sam_encode import encode_text, read_reply_data, read_reply_frame
+from devkit.sam_encode import address_reply_data, encode_text, read_reply_data, read_reply_frame
 from drivers.sam_cards import (
     CardDataError,
     UnknownCardTypeError,
+    join_addresses,
+    parse_appended_addresses,
     parse_read_data,
     parse_read_reply,
     parse_text,
@@ -365,6 +367,50 @@ def test_non_ok_read_reply_raises_status_error() -> None:
     assert info.value.sw3 == 0x41
 
 
+# ---- appended addresses (30 03) -------------------------------------------------------------
+
+
+def address_slot(text: str) -> bytes:
+    """70 bytes of UCS-2 LE, space padded, as idcard-sam.md gives a 30 03 entry."""
+    data = text.encode("utf-16-le")
+    return data + b" \x00" * ((70 - len(data)) // 2)
+
+
+def test_appended_addresses_from_reference_slots() -> None:
+    data = address_slot("山西省太原市小店区平阳路1号") + address_slot("山西省晋中市榆次区迎宾街2号")
+    assert parse_appended_addresses(data) == [
+        "山西省太原市小店区平阳路1号",
+        "山西省晋中市榆次区迎宾街2号",
+    ]
+    assert parse_appended_addresses(address_slot("")) == []  # a blank slot is no address
+    assert parse_appended_addresses(address_slot("北京市" + "\u3000")) == ["北京市"]
+    assert address_reply_data(["山西省太原市小店区平阳路1号"]) == address_slot(
+        "山西省太原市小店区平阳路1号"
+    )
+
+
+@pytest.mark.parametrize("size", [0, 1, 69, 71, 70 * 9])
+def test_appended_addresses_of_a_wrong_size(size: int) -> None:
+    with pytest.raises(FrameError, match="blocks of 70"):
+        parse_appended_addresses(bytes(size))
+
+
+def test_appended_address_strictness() -> None:
+    with pytest.raises(CardDataError) as info:
+        parse_appended_addresses(b"\x00\xd8" + address_slot("")[2:])
+    assert info.value.field == "appended_address"
+    with pytest.raises(CardDataError):
+        parse_appended_addresses(address_slot("太原\n小店"))
+
+
+def test_join_addresses() -> None:
+    assert join_addresses("山西省太原市迎泽区", []) == "山西省太原市迎泽区"
+    assert join_addresses("山西省太原市迎泽区", ["太原市小店区"]) == (
+        "山西省太原市迎泽区（新住址：太原市小店区）"
+    )
+    assert join_addresses("甲", ["乙", "丙"]) == "甲（新住址：乙；丙）"
+
+
 # ---- fuzz: any bytes, only SamError ---------------------------------------------------------
 
 _valid_frames = [read_reply_frame(c.card()) for c in CITIZENS[:3]] + [
@@ -438,3 +484,13 @@ def test_any_resident_card_round_trips(**kw) -> None:
         photo=bytearray(PHOTO),
     )
     assert fields_of(parse_read_reply(read_reply_frame(card))) == fields_of(card)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=700))
+def test_random_appended_address_data_raises_only_sam_errors(data: bytes) -> None:
+    try:
+        addresses = parse_appended_addresses(data)
+    except SamError:
+        return
+    assert all(isinstance(a, str) and a for a in addresses)

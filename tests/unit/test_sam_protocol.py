@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,10 @@ from drivers.sam_protocol import (
     Command,
     FrameError,
     FrameReader,
+    SamCancelled,
     SamError,
     SamId,
+    SamLink,
     SamStatusError,
     SamTimeout,
     Sw3,
@@ -34,8 +37,9 @@ from drivers.sam_protocol import (
     parse_sam_id,
     reply_frame,
 )
-from drivers.sam_reader import fault_for
+from drivers.sam_reader import FAULT_FOR_SW3, fault_for
 from kiosk.events import CardFault
+from kiosk.messages import CARD_FAULTS
 
 
 def h(text: str) -> bytes:
@@ -176,6 +180,14 @@ def test_status_codes_map_to_card_faults() -> None:
     assert fault_for(TruncatedFrameError("x")) is CardFault.BAD_FRAME
     assert fault_for(CardDataError("birth_date", "x")) is CardFault.BAD_FRAME
     assert fault_for(UnknownCardTypeError("Q")) is CardFault.UNKNOWN_CARD
+
+
+def test_every_status_code_has_a_fault_and_every_fault_a_message() -> None:
+    assert set(FAULT_FOR_SW3) == {int(s) for s in Sw3}
+    assert set(CARD_FAULTS) == set(CardFault)
+    for fault in {fault_for(SamStatusError(code)) for code in range(256)}:
+        message = CARD_FAULTS[fault]
+        assert message.title and message.text
 
 
 def test_sam_id_layout_and_format() -> None:
@@ -324,3 +336,102 @@ def test_every_frame_is_recovered_from_noise(pairs: list[tuple[bytes, bytes]], t
     stream = ByteStream(b"".join(noise + frame for noise, frame in pairs) + tail)
     reader = FrameReader(stream)
     assert [reader.read_frame(0) for _ in pairs] == [frame for _, frame in pairs]
+
+
+# ---- one exchange at a time: SamLink ---------------------------------------------------------
+
+
+class ScriptedPort(ByteStream):
+    """A port whose device answers each command with the next scripted bytes."""
+
+    def __init__(self, *answers: bytes):
+        super().__init__(b"")
+        self.answers = list(answers)
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.written.append(bytes(data))
+        if self.answers:
+            self.data += self.answers.pop(0)
+        return len(data)
+
+
+READ_REPLY = reply_frame(Sw3.OK, bytes(1284))
+
+
+def test_link_sends_the_command_and_returns_its_reply() -> None:
+    port = ScriptedPort(h(FIND_OK))
+    reply = SamLink(port, read_timeout=0.05).transact(Command.FIND)
+    assert port.written == [Command.FIND.frame] and reply.sw3 == Sw3.CARD_FOUND
+
+
+def test_link_skips_a_late_read_reply_in_front_of_a_short_answer() -> None:
+    """A read that timed out and then arrived must not pass for the answer to find."""
+    port = ScriptedPort(READ_REPLY + h(FIND_NONE))
+    link = SamLink(port, read_timeout=0.05)
+    assert link.transact(Command.FIND).sw3 == Sw3.FIND_FAILED
+    assert link.stale == 1
+    port.answers.append(READ_REPLY)
+    assert len(link.transact(Command.READ).data) == 1284  # a read may be long
+
+
+def test_link_drains_the_line_after_a_failed_exchange() -> None:
+    port = ScriptedPort(h(FIND_OK)[:9])  # cut short: the rest arrives after the deadline
+    link = SamLink(port, read_timeout=0.05)
+    with pytest.raises(TruncatedFrameError):
+        link.transact(Command.FIND)
+    port.data += h(FIND_OK)[9:] + h(STATUS_OK)  # late bytes, then line noise of a stale reply
+    port.answers.append(h(FIND_NONE))
+    assert link.transact(Command.FIND).sw3 == Sw3.FIND_FAILED
+    assert link.drained == len(h(FIND_OK)) - 9 + len(h(STATUS_OK))
+
+
+def test_link_waits_for_the_reply_owed_after_a_timeout() -> None:
+    """A find answered too late must not pass for the answer to the select that follows."""
+    port = ScriptedPort()  # the SAM is slow: nothing within the timeout
+    link = SamLink(port, read_timeout=0.05)
+    with pytest.raises(SamTimeout):
+        link.transact(Command.FIND)
+    port.data += h(FIND_OK)  # ... and then the answer comes
+    port.answers.append(h(SELECT_FAIL))
+    assert link.transact(Command.SELECT).sw3 == Sw3.SELECT_FAILED
+    assert link.stale == 1
+
+
+def test_changing_the_rate_forgives_the_owed_reply() -> None:
+    port = ScriptedPort()
+    link = SamLink(port, read_timeout=0.05)
+    with pytest.raises(SamTimeout):
+        link.transact(Command.STATUS)
+    link.baud = 57600
+    port.answers.append(h(STATUS_OK))
+    assert link.transact(Command.STATUS).sw3 == Sw3.OK and link.stale == 0
+
+
+def test_link_raises_only_sam_errors_for_bad_answers() -> None:
+    for answer in (b"", b"\x01\x02\x03", h(FIND_OK)[:-1] + b"\x00", h("AA AA AA 96 69 FF FF")):
+        with pytest.raises(SamError):
+            SamLink(ScriptedPort(answer), read_timeout=0.02).transact(Command.STATUS)
+
+
+def test_link_baud_stretches_the_deadline() -> None:
+    link = SamLink(ScriptedPort(), baud=9600)
+    assert link.baud == 9600 and link._frames.byte_time == pytest.approx(10 / 9600)
+    link.baud = 115200
+    assert link._frames.byte_time == pytest.approx(10 / 115200)
+
+
+def test_a_set_cancel_event_ends_any_wait() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(SamCancelled):
+        FrameReader(ByteStream(b""), cancel=cancel).read_frame(60.0)
+    with pytest.raises(SamCancelled):
+        SamLink(ScriptedPort(), read_timeout=60.0, cancel=cancel).transact(Command.FIND)
+    assert issubclass(SamCancelled, SamError)
+
+
+def test_reply_size_limits() -> None:
+    assert Command.FIND.max_reply_data == Command.SAM_ID.max_reply_data == 32
+    assert Command.READ_ADDRESS.max_reply_data == 70 * 8
+    assert Command.READ.max_reply_data == Command.READ_FINGERPRINT.max_reply_data == MAX_LEN
