@@ -57,7 +57,7 @@ def _prepare_kivy(config: Config, window: tuple[int, int] | None) -> None:
 
 def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
     """The core with its real drivers, client and outbox (shared by the app and the tests)."""
-    from drivers.registry import open_card_readers, open_printer
+    from drivers.registry import open_card_readers, open_printer, open_scanner
     from kiosk.platform import PlatformClient
     from kiosk.runtime import Runtime
     from offline.outbox import Outbox
@@ -75,6 +75,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         platform=platform,
         printer=open_printer(config),
         card_reader=open_card_readers(config.devices.card_readers),
+        scanner=open_scanner(config.devices.qr_scanner),
         outbox=Outbox(config.data_dir / "outbox.db"),
         call_soon=call_soon,
         heartbeat_interval=5.0 if config.demo else 15.0,
@@ -170,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--landscape", action="store_true", help="demo only: a 1920x1080 landscape screen"
     )
+    # technicians' tools: each module adds its own subcommands and handles them
+    from drivers import idcard_tool
+    from kiosk import qr_tool
+
+    idcard_tool.add_commands(sub)
+    qr_tool.add_commands(sub)
     return p
 
 
@@ -178,6 +185,14 @@ def cli(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "idcard":
+        from drivers import idcard_tool
+
+        return idcard_tool.run(args)
+    if args.command == "qr":
+        from kiosk import qr_tool
+
+        return qr_tool.run(args)
     return 2
 
 

@@ -11,8 +11,9 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
-from devkit.people import BY_KEY
+from devkit.people import BY_KEY, ENTERPRISES
 from devkit.platform_server import (
     DEFAULT_VERIFY_BASE_URL,
     DEMO_DEVICE_ID,
@@ -20,6 +21,7 @@ from devkit.platform_server import (
     ReferencePlatform,
 )
 from devkit.printer_emulator import PrinterEmulator
+from devkit.qr_emulator import QrScannerEmulator, licence_url
 from devkit.sam_emulator import SamEmulator
 from kiosk import config as cfg
 from kiosk import logs
@@ -27,23 +29,29 @@ from kiosk import logs
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
-SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel", "cards")
+SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel", "cards", "qr")
 LANDSCAPE = (1920, 1080)
 
 
 class DemoStack:
     """Everything a demo kiosk talks to, started and stopped together."""
 
-    def __init__(self, out: Path, *, width_dots: int = 576) -> None:
+    def __init__(self, out: Path, *, width_dots: int = 576, social_cards: bool = True) -> None:
         self.out = out
         self.state_dir = out / "demo"
         self.platform = ReferencePlatform(db_path=self.state_dir / "platform.db")
         self.printer = PrinterEmulator(out_dir=out / "printer", width_dots=width_dots)
         self.sam = SamEmulator(baud=115200)
+        self.scanner = QrScannerEmulator(terminator=b"\r")
         self.width_dots = width_dots
         self.platform_url = ""
         self.printer_addr: tuple[str, int] = ("", 0)
         self.sam_path = ""
+        self.scanner_path = ""
+        # a PC/SC reader for social-security cards, when pcscd and vpcd can run here
+        self.want_pcsc = social_cards
+        self.pcsc = None
+        self.social_card = None
 
     def reset(self) -> DemoStack:
         """Every demo starts clean: no outbox or platform data of an earlier run."""
@@ -57,6 +65,9 @@ class DemoStack:
         self.platform_url = self.platform.start()
         self.printer_addr = self.printer.start()
         self.sam_path = self.sam.start()
+        self.scanner_path = self.scanner.start()
+        if self.want_pcsc:
+            self._start_pcsc()
         log.info(
             "demo stack: platform %s, printer %s:%d, SAM reader %s",
             self.platform_url,
@@ -65,8 +76,26 @@ class DemoStack:
         )
         return self
 
+    def _start_pcsc(self) -> None:
+        from devkit.pcsc_stack import PcscStack, PcscStackError, missing
+
+        why = missing()
+        if why is not None:
+            log.warning("demo without a social-security card reader: %s", why)
+            return
+        stack = PcscStack(auto_exit=False)
+        try:
+            stack.start()
+        except PcscStackError as exc:
+            log.warning("demo without a social-security card reader: %s", exc)
+            return
+        self.pcsc = stack
+
     def stop(self) -> None:
-        for part in (self.sam, self.printer, self.platform):
+        self.remove_social_card()
+        if self.pcsc is not None:
+            self.pcsc.stop()
+        for part in (self.scanner, self.sam, self.printer, self.platform):
             try:
                 part.stop()
             except Exception:
@@ -92,8 +121,10 @@ class DemoStack:
                 "verify_base_url": DEFAULT_VERIFY_BASE_URL,
             },
             "devices": {
-                "card_reader": f"sam+serial://{self.sam_path}?baud=115200",
+                "card_reader": [f"sam+serial://{self.sam_path}?baud=115200"]
+                + ([f"pcsc://?reader={quote(self.pcsc.reader)}"] if self.pcsc is not None else []),
                 "printer": f"escpos+tcp://{host}:{port}",
+                "qr_scanner": f"qr+serial://{self.scanner_path}?baud=115200",
             },
             "printer": {"width_dots": self.width_dots, "charset": "GB18030", "qr": "native"},
             "display": {"width": size[0], "height": size[1], "fullscreen": fullscreen},
@@ -108,6 +139,39 @@ class DemoStack:
 
     def remove_card(self) -> None:
         self.sam.remove_card()
+
+    def insert_social_card(self, key: str) -> None:
+        """A citizen's social-security card into the PC/SC reader (through vpcd)."""
+        from devkit.virtual_socialcard import VirtualSocialCard
+
+        self.remove_social_card()
+        self.social_card = VirtualSocialCard(BY_KEY[key].social_card())
+        self.social_card.insert()
+
+    def remove_social_card(self) -> None:
+        if self.social_card is not None:
+            self.social_card.remove()
+            self.social_card = None
+
+    def show_app_code(self, key: str) -> None:
+        """The citizen holds the provincial app's identity code to the scanner."""
+        self.scanner.scan(self.platform.mint_token(key))
+
+    def scan_licence(self, key: str) -> None:
+        enterprise = next(e for e in ENTERPRISES if e.key == key)
+        self.scanner.scan(licence_url(enterprise.uscc))
+
+    def scan_last_certificate(self) -> bool:
+        """Someone holds the last certificate this kiosk printed to the scanner."""
+        payloads = [p for job in self.printer.jobs for p in job.qr_payloads]
+        if not payloads:
+            return False
+        self.scanner.scan(payloads[-1])
+        return True
+
+    def confirm_phone(self, session_id: str, key: str) -> None:
+        """The citizen scanned the kiosk's QR with the app and confirmed."""
+        self.platform.confirm_session(session_id, key)
 
 
 def run_demo(

@@ -78,6 +78,45 @@ def demo_panel(app, stack) -> FloatLayout:
         if key in BY_KEY:
             button(f"card:{key}", f"放置：{label}", lambda k=key: stack.place_card(k))
     button("remove", "移走证件", stack.remove_card)
+    from devkit.sam_emulator import Fault
+
+    for fault, label in (
+        (Fault.SELECT_FAILED, "故障：选卡失败(81)"),
+        (Fault.READ_FAILED, "故障：读卡失败(41)"),
+        (Fault.BAD_CHECKSUM, "故障：校验和错误"),
+        (Fault.TRUNCATED, "故障：帧不完整"),
+        (Fault.SILENT, "故障：读卡无应答"),
+    ):
+        button(f"fault:{fault.value}", label, lambda f=fault: stack.sam.inject_fault(f))
+    button("sam:unplug", "拔出读卡器USB", stack.sam.unplug)
+    button("sam:replug", "插回读卡器USB", stack.sam.replug)
+    if stack.pcsc is not None:
+        section("社保卡读卡器（PC/SC）")
+        button(
+            "social:wang_guilan",
+            "插入社保卡：王桂兰",
+            lambda: stack.insert_social_card("wang_guilan"),
+        )
+        button(
+            "social:zhou_xiuying",
+            "插入社保卡：周秀英",
+            lambda: stack.insert_social_card("zhou_xiuying"),
+        )
+        button("social:remove", "拔出社保卡", stack.remove_social_card)
+
+    section("扫码器")
+    button("qr:app", "出示三晋通身份码：张伟", lambda: stack.show_app_code("zhang_wei"))
+    button("qr:licence", "营业执照：晋商科技", lambda: stack.scan_licence("jinshang_tech"))
+    button("qr:licence2", "营业执照：汾河食品", lambda: stack.scan_licence("fenhe_food"))
+    button("qr:certificate", "扫描刚打印的证明", stack.scan_last_certificate)
+    button("qr:unknown", "扫描其他二维码", lambda: stack.scanner.scan("https://example.com/hello"))
+
+    def confirm_phone() -> None:
+        session = app.journey.phone_session
+        if session is not None:
+            stack.confirm_phone(session.session_id, "zhang_wei")
+
+    button("phone:confirm", "手机扫码并确认：张伟", confirm_phone)
 
     section("打印机")
     printer = stack.printer

@@ -191,7 +191,7 @@ def demo(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
 
     p.say("the card reader is unplugged")
-    p.stack.sam.stop()
+    p.stack.sam.unplug()
     yield p.screen(State.OUT_OF_SERVICE)
     yield p.shot("out_of_service")
 
@@ -234,6 +234,63 @@ def bench_items(p: Pilot) -> Generator[Wait, None, None]:
     p.record["card_to_items_ms"] = samples
 
 
+FAULT_TITLES = {
+    "no_card": "没有读到证件",
+    "select_failed": "证件没有放稳",
+    "read_failed": "读取证件失败",
+    "bad_checksum": "读取证件失败",
+    "truncated": "读取证件失败",
+    "silent": "读卡器没有响应",
+}
+
+
+def _back_to_attract(p: Pilot) -> Generator[Wait, None, None]:
+    """Card off the reader; leave whatever screen a fault (or its retry) left behind."""
+    p.stack.remove_card()
+    yield p.seconds(0.5)
+    for _ in range(3):
+        state = p.journey.state
+        if state is State.ATTRACT:
+            return
+        yield p.tap("error.back" if state is State.ERROR else "bottom.exit")
+        yield p.seconds(0.3)
+    yield p.screen(State.ATTRACT)
+
+
+def _faults(p: Pilot) -> Generator[Wait, None, None]:
+    """Each fault the SAM emulator can inject ends in its own message on screen."""
+    from devkit.sam_emulator import Fault
+
+    seen = {}
+    for fault in Fault:
+        if fault.value not in FAULT_TITLES:
+            continue
+        p.say(f"SAM fault: {fault.value}")
+        p.stack.sam.inject_fault(fault, times=3)  # outlasts the reader's own retries
+        p.stack.place_card("zhang_wei")
+        yield p.screen(State.ERROR, timeout=20)
+        seen[fault.value] = p.journey.error.title
+        p.check(
+            p.journey.error.title == FAULT_TITLES[fault.value],
+            f"{fault.value}: {p.journey.error.title!r}",
+        )
+        yield p.shot(f"fault_{fault.value}")
+        p.stack.sam.clear_faults()
+        yield from _back_to_attract(p)
+    p.record["fault_titles"] = seen
+    p.say("the reader's USB cable is pulled, then plugged back")
+    p.stack.sam.unplug()
+    yield p.screen(State.OUT_OF_SERVICE, timeout=20)
+    yield p.shot("reader_unplugged")
+    p.stack.sam.replug()
+    yield p.screen(State.ATTRACT, timeout=20)
+    p.say("and the same card reads again")
+    p.stack.place_card("zhang_wei")
+    yield p.screen(State.ITEMS, timeout=20)
+    yield p.tap("bottom.exit")
+    yield from _back_to_attract(p)
+
+
 def cards(p: Pilot) -> Generator[Wait, None, None]:
     """Issue 3: every card type through the kiosk, each fault's message on screen."""
     yield p.screen(State.ATTRACT)
@@ -246,12 +303,119 @@ def cards(p: Pilot) -> Generator[Wait, None, None]:
         yield p.screen(State.ATTRACT)
         p.stack.remove_card()
         yield p.seconds(0.3)
+    if p.stack.pcsc is not None:
+        p.say("a social-security card in the PC/SC reader (pcscd + vpcd)")
+        p.stack.insert_social_card("zhou_xiuying")
+        yield p.screen(State.ITEMS, timeout=30)
+        p.check(p.journey.session.reader == "pcsc", "the session should belong to the PC/SC reader")
+        p.record.setdefault("card_types", []).append("social_security")
+        yield p.shot("social_card_items")
+        p.say("pulling the social-security card out ends the session")
+        p.stack.remove_social_card()
+        yield p.screen(State.ATTRACT, timeout=15)
+        p.check(p.journey.session is None, "the session outlived its card")
+    yield from _faults(p)
     p.say("an expired card gets its own message and no session")
     p.stack.place_card("sun_qiang")
     yield p.screen(State.ERROR)
     p.check(p.journey.error.title == "证件已过有效期", p.journey.error.title)
     yield p.shot("error_expired")
     p.stack.remove_card()
+    yield p.tap("error.back")
+    yield p.screen(State.ATTRACT)
+
+
+def qr_codes(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 4: every kind of code end to end through the real scanner and the real app."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    yield p.shot("attract")
+
+    p.say("扫码办理: the kiosk shows its QR; the citizen confirms in the app")
+    yield p.tap("attract.phone")
+    yield p.screen(State.PHONE)
+    yield p.until("the kiosk's QR", lambda: p.journey.phone_session is not None)
+    yield p.frames(3)
+    yield p.shot("phone_qr")
+    p.stack.confirm_phone(p.journey.phone_session.session_id, "zhang_wei")
+    yield p.screen(State.ITEMS, timeout=20)
+    p.record.setdefault("identified_by", []).append("kiosk_qr")
+    yield p.shot("phone_items")
+    yield p.tap("bottom.exit")
+    yield p.screen(State.ATTRACT)
+
+    p.say("an app identity code held to the scanner")
+    p.stack.show_app_code("li_ming")
+    yield p.screen(State.ITEMS, timeout=20)
+    p.record["identified_by"].append("app_code")
+    yield p.tap("bottom.exit")
+    yield p.screen(State.ATTRACT)
+
+    p.say("企业办事: a business licence, then the representative's own card")
+    yield p.tap("attract.enterprise")
+    yield p.screen(State.ENTERPRISE)
+    yield p.shot("enterprise_scan")
+    p.stack.scan_licence("jinshang_tech")
+    yield p.screen(State.REPRESENTATIVE, timeout=20)
+    yield p.shot("representative")
+    p.say("someone else's card is refused")
+    p.stack.place_card("li_ming")
+    yield p.screen(State.ERROR, timeout=20)
+    yield p.shot("representative_refused")
+    p.stack.remove_card()
+    yield p.seconds(0.3)
+    yield p.tap("error.retry")
+    yield p.screen(State.REPRESENTATIVE)
+    p.stack.place_card("zhang_wei")
+    yield p.screen(State.ITEMS, timeout=20)
+    yield p.shot("enterprise_items")
+    enterprise_item = next(i for i in p.journey.session.items if i.available and i.prints)
+    yield from _handle(p, enterprise_item.item_code, shots=True)
+    p.stack.remove_card()
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield p.screen(State.ATTRACT, timeout=15)
+
+    p.say("证明核验: the certificate just printed, as it is, expired, revoked; a forged code")
+    code = p.record["printed"][-1]["verification_code"]
+    verdicts = []
+    for label, change in (
+        ("authentic", None),
+        ("expired", lambda: p.stack.platform.expire(code)),
+        ("revoked", lambda: p.stack.platform.revoke(code)),
+    ):
+        if change is not None:
+            change()
+        yield p.tap("attract.verify")
+        yield p.screen(State.VERIFY_SCAN)
+        if label == "authentic":
+            yield p.shot("verify_scan")
+        p.stack.scan_last_certificate()
+        yield p.screen(State.VERIFY_RESULT, timeout=20)
+        verdicts.append(p.journey.verify_result.status.value)
+        yield p.shot(f"verify_{label}")
+        yield p.tap("verify.home")
+        yield p.screen(State.ATTRACT)
+    p.stack.scanner.scan("https://yzt.shanxi.demo/v/2222222222222222")
+    yield p.screen(State.VERIFY_RESULT, timeout=20)
+    verdicts.append(p.journey.verify_result.status.value)
+    yield p.shot("verify_not_found")
+    yield p.tap("verify.home")
+    yield p.screen(State.ATTRACT)
+    p.record["verdicts"] = verdicts
+
+    p.say("a code the kiosk does not know, and junk")
+    p.stack.scanner.scan("https://example.com/pay?order=42")
+    yield p.screen(State.ERROR)
+    p.record["unknown_title"] = p.journey.error.title
+    yield p.shot("qr_unknown")
+    yield p.tap("error.back")
+    yield p.screen(State.ATTRACT)
+    p.stack.scanner.scan(b"\x00\x01\xfe\xff junk")
+    yield p.screen(State.ERROR)
+    p.record["junk_title"] = p.journey.error.title
+    yield p.shot("qr_junk")
     yield p.tap("error.back")
     yield p.screen(State.ATTRACT)
 
@@ -291,4 +455,5 @@ SCRIPTS = {
     "bench_items": bench_items,
     "panel": panel,
     "cards": cards,
+    "qr": qr_codes,
 }

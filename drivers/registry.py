@@ -13,7 +13,7 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
-from kiosk.config import Config
+from kiosk.config import Config, reader_names
 from kiosk.devices import CardReader, DeviceStatus, Printer, PrintJob
 from kiosk.events import DeviceChanged
 
@@ -31,13 +31,15 @@ def open_card_reader(url: str, name: str = "") -> CardReader:
         port = unquote(parts.path)
         if not port:
             raise DeviceUrlError(f"card reader {url!r}: no serial port path")
+        options: dict = {"name": name or "sam"}
         try:
             baud_text = query.get("baud", "115200")
-            baud = None if baud_text == "auto" else int(baud_text)  # None: probe the rates
-            poll = float(query.get("poll", "0.1"))
+            options["baud"] = None if baud_text == "auto" else int(baud_text)  # None: probe
+            if "poll" in query:
+                options["poll_interval"] = float(query["poll"])
         except ValueError as exc:
             raise DeviceUrlError(f"card reader {url!r}: {exc}") from None
-        return SamReader(port, baud=baud, poll_interval=poll)
+        return SamReader(port, **options)
     if parts.scheme == "pcsc":
         from drivers.pcsc_reader import PcscReader
 
@@ -73,12 +75,12 @@ def _tagged(event: object, name: str) -> object:
 
 
 def open_card_readers(urls: tuple[str, ...]) -> CardReaders:
-    readers: dict[str, CardReader] = {}
-    for url in urls:
-        base = "pcsc" if url.startswith("pcsc:") else "sam"
-        name = base if base not in readers else f"{base}{len(readers) + 1}"
-        readers[name] = open_card_reader(url, name)
-    return CardReaders(readers)
+    return CardReaders(
+        {
+            name: open_card_reader(url, name)
+            for name, url in zip(reader_names(urls), urls, strict=True)
+        }
+    )
 
 
 class LazyPrinter:
@@ -128,3 +130,27 @@ def open_printer(config: Config) -> Printer:
         return EscposPrinter(url, **options)
 
     return LazyPrinter(build)
+
+
+def open_scanner(url: str) -> CardReader | None:
+    """A serial QR scanner runs its own thread; a keyboard wedge (qr+wedge:) has no driver
+    here: the UI feeds its key events to kiosk.wedge. None when there is no serial scanner."""
+    if not url or url.startswith("qr+wedge:"):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "qr+serial":
+        raise DeviceUrlError(f"QR scanner {url!r}: scheme {parts.scheme!r} is not supported")
+    from drivers.qr_serial import SerialQrScanner
+
+    port = unquote(parts.path)
+    if not port:
+        raise DeviceUrlError(f"QR scanner {url!r}: no serial port path")
+    query = dict(parse_qsl(parts.query))
+    try:
+        baud = int(query.get("baud", "115200"))
+    except ValueError as exc:
+        raise DeviceUrlError(f"QR scanner {url!r}: {exc}") from None
+    end = query.get("end", "any")
+    if end not in ("any", "cr", "lf", "crlf", "tab"):
+        raise DeviceUrlError(f"QR scanner {url!r}: end must be any, cr, lf, crlf or tab")
+    return SerialQrScanner(port, baud=baud, name="qr", terminators=end)

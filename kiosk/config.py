@@ -218,6 +218,15 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     return cfg
 
 
+def reader_names(urls: tuple[str, ...]) -> list[str]:
+    """The name each card reader's events carry: "sam", "pcsc", then "sam2", "pcsc3"…"""
+    names: list[str] = []
+    for url in urls:
+        base = "pcsc" if url.startswith("pcsc:") else "sam"
+        names.append(base if base not in names else f"{base}{len(names) + 1}")
+    return names
+
+
 def _card_readers(devices: _Section) -> tuple[str, ...]:
     """One reader, or a list (e.g. a SAM reader for ID cards and a PC/SC reader)."""
     value = devices.get("card_reader", object, hint="the ID-card reader's address")

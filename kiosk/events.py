@@ -11,7 +11,10 @@ from enum import StrEnum
 
 from kiosk.devices import DeviceStatus
 from kiosk.identity import IdentityCard
-from kiosk.models import CaseResult, Catalogue, Guide, Item, Ticket, VerifyResult
+from kiosk.models import CaseResult, Catalogue, Guide, IdentitySession, Item, Ticket, VerifyResult
+from kiosk.qr import QrRejected, QrScanned
+
+__all__ = ["QrRejected", "QrScanned"]  # scanner events live with the classifier
 
 
 class CardFault(StrEnum):
@@ -47,6 +50,9 @@ class Action(StrEnum):
     RETRY = "retry"
     HOME = "home"
     ELDER_MODE = "elder_mode"  # toggles 长辈模式
+    PHONE = "phone"  # 扫码办理: show the kiosk's QR / scan an app code
+    ENTERPRISE = "enterprise"  # 企业办事: scan the business licence
+    VERIFY = "verify"  # 证明核验: scan a certificate's QR
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +160,20 @@ class CatalogueLoaded:
 @dataclass(frozen=True, slots=True)
 class CertificateChecked:
     result: VerifyResult
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySessionStarted:
+    """The platform opened a session for the kiosk-shown QR (扫码登录)."""
+
+    session: IdentitySession
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySessionExpired:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentativeConfirmed:
+    """The enterprise's representative confirmed with their own ID card."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk import messages
+from kiosk import messages, qr
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, PrintJob
 from kiosk.events import (
     Action,
@@ -25,13 +25,17 @@ from kiosk.events import (
     CardReadFailed,
     CardRemoved,
     CatalogueLoaded,
+    CertificateChecked,
     DeviceChanged,
     Failed,
     GuideLoaded,
+    IdentitySessionExpired,
+    IdentitySessionStarted,
     PlatformHealth,
     Printed,
     PrintProgress,
     RatingStored,
+    RepresentativeConfirmed,
     Submitted,
     Tap,
     Tick,
@@ -59,11 +63,20 @@ class State(StrEnum):
     RATING = "rating"
     GOODBYE = "goodbye"
     ERROR = "error"
+    PHONE = "phone"  # 扫码办理: the kiosk shows its QR; an app code works too
+    ENTERPRISE = "enterprise"  # 企业办事: scan the business licence
+    REPRESENTATIVE = "representative"  # the enterprise's representative puts their ID card
+    VERIFY_SCAN = "verify_scan"  # 证明核验: scan a certificate
+    CHECKING = "checking"  # the platform checks the certificate
+    VERIFY_RESULT = "verify_result"
 
 
 # ① 身份识别 ② 选择事项 ③ 确认办理 ④ 打印取件 ⑤ 评价
 STEPS = ("身份识别", "选择事项", "确认办理", "打印取件", "评价")
 STEP_OF: dict[State, int] = {
+    State.PHONE: 1,
+    State.ENTERPRISE: 1,
+    State.REPRESENTATIVE: 1,
     State.IDENTIFYING: 1,
     State.VERIFYING: 1,
     State.ITEMS: 2,
@@ -83,6 +96,11 @@ PERSON_WAITS: dict[State, float] = {
     State.TAKE_DOCUMENTS: 1.0,
     State.RATING: 1.0,
     State.ERROR: 0.5,
+    State.PHONE: 1.5,
+    State.ENTERPRISE: 1.0,
+    State.REPRESENTATIVE: 1.0,
+    State.VERIFY_SCAN: 1.0,
+    State.VERIFY_RESULT: 1.0,
 }
 # States that wait for a machine: a guard in seconds, after which the citizen is told.
 MACHINE_WAITS: dict[State, float] = {
@@ -91,7 +109,19 @@ MACHINE_WAITS: dict[State, float] = {
     State.SUBMITTING: 45.0,
     State.PRINTING: 90.0,
     State.GOODBYE: 6.0,
+    State.CHECKING: 30.0,
 }
+# Where a scanned code is taken (no session open): anything a citizen may scan from.
+SCAN_STATES = (
+    State.ATTRACT,
+    State.CATALOGUE,
+    State.ITEM_DETAIL,
+    State.PHONE,
+    State.ENTERPRISE,
+    State.VERIFY_SCAN,
+    State.VERIFY_RESULT,
+    State.ERROR,
+)
 ELDER_TIME_FACTOR = 2.0
 
 
@@ -138,12 +168,49 @@ class CallStaff:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifyToken:
+    token: str = field(repr=False)  # opaque, from a phone app: never logged, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyEnterprise:
+    uscc: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRepresentative:
+    ticket: object
+    card: IdentityCard = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StartIdentitySession:
+    """Open (or renew) the session behind the kiosk-shown QR, and watch it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopIdentitySession:
+    """The citizen left the 扫码办理 screen: stop watching."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCertificate:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class SessionEnded:
     reason: str  # "done", "timeout", "exit", "card_removed", ... for counts; never personal
 
 
 Effect = (
     VerifyIdentity
+    | VerifyToken
+    | VerifyEnterprise
+    | ConfirmRepresentative
+    | StartIdentitySession
+    | StopIdentitySession
+    | CheckCertificate
     | LoadGuide
     | SubmitCase
     | PrintDocument
@@ -169,14 +236,24 @@ class JourneySettings:
     region_code: str
     inactivity_seconds: float = 60.0
     warning_seconds: float = 20.0
+    certificate_prefixes: tuple[str, ...] = (qr.DEFAULT_VERIFY_BASE_URL,)
+    token_prefixes: tuple[str, ...] = qr.DEFAULT_TOKEN_PREFIXES
+    # the ID-card reader is the one required device of 一证通办 (CUSS: required component);
+    # a second reader (social-security cards) is a convenience, not a reason to stay open
+    required_reader: str = ""
 
     @classmethod
     def from_config(cls, config) -> JourneySettings:
+        from kiosk.config import reader_names
+
+        verify = config.platform.verify_base_url
         return cls(
+            required_reader=reader_names(config.devices.card_readers)[0],
             device_id=config.device_id,
             region_code=config.region_code,
             inactivity_seconds=config.session.inactivity_seconds,
             warning_seconds=config.session.warning_seconds,
+            certificate_prefixes=(verify,) if verify else (qr.DEFAULT_VERIFY_BASE_URL,),
         )
 
 
@@ -203,6 +280,9 @@ class Journey:
         self.platform_reachable = True
         self.deadline: float | None = None
         self.reading_reader: str | None = None  # the reader that is reading a card right now
+        self.phone_session = None  # models.IdentitySession behind the kiosk-shown QR
+        self.verify_result = None  # models.VerifyResult of the last 证明核验
+        self.checking_code: str | None = None
         self._entered_at = 0.0
         self._now = 0.0
         self.version = 0  # bumps on every change, so a screen can tell it must redraw
@@ -230,9 +310,14 @@ class Journey:
 
     @property
     def reader_usable(self) -> bool:
-        """Identification works while any card reader works (or none has reported yet)."""
-        readers = self.statuses(DeviceKind.CARD_READER)
+        """The required ID-card reader works (or has not reported yet)."""
         down = (DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR, DeviceState.OFFLINE)
+        required = self.settings.required_reader
+        readers = [
+            s
+            for s in self.statuses(DeviceKind.CARD_READER)
+            if not required or s.source in (required, "")
+        ]
         return not readers or any(s.state not in down for s in readers)
 
     @property
@@ -273,6 +358,9 @@ class Journey:
             log.warning("journey: no handler for %s", type(event).__name__)
         else:
             handler(self, event, effects)
+        if before[0] is State.PHONE and self.state is not State.PHONE:
+            self.phone_session = None
+            effects.append(StopIdentitySession())
         if (self.state, self.deadline) != before or effects or not isinstance(event, Tick):
             self.version += 1
         return effects
@@ -359,6 +447,8 @@ class Journey:
             return None
         if state is State.VERIFYING and s.card is not None:
             return VerifyIdentity(s.card)
+        if state is State.VERIFYING and s.uscc:
+            return VerifyEnterprise(s.uscc)
         if state is State.SUBMITTING and s.ticket and s.selected:
             return SubmitCase(s.ticket, s.selected.item_code, s.request_id, s.pledge_confirmed)
         if state is State.PRINTING and s.case is not None and s.job_id:
@@ -366,25 +456,21 @@ class Journey:
         return None
 
     def _on_card_detected(self, event: CardDetected, effects: list[Effect]) -> None:
-        waiting = (State.ATTRACT, State.CATALOGUE, State.ITEM_DETAIL, State.ERROR)
-        if self.session is None and self.state in waiting:
+        if self.session is None and self.state in SCAN_STATES:
             self.browse_item = self.browse_guide = None
             self.error = None
             self.reading_reader = event.reader
             self._enter(State.IDENTIFYING)
 
     def _on_card_read(self, event: CardRead, effects: list[Effect]) -> None:
+        if self.state is State.REPRESENTATIVE and self.session is not None:
+            self._representative_card(event, effects)
+            return
         if self.session is not None:
             # a second card while a session is open: not this citizen's session to change
             event.card.wipe()
             return
-        if self.state not in (
-            State.ATTRACT,
-            State.CATALOGUE,
-            State.ITEM_DETAIL,
-            State.IDENTIFYING,
-            State.ERROR,
-        ):
+        if self.state not in (*SCAN_STATES, State.IDENTIFYING):
             event.card.wipe()
             return
         problem = card_problem(event.card, self._today())
@@ -407,6 +493,101 @@ class Journey:
         self.error = None
         self._enter(State.VERIFYING)
         effects.append(VerifyIdentity(event.card))
+
+    def _representative_card(self, event: CardRead, effects: list[Effect]) -> None:
+        s = self.session
+        assert s is not None and s.ticket is not None
+        problem = card_problem(event.card, self._today())
+        if problem is not None:
+            event.card.wipe()
+            msg = messages.CARD_PROBLEMS[problem]
+            self._fail(
+                ErrorInfo(
+                    msg.title,
+                    msg.text,
+                    retry_state=State.REPRESENTATIVE,
+                    retry_label="重新放置身份证",
+                )
+            )
+            return
+        s.card = event.card  # held only until the platform has answered
+        self._enter(State.VERIFYING)
+        effects.append(ConfirmRepresentative(s.ticket, event.card))
+
+    def _platform_down(self) -> bool:
+        if self.platform_reachable:
+            return False
+        self._fail(
+            ErrorInfo(
+                "暂时无法核验",
+                "政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。",
+            )
+        )
+        return True
+
+    def _on_qr_scanned(self, event: qr.QrScanned, effects: list[Effect]) -> None:
+        if self.session is not None or self.state not in SCAN_STATES:
+            return  # a code scanned in the middle of someone's session changes nothing
+        try:
+            scan = qr.classify(
+                event.payload,
+                certificate_prefixes=self.settings.certificate_prefixes,
+                token_prefixes=self.settings.token_prefixes,
+            )
+        except qr.ScanRefused as refused:
+            self._fail(ErrorInfo("无法读取二维码", refused.reason))
+            return
+        log.info("scanned: %s", qr.describe(scan))
+        self.browse_item = self.browse_guide = None
+        if scan.kind is qr.QrKind.UNKNOWN:
+            self._fail(ErrorInfo(messages.QR_UNKNOWN.title, messages.QR_UNKNOWN.text))
+        elif self._platform_down():
+            return
+        elif scan.kind is qr.QrKind.CERTIFICATE:
+            self.verify_result = None
+            self.checking_code = scan.verification_code
+            self._enter(State.CHECKING)
+            effects.append(CheckCertificate(scan.verification_code or ""))
+        elif scan.kind is qr.QrKind.IDENTITY_TOKEN:
+            self.session = Session(started_at=self._now)
+            self._enter(State.VERIFYING)
+            effects.append(VerifyToken(scan.token or ""))
+        elif scan.kind is qr.QrKind.BUSINESS_LICENCE:
+            uscc = scan.uscc or ""
+            self.session = Session(started_at=self._now, uscc=uscc)
+            self.session.display_name = "企业用户"
+            self._enter(State.VERIFYING)
+            if scan.uscc_valid is False:
+                self.notice = messages.USCC_CHECK_FAILED
+            effects.append(VerifyEnterprise(uscc))
+
+    def _on_qr_rejected(self, event: qr.QrRejected, effects: list[Effect]) -> None:
+        if self.session is None and self.state in SCAN_STATES:
+            self._fail(ErrorInfo("无法读取二维码", event.reason))
+
+    def _on_identity_session(self, event: IdentitySessionStarted, effects: list[Effect]) -> None:
+        if self.state is State.PHONE:
+            self.phone_session = event.session
+
+    def _on_identity_session_expired(
+        self, event: IdentitySessionExpired, effects: list[Effect]
+    ) -> None:
+        s = self.phone_session
+        if self.state is State.PHONE and s is not None and s.session_id == event.session_id:
+            self.phone_session = None
+            effects.append(StartIdentitySession())  # a fresh code replaces the old one
+
+    def _on_representative(self, event: RepresentativeConfirmed, effects: list[Effect]) -> None:
+        s = self.session
+        if s is not None and self.state is State.VERIFYING:
+            s.forget_card()
+            s.representative_confirmed = True
+            self._enter(State.ITEMS)
+
+    def _on_certificate(self, event: CertificateChecked, effects: list[Effect]) -> None:
+        if self.state is State.CHECKING:
+            self.verify_result = event.result
+            self._enter(State.VERIFY_RESULT)
 
     def _on_card_failed(self, event: CardReadFailed, effects: list[Effect]) -> None:
         if self.session is None and self.state in (
@@ -437,13 +618,18 @@ class Journey:
             self._end_session("card_removed", effects, messages.CARD_REMOVED.text)
 
     def _on_verified(self, event: Verified, effects: list[Effect]) -> None:
+        if self.state is State.PHONE and self.session is None:
+            self.session = Session(started_at=self._now)  # confirmed in the phone app
         s = self.session
-        if s is None or self.state is not State.VERIFYING:
+        if s is None or self.state not in (State.VERIFYING, State.PHONE):
             return
         s.ticket = event.ticket
         s.items = event.items
         s.forget_card()
-        self._enter(State.ITEMS)
+        if getattr(event.ticket, "representative_required", False):
+            self._enter(State.REPRESENTATIVE)
+        else:
+            self._enter(State.ITEMS)
 
     def _on_guide(self, event: GuideLoaded, effects: list[Effect]) -> None:
         if self.state is not State.ITEM_DETAIL:
@@ -501,13 +687,35 @@ class Journey:
             retry_item = s.selected if s is not None else self.browse_item
             retry = LoadGuide(retry_item.item_code, s.ticket if s else None) if retry_item else None
             self._fail(ErrorInfo("办事指南暂时无法显示", event.message, retry, State.ITEM_DETAIL))
+        elif event.op == "check" and self.state is State.CHECKING:
+            code = getattr(self, "checking_code", None)
+            retry = CheckCertificate(code) if (code and event.retryable) else None
+            self._fail(
+                ErrorInfo("证明核验未完成", event.message, retry, State.CHECKING if retry else None)
+            )
+        elif event.op == "representative" and self.state is State.VERIFYING and s is not None:
+            s.forget_card()
+            self._fail(
+                ErrorInfo(
+                    "法定代表人身份未通过核验",
+                    event.message,
+                    None,
+                    State.REPRESENTATIVE,
+                    "重新放置身份证",
+                )
+            )
         elif event.op == "verify" and self.state is State.VERIFYING:
-            retry = VerifyIdentity(s.card) if (s and s.card and event.retryable) else None
+            retry = self._retry_for(State.VERIFYING) if event.retryable else None
             self._fail(
                 ErrorInfo(
                     "身份核验未完成", event.message, retry, State.VERIFYING if retry else None
                 )
             )
+            if retry is None and s is not None and s.ticket is None:
+                # a token is single-use, a refused card is refused: nothing left to keep
+                s.wipe()
+                self.session = None
+                effects.append(SessionEnded("refused"))
         elif event.op == "submit" and self.state is State.SUBMITTING:
             retry = self._retry_for(State.SUBMITTING) if event.retryable else None
             self._fail(
@@ -573,6 +781,24 @@ class Journey:
             self._enter(State.CATALOGUE)
             if self.catalogue is None:
                 effects.append(LoadCatalogue())
+        elif tap.action is Action.PHONE and not self._platform_down():
+            self.phone_session = None
+            self._enter(State.PHONE)
+            effects.append(StartIdentitySession())
+        elif tap.action is Action.ENTERPRISE:
+            self._enter(State.ENTERPRISE)
+        elif tap.action is Action.VERIFY:
+            self._enter(State.VERIFY_SCAN)
+
+    def _tap_scan_screen(self, tap: Tap, effects: list[Effect]) -> None:
+        """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from."""
+        if tap.action is Action.BACK:
+            self.verify_result = None
+            self._enter(self._idle_state())
+
+    def _tap_representative(self, tap: Tap, effects: list[Effect]) -> None:
+        if tap.action is Action.BACK:
+            self._end_session("exit", effects)
 
     def _tap_catalogue(self, tap: Tap, effects: list[Effect]) -> None:
         if tap.action is Action.BACK:
@@ -620,6 +846,14 @@ class Journey:
             effects.append(
                 SubmitCase(s.ticket, s.selected.item_code, s.request_id, s.pledge_confirmed)
             )
+
+    @property
+    def can_return_to_items(self) -> bool:
+        """After an error: is there a list to go back to (identified, and fully)?"""
+        s = self.session
+        if s is None or s.ticket is None:
+            return False
+        return not s.ticket.representative_required or s.representative_confirmed
 
     @property
     def can_confirm(self) -> bool:
@@ -679,8 +913,11 @@ class Journey:
             self.error = None
             self._enter(err.retry_state or self._idle_state())
             effects.append(err.retry)
+        elif tap.action is Action.RETRY and err is not None and err.retry_state is not None:
+            self.error = None  # try again by hand (e.g. the representative's card once more)
+            self._enter(err.retry_state)
         elif tap.action in (Action.BACK, Action.HOME):
-            if self.session is not None and self.session.ticket is not None:
+            if self.can_return_to_items:
                 self.error = None
                 self._enter(State.ITEMS)  # back to the list; the session is still good
             else:
@@ -713,10 +950,21 @@ _HANDLERS: dict[type, Callable] = {
     DeviceChanged: Journey._on_device,
     PlatformHealth: Journey._on_health,
     CatalogueLoaded: Journey._on_catalogue,
+    qr.QrScanned: Journey._on_qr_scanned,
+    qr.QrRejected: Journey._on_qr_rejected,
+    IdentitySessionStarted: Journey._on_identity_session,
+    IdentitySessionExpired: Journey._on_identity_session_expired,
+    RepresentativeConfirmed: Journey._on_representative,
+    CertificateChecked: Journey._on_certificate,
 }
 
 _TAPS: dict[State, Callable] = {
     State.ATTRACT: Journey._tap_attract,
+    State.PHONE: Journey._tap_scan_screen,
+    State.ENTERPRISE: Journey._tap_scan_screen,
+    State.VERIFY_SCAN: Journey._tap_scan_screen,
+    State.VERIFY_RESULT: Journey._tap_scan_screen,
+    State.REPRESENTATIVE: Journey._tap_representative,
     State.CATALOGUE: Journey._tap_catalogue,
     State.ITEMS: Journey._tap_items,
     State.ITEM_DETAIL: Journey._tap_detail,

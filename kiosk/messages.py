@@ -30,7 +30,7 @@ CARD_FAULTS: dict[CardFault, Message] = {
     CardFault.TIMEOUT: Message("读卡器没有响应", "请拿起身份证后重新放置。" + STAFF_HINT),
     CardFault.UNKNOWN_CARD: Message(
         "无法识别此证件",
-        "本机可读取居民身份证、港澳台居民居住证和外国人永久居留身份证。请确认证件后重新放置。",
+        "本机可读取居民身份证、港澳台居民居住证、外国人永久居留身份证和社会保障卡。请确认证件后重新放置。",
     ),
     CardFault.AUTH_FAILED: Message(
         "证件认证未通过", "请拿起证件后重新放置。如仍不能读取，请到人工窗口办理。"
@@ -62,3 +62,10 @@ SESSION_TIMEOUT = Message("已自动退出", "长时间没有操作，为保护�
 CARD_REMOVED = Message("已退出", "证件已移开，为保护您的信息，本机已退出。")
 NOTHING_AVAILABLE = "您暂无可在本机办理的事项。可查看清单了解办理条件，或到人工窗口咨询。"
 STAFF_CALLED = "已呼叫工作人员，请稍候。"
+
+QR_UNKNOWN = Message(
+    "无法识别此二维码",
+    "本机可识别：营业执照二维码、三晋通或国家网络身份认证（网证）的身份码、本机出具证明上的核验二维码。"
+    "请确认后重新扫码。",
+)
+USCC_CHECK_FAILED = "营业执照上的统一社会信用代码未通过校验，已交由平台核实。"

@@ -21,17 +21,22 @@ from kiosk.devices import CardReader, DeviceKind, DeviceState, DeviceStatus, Pri
 from kiosk.events import (
     Action,
     CatalogueLoaded,
+    CertificateChecked,
     DeviceChanged,
     Failed,
     GuideLoaded,
+    IdentitySessionExpired,
+    IdentitySessionStarted,
     PlatformHealth,
     Printed,
     PrintProgress,
     RatingStored,
+    RepresentativeConfirmed,
     Submitted,
     Tap,
     Verified,
 )
+from kiosk.models import SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
 from offline.outbox import Kind, Outbox, OutboxError
 from offline.sync import SyncWorker
@@ -50,6 +55,7 @@ class Runtime:
         printer: Printer,
         card_reader: CardReader,
         outbox: Outbox,
+        scanner: CardReader | None = None,
         call_soon: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
         heartbeat_interval: float = 15.0,
@@ -60,6 +66,7 @@ class Runtime:
         self.platform = platform
         self.printer = printer
         self.card_reader = card_reader
+        self.scanner = scanner  # a serial QR scanner; a keyboard wedge is fed by the UI
         self.outbox = outbox
         self.call_soon = call_soon
         self.clock = clock
@@ -76,12 +83,15 @@ class Runtime:
         self._reachable: bool | None = None
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
+        self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
 
     # ---- life ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._apply(self.journey.start(self.clock()))
         self.card_reader.start(self.post)
+        if self.scanner is not None:
+            self.scanner.start(self.post)
         self.sync.start()
         for name, target in (("heartbeat", self._heartbeat_loop), ("printer", self._printer_loop)):
             t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
@@ -90,7 +100,10 @@ class Runtime:
 
     def stop(self) -> None:
         self._stop.set()
+        self._stop_phone_watch()
         self.card_reader.stop()
+        if self.scanner is not None:
+            self.scanner.stop()
         self.sync.stop()
         self._work.shutdown(wait=False, cancel_futures=True)
         self._print.shutdown(wait=False, cancel_futures=True)
@@ -124,6 +137,20 @@ class Runtime:
             match effect:
                 case j.VerifyIdentity(card=card):
                     self._submit(self._verify, card)
+                case j.VerifyToken(token=token):
+                    self._submit(self._verify_with, self.platform.verify_token, token)
+                case j.VerifyEnterprise(uscc=uscc):
+                    self._submit(self._verify_with, self.platform.verify_enterprise, uscc)
+                case j.ConfirmRepresentative(ticket=ticket, card=card):
+                    self._submit(self._confirm_representative, ticket, card)
+                case j.StartIdentitySession():
+                    self._stop_phone_watch()
+                    self._phone_watch = threading.Event()
+                    self._submit_long(self._watch_identity_session, self._phone_watch)
+                case j.StopIdentitySession():
+                    self._stop_phone_watch()
+                case j.CheckCertificate(code=code):
+                    self._submit(self._check_certificate, code)
                 case j.LoadGuide(item_code=code, ticket=ticket):
                     self._submit(self._guide, code, ticket)
                 case j.SubmitCase():
@@ -158,8 +185,12 @@ class Runtime:
         self.post(Failed(op, exc.message, exc.detail, exc.retryable))
 
     def _verify(self, card) -> None:
+        self._verify_with(self.platform.verify_identity, card)
+
+    def _verify_with(self, verify, credential) -> None:
+        """Any credential (card, app token, USCC) → ticket → this subject's items."""
         try:
-            ticket = self.platform.verify_identity(card)
+            ticket = verify(credential)
             items = self.platform.available_items(ticket)
         except PlatformError as exc:
             self._platform_failed("verify", exc)
@@ -167,6 +198,62 @@ class Runtime:
         self._set_reachable(True)
         self.post(Verified(ticket, items))
         self._refresh_printer()
+
+    def _confirm_representative(self, ticket, card) -> None:
+        try:
+            self.platform.confirm_representative(ticket, card)
+        except PlatformError as exc:
+            self._platform_failed("representative", exc)
+            return
+        self.post(RepresentativeConfirmed())
+
+    def _check_certificate(self, code: str) -> None:
+        try:
+            result = self.platform.verify_certificate(code)
+        except PlatformError as exc:
+            self._platform_failed("check", exc)
+            return
+        self.post(CertificateChecked(result))
+
+    def _submit_long(self, fn, *args) -> None:
+        """A job that waits for a person (the shown QR): its own thread, not a platform worker."""
+        t = threading.Thread(target=self._guarded, args=(fn, *args), daemon=True)
+        t.name = "kiosk-phone-qr"
+        t.start()
+
+    def _stop_phone_watch(self) -> None:
+        if self._phone_watch is not None:
+            self._phone_watch.set()
+            self._phone_watch = None
+
+    def _watch_identity_session(self, cancel: threading.Event) -> None:
+        """Open the shown-QR session and poll it, backing off, until the app confirms it, it
+        expires (the journey asks for a fresh one) or the citizen leaves the screen."""
+        try:
+            session = self.platform.start_identity_session()
+        except PlatformError as exc:
+            if not cancel.is_set():
+                self._platform_failed("phone", exc)
+            return
+        if cancel.is_set():
+            return
+        self.post(IdentitySessionStarted(session))
+        wait = max(0.3, session.poll_after_ms / 1000)
+        while not cancel.wait(wait):
+            try:
+                poll = self.platform.poll_identity_session(session.session_id)
+            except PlatformError as exc:
+                log.info("identity session poll failed: %s", exc.kind)
+                wait = min(5.0, wait * 2)
+                continue
+            if poll.status is SessionStatus.CONFIRMED and poll.ticket is not None:
+                self._verify_with(lambda ticket: ticket, poll.ticket)
+                return
+            if poll.status in (SessionStatus.EXPIRED, SessionStatus.CONSUMED):
+                if not cancel.is_set():
+                    self.post(IdentitySessionExpired(session.session_id))
+                return
+            wait = min(3.0, wait * 1.25)  # pending: look less often as time goes on
 
     def _guide(self, code: str, ticket) -> None:
         try:

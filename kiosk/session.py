@@ -20,6 +20,8 @@ class Session:
     started_at: float
     card: IdentityCard | None = None
     reader: str = ""  # the reader the card came from: only its removal ends the session
+    uscc: str = ""  # an enterprise session: the unified social credit code scanned
+    representative_confirmed: bool = False
     display_name: str = ""  # masked: 张*三
     display_number: str = ""  # masked: 140105********1234
     ticket: Ticket | None = None
@@ -62,6 +64,7 @@ class Session:
         self.forget_card()
         self.display_name = self.display_number = ""
         self.ticket = None
+        self.uscc = ""
         self.items = ()
         self.selected = None
         self.guide = None

@@ -26,8 +26,9 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import Config
-from kiosk.events import Action, Tick
+from kiosk.events import Action, QrScanned, Tick
 from kiosk.journey import Journey, State
+from kiosk.wedge import WedgeDetector
 from screens import item_list, widgets  # noqa: F401  (registers the kv classes)
 from screens.base import KioskScreen
 from screens.theme import Theme
@@ -52,6 +53,12 @@ SCREENS: dict[State, str] = {
     State.GOODBYE: "screens.goodbye:GoodbyeScreen",
     State.ERROR: "screens.error:ErrorScreen",
     State.OUT_OF_SERVICE: "screens.out_of_service:OutOfServiceScreen",
+    State.PHONE: "screens.phone:PhoneScreen",
+    State.ENTERPRISE: "screens.enterprise:EnterpriseScreen",
+    State.REPRESENTATIVE: "screens.representative:RepresentativeScreen",
+    State.VERIFY_SCAN: "screens.verify_scan:VerifyScanScreen",
+    State.CHECKING: "screens.checking:CheckingScreen",
+    State.VERIFY_RESULT: "screens.verify_result:VerifyResultScreen",
 }
 
 
@@ -115,6 +122,10 @@ class KioskApp(App):
         ExceptionManager.add_handler(_KeepRunning())
         Window.clearcolor = self.theme.background
         Window.bind(on_request_close=self._on_request_close, size=self._on_size)
+        if self.kiosk_config.devices.qr_scanner.startswith("qr+wedge:"):
+            # a keyboard-wedge scanner types its payload: bursts of keys become scans
+            self._wedge = WedgeDetector()
+            Window.bind(on_textinput=self._on_text, on_key_down=self._on_key)
         self.theme.fit(*Window.size)
         Builder.load_file(str(HERE / "widgets.kv"))
         Builder.load_file(str(HERE / "item_list.kv"))
@@ -208,6 +219,20 @@ class KioskApp(App):
             return
         if self.runtime is not None:  # a tap in the first few hundred ms waits for the next
             self.runtime.tap(act, arg)
+
+    def _on_text(self, _window, text: str) -> None:
+        for ch in text:
+            self._wedge_key(ch)
+
+    def _on_key(self, _window, key: int, *_args) -> None:
+        special = {13: "enter", 271: "enter", 9: "tab"}.get(key)
+        if special:
+            self._wedge_key(special)
+
+    def _wedge_key(self, key: str) -> None:
+        payload = self._wedge.key(key, time.perf_counter())
+        if payload is not None and self.runtime is not None:
+            self.runtime.post(QrScanned(payload, source="wedge"))
 
     def _on_request_close(self, *_args, **kw) -> bool:
         return not self.allow_close  # Esc or a window manager must not close the kiosk

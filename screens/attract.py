@@ -14,6 +14,7 @@ class AttractScreen(KioskScreen):
     item_count = NumericProperty(0)
     elder = BooleanProperty(False)
     can_identify = BooleanProperty(True)
+    social_card = BooleanProperty(False)  # a PC/SC reader takes social-security cards too
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -21,3 +22,7 @@ class AttractScreen(KioskScreen):
         self.item_count = len(journey.catalogue.items) if journey.catalogue else 0
         self.elder = journey.elder_mode
         self.can_identify = journey.platform_reachable
+        from kivy.app import App
+
+        readers = App.get_running_app().kiosk_config.devices.card_readers
+        self.social_card = any(url.startswith("pcsc:") for url in readers)

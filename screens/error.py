@@ -23,7 +23,6 @@ class ErrorScreen(KioskScreen):
         err = journey.error
         self.title = err.title if err else "出现问题"
         self.text = err.text if err else ""
-        self.can_retry = bool(err and err.retry is not None)
+        self.can_retry = bool(err and (err.retry is not None or err.retry_state is not None))
         self.retry_label = err.retry_label if err else ""
-        s = journey.session
-        self.back_label = "返回事项列表" if s and s.ticket else "返回首页"
+        self.back_label = "返回事项列表" if journey.can_return_to_items else "返回首页"

@@ -165,6 +165,12 @@ class PaperPicture(Picture):
     """The paper slot with a slip coming out, and the card on the reader."""
 
 
+class ScanPicture(Picture):
+    """A document's QR code held to the scanner window (a licence or a printed certificate)."""
+
+    kind = OptionProperty("licence", options=["licence", "certificate"])
+
+
 def theme():
     return App.get_running_app().theme
 

@@ -153,3 +153,48 @@ def test_the_demo_panel_drives_the_emulators():
     assert "items" in seen
     shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
     assert {"panel_open.png", "attract_paper_out.png", "attract_platform_down.png"} <= shots
+
+
+def test_every_card_type_and_the_social_security_card():
+    from devkit.pcsc_stack import missing
+
+    out = ARTIFACTS / "ui-cards"
+    report = run_script("cards", out)
+    from devkit.scripts import FAULT_TITLES
+
+    assert report["record"]["fault_titles"] == FAULT_TITLES, "each fault has its own message"
+    seen = [s for _, s in report["screens_seen"]]
+    assert subsequence(["out_of_service", "attract", "identifying", "items"], seen), seen
+    types = report["record"]["card_types"]
+    assert types[:4] == ["hk_mo_tw_permit", "foreign_2017", "foreign_2023", "resident"]
+    why = missing()
+    if why is None:
+        assert "social_security" in types, "the PC/SC reader should have been in the demo"
+    else:
+        pytest.skip(f"social-security card over PC/SC not tried here: {why}")
+
+
+def test_qr_codes_end_to_end():
+    out = ARTIFACTS / "ui-qr"
+    report = run_script("qr", out)
+    record = report["record"]
+    assert record["identified_by"] == ["kiosk_qr", "app_code"]
+    assert record["verdicts"] == ["authentic", "expired", "revoked", "not_found"]
+    assert record["unknown_title"] == "无法识别此二维码"
+    assert record["junk_title"] == "无法读取二维码"
+    seen = [s for _, s in report["screens_seen"]]
+    assert subsequence(
+        [
+            "enterprise",
+            "verifying",
+            "representative",
+            "verifying",
+            "error",
+            "representative",
+            "verifying",
+            "items",
+        ],
+        seen,
+    ), seen
+    printed = record["printed"][0]
+    assert printed["kind"] == "certificate" and "太原晋商科技有限公司" in printed["text"]

@@ -515,3 +515,175 @@ def test_a_social_card_with_a_wrong_number_is_refused():
     d(CardRead(social, reader="pcsc"))
     assert d.state is j.State.ERROR
     assert d.journey.error.title == messages.CARD_PROBLEMS["bad_number"].title
+
+
+# ---- QR codes: phone identity, enterprises, certificate verification (issue 4) ------------
+
+GSXT = "http://www.gsxt.gov.cn/index.html?uniscid=91140100MA0K8Q1X3C"
+CERT = "https://yzt.shanxi.demo/v/ABCDEFGH23456789"
+
+
+def enterprise_ticket(required: bool) -> Ticket:
+    return Ticket("t-e", "rater-e", WALL, Subject.ENTERPRISE, representative_required=required)
+
+
+def test_an_app_code_identifies_without_a_card():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    (effect,) = d(QrScanned("SXT1.abcdefghijklmnop"))
+    assert isinstance(effect, j.VerifyToken) and effect.token == "SXT1.abcdefghijklmnop"
+    assert "abcdefgh" not in repr(effect), "the token never shows in a repr"
+    assert d.state is j.State.VERIFYING
+    d(Verified(TICKET, (item("I1"),)))
+    assert d.state is j.State.ITEMS
+    d(CardRemoved(reader="sam"))
+    assert d.state is j.State.ITEMS, "no card, so no card removal ends this session"
+
+
+def test_a_used_app_code_is_refused_and_nothing_is_kept():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    d(QrScanned("SXT1.abcdefghijklmnop"))
+    ended = d(Failed("verify", "此身份码已使用过", "token_used", retryable=False))
+    assert d.state is j.State.ERROR and d.journey.error.retry is None
+    assert d.journey.session is None
+    assert any(isinstance(e, j.SessionEnded) for e in ended)
+
+
+def test_the_kiosk_shown_qr_is_renewed_and_stopped():
+    import datetime as _dt
+
+    from kiosk.events import IdentitySessionExpired, IdentitySessionStarted
+    from kiosk.models import IdentitySession
+
+    d = Driver()
+    (start,) = d.tap(Action.PHONE)
+    assert isinstance(start, j.StartIdentitySession) and d.state is j.State.PHONE
+    session = IdentitySession(
+        "s1", "https://x/bind?s=s1&n=n", WALL + _dt.timedelta(minutes=2), 1000
+    )
+    d(IdentitySessionStarted(session))
+    assert d.journey.phone_session is session
+    (renew,) = d(IdentitySessionExpired("s1"))
+    assert isinstance(renew, j.StartIdentitySession), "an expired code is replaced by a fresh one"
+    d(IdentitySessionStarted(IdentitySession("s2", "q", WALL, 1000)))
+    stop = d.tap(Action.BACK)
+    assert any(isinstance(e, j.StopIdentitySession) for e in stop)
+    assert d.state is j.State.ATTRACT and d.journey.phone_session is None
+
+
+def test_confirming_in_the_app_opens_the_session():
+    d = Driver()
+    d.tap(Action.PHONE)
+    d(Verified(TICKET, (item("I1"),)))
+    assert d.state is j.State.ITEMS and d.journey.session.ticket is TICKET
+    assert any(isinstance(e, j.StopIdentitySession) for e in d.effects)
+
+
+def test_an_enterprise_with_a_representative():
+    from kiosk.events import RepresentativeConfirmed
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    d.tap(Action.ENTERPRISE)
+    assert d.state is j.State.ENTERPRISE
+    (verify,) = d(QrScanned(GSXT))
+    assert verify == j.VerifyEnterprise("91140100MA0K8Q1X3C")
+    d(Verified(enterprise_ticket(True), (item("E1"),)))
+    assert d.state is j.State.REPRESENTATIVE
+    c = card("zhang_wei")
+    (confirm,) = d(CardRead(c, reader="sam"))
+    assert isinstance(confirm, j.ConfirmRepresentative) and confirm.card is c
+    d(RepresentativeConfirmed())
+    assert d.state is j.State.ITEMS
+    assert c.number == "", "the representative's card is wiped once confirmed"
+    d(CardRemoved(reader="sam"))
+    assert d.state is j.State.ITEMS, "the enterprise session goes on when the card is taken"
+
+
+def test_a_wrong_representative_is_told_and_can_try_again():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    d(QrScanned(GSXT))
+    d(Verified(enterprise_ticket(True), (item("E1"),)))
+    d(CardRead(card("li_ming"), reader="sam"))
+    d(Failed("representative", "您不是该企业的法定代表人", "not_representative", retryable=False))
+    assert d.state is j.State.ERROR
+    d.tap(Action.RETRY)
+    assert d.state is j.State.REPRESENTATIVE
+
+
+def test_an_enterprise_without_representative_goes_to_its_items():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    d(QrScanned("91140105MA0L2R7A05"))
+    d(Verified(enterprise_ticket(False), (item("E1"),)))
+    assert d.state is j.State.ITEMS
+
+
+def test_a_failed_check_digit_warns_and_lets_the_platform_decide():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    (verify,) = d(QrScanned("91350100M0001TGQXM"))
+    assert verify == j.VerifyEnterprise("91350100M0001TGQXM")
+    assert "校验" in d.journey.notice
+
+
+def test_certificate_verification_needs_no_identification():
+    from kiosk.events import CertificateChecked
+    from kiosk.models import VerifyResult, VerifyStatus
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    d.tap(Action.VERIFY)
+    assert d.state is j.State.VERIFY_SCAN
+    (check,) = d(QrScanned(CERT))
+    assert check == j.CheckCertificate("ABCDEFGH23456789")
+    assert d.state is j.State.CHECKING and d.journey.session is None
+    result = VerifyResult(VerifyStatus.REVOKED, "参保证明", "张*")
+    d(CertificateChecked(result))
+    assert d.state is j.State.VERIFY_RESULT and d.journey.verify_result is result
+    d.wait(61)
+    assert d.state is j.State.ATTRACT
+
+
+def test_unknown_codes_and_junk_get_plain_messages():
+    from kiosk.qr import QrRejected, QrScanned
+
+    d = Driver()
+    assert d(QrScanned("hello kiosk")) == []
+    assert d.state is j.State.ERROR and d.journey.error.title == messages.QR_UNKNOWN.title
+    d.tap(Action.BACK)
+    d(QrScanned("bad\x01bytes"))
+    assert d.journey.error.title == "无法读取二维码"
+    d.tap(Action.BACK)
+    d(QrRejected("二维码内容过长，本机无法识别。", "qr", "too_long"))
+    assert d.journey.error.text.startswith("二维码内容过长")
+
+
+def test_a_code_scanned_during_someone_elses_session_changes_nothing():
+    from kiosk.qr import QrScanned
+
+    d = Driver()
+    to_items(d)
+    assert d(QrScanned(CERT)) == []
+    assert d.state is j.State.ITEMS
+
+
+def test_only_the_required_id_card_reader_takes_the_kiosk_out_of_service():
+    d = Driver()
+    d.journey.settings = j.JourneySettings("D", "140100", 60, 20, required_reader="sam")
+    online = DeviceStatus(DeviceKind.CARD_READER, DeviceState.ONLINE, source="pcsc")
+    gone = DeviceStatus(DeviceKind.CARD_READER, DeviceState.NO_DEVICE, source="pcsc")
+    d(DeviceChanged(gone))
+    assert d.state is j.State.ATTRACT, "the social-security card reader is a convenience"
+    d(DeviceChanged(online))
+    d(DeviceChanged(DeviceStatus(DeviceKind.CARD_READER, DeviceState.NO_DEVICE, source="sam")))
+    assert d.state is j.State.OUT_OF_SERVICE, "without the ID-card reader: out of service"
+    d(DeviceChanged(DeviceStatus(DeviceKind.CARD_READER, DeviceState.ONLINE, source="sam")))
+    assert d.state is j.State.ATTRACT
