@@ -29,7 +29,7 @@ from kiosk import logs
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
-SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel", "cards", "qr")
+SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel", "cards", "qr", "printer")
 LANDSCAPE = (1920, 1080)
 
 

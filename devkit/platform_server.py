@@ -39,7 +39,7 @@ from devkit import people, seed
 from kiosk.identity import CardType, normalise_id_number
 from kiosk.masking import mask_name, mask_token
 from kiosk.models import CaseKind, Subject
-from kiosk.ratings import CHANNEL_SELF_SERVICE_TERMINAL, RatingLevel
+from kiosk.ratings import CHANNEL_SELF_SERVICE_TERMINAL, DIMENSIONS, RatingLevel
 from kiosk.signing import (
     HEADER_DEVICE,
     HEADER_NONCE,
@@ -1449,6 +1449,13 @@ def _check_rating(rec: Any, device_id: str) -> tuple[str, str]:
         return rid, "bad_rated_at"
     if not _REGION_PATTERN.fullmatch(region):
         return rid, "bad_region_code"
+    dimensions = rec.get("dimensions", {})
+    if not isinstance(dimensions, dict) or not set(dimensions) <= set(DIMENSIONS):
+        return rid, "bad_dimensions"
+    for value in dimensions.values():
+        dim = _LEVELS.get(value.get("level", "")) if isinstance(value, dict) else None
+        if dim is None or dim.satisfaction_code() != value.get("satisfaction"):
+            return rid, "bad_dimensions"
     if rec["device_id"] != device_id:
         return rid, "device_mismatch"
     return rid, ""

@@ -74,8 +74,14 @@ def _handle(
         yield p.screen(State.SUBMITTING)
         if shots:
             yield p.shot("submitting")
+    yield p.screen(State.PREVIEW, timeout=30)
+    p.stack.platform.set_faults()
+    if shots:
+        yield p.shot("preview")
+    p.say("check the preview and print")
+    yield p.tap("preview.print")
+    if slow:
         yield p.screen(State.PRINTING)
-        p.stack.platform.set_faults()
         if shots:
             yield p.until("some progress", lambda: p.journey.session.print_progress > 0.2)
             yield p.shot("printing")
@@ -104,7 +110,12 @@ def _handle(
 
 
 def _rate(
-    p: Pilot, level: str, reasons: tuple[str, ...] = (), *, shots: bool
+    p: Pilot,
+    level: str,
+    reasons: tuple[str, ...] = (),
+    *,
+    shots: bool,
+    dimensions: tuple[str, ...] = (),
 ) -> Generator[Wait, None, None]:
     p.say("take the card off the reader")
     p.stack.remove_card()
@@ -116,6 +127,8 @@ def _rate(
     yield p.tap(f"rating.level:{level}")
     for code in reasons:
         yield p.tap(f"rating.reason:{code}")
+    for dimension in dimensions:  # "efficiency:very_satisfied"
+        yield p.tap(f"rating.dimension:{dimension}")
     if shots and reasons:
         yield p.shot("rating_reason")
     yield p.tap("rating.submit")
@@ -133,7 +146,18 @@ def _platform_has_ratings(p: Pilot, n: int) -> Generator[Wait, None, None]:
         f"{n} ratings at the platform", lambda: len(p.stack.platform.ratings()) >= n, timeout=30
     )
     p.record["platform_ratings"] = [
-        {k: r[k] for k in ("rating_id", "case_no", "level", "satisfaction", "reasons", "rater_ref")}
+        {
+            k: r.get(k)
+            for k in (
+                "rating_id",
+                "case_no",
+                "level",
+                "satisfaction",
+                "reasons",
+                "rater_ref",
+                "dimensions",
+            )
+        }
         for r in p.stack.platform.ratings()
     ]
 
@@ -202,7 +226,12 @@ def two_citizens(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract")
     yield from _identify(p, "zhang_wei", slow=False, shots=True)
     yield from _handle(p, SOCIAL_INSURANCE, shots=True)
-    yield from _rate(p, "very_satisfied", shots=True)
+    yield from _rate(
+        p,
+        "very_satisfied",
+        shots=True,
+        dimensions=("efficiency:very_satisfied", "attitude:satisfied"),
+    )
 
     yield from _identify(p, "zheng_li", slow=False, shots=True)
     yield from _handle(p, MARRIAGE, shots=True)
@@ -252,7 +281,8 @@ def _back_to_attract(p: Pilot) -> Generator[Wait, None, None]:
         state = p.journey.state
         if state is State.ATTRACT:
             return
-        yield p.tap("error.back" if state is State.ERROR else "bottom.exit")
+        leave = {State.ERROR: "error.back", State.GOODBYE: "goodbye.home"}
+        yield p.tap(leave.get(state, "bottom.exit"))
         yield p.seconds(0.3)
     yield p.screen(State.ATTRACT)
 
@@ -420,6 +450,95 @@ def qr_codes(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
 
 
+def printer(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 5: each printer condition on screen; a job cut short is reprinted only on request."""
+    from offline.outbox import Kind
+
+    runtime = p.app.runtime
+    runtime.printer_poll_interval = 0.3
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    for label, state in (
+        ("paper_out", {"paper": "out"}),
+        ("cover_open", {"cover_open": True}),
+        ("offline", {"online": False}),
+    ):
+        p.say(f"printer: {label}")
+        p.stack.printer.set_state(**state)
+        yield p.until(f"{label} noticed", lambda: not p.journey.printer_usable, timeout=10)
+        yield p.shot(f"attract_{label}")
+        if label == "paper_out":
+            p.stack.place_card("zhang_wei")
+            yield p.screen(State.ITEMS, timeout=20)
+            item = next(i for i in p.journey.session.items if i.item_code == SOCIAL_INSURANCE)
+            p.check(
+                p.journey.item_blocked_reason(item) == "打印机暂停服务，请到窗口办理",
+                "a printing item must be blocked while the paper is out",
+            )
+            yield p.shot("items_paper_out")
+            yield p.tap("bottom.exit")
+            yield from _back_to_attract(p)
+        p.stack.printer.set_state(paper="ok", cover_open=False, online=True)
+        yield p.until("the printer back", lambda: p.journey.printer_usable, timeout=10)
+    alerts = [
+        e.payload["problem"]
+        for e in runtime.outbox.due(Kind.EVENT, 100)
+        if e.payload.get("event") == "staff_alert"
+    ]
+    p.record["staff_alerts"] = alerts
+
+    p.say("paper near its end: the certificate prints, the staff are told")
+    p.stack.printer.set_state(paper="near_end")
+    yield p.until(
+        "near end noticed",
+        lambda: any(
+            e.payload.get("problem") == "paper_low" for e in runtime.outbox.due(Kind.EVENT, 100)
+        ),
+        timeout=10,
+    )
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    yield from _handle(p, SOCIAL_INSURANCE, shots=False)
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield from _back_to_attract(p)
+    p.stack.printer.set_state(paper="ok")
+
+    p.say("the paper runs out in the middle of a job")
+    jobs_before = len(p.stack.printer.jobs)
+    yield from _identify(p, "zhao_min", slow=False, shots=False)
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=20)
+    p.stack.printer.run_out_of_paper_after(300)
+    yield p.tap("preview.print")
+    yield p.screen(State.ERROR, timeout=30)
+    p.record["midway_title"] = p.journey.error.title
+    p.check(p.journey.error.retry_label == "重新打印", "a reprint must be offered")
+    yield p.shot("print_failed_midway")
+    yield p.seconds(2.0)
+    p.check(len(p.stack.printer.jobs) <= jobs_before + 1, "something was printed again on its own")
+    p.say("paper refilled; the citizen asks for the reprint")
+    p.stack.printer.set_state(paper="ok")
+    yield p.until("paper back", lambda: p.journey.printer_usable, timeout=10)
+    yield p.seconds(3.0)
+    p.check(len(p.stack.printer.jobs) <= jobs_before + 1, "a refill must never reprint by itself")
+    yield p.tap("error.retry")
+    yield p.screen(State.TAKE_DOCUMENTS, timeout=30)
+    case = p.journey.session.case
+    complete = [
+        j for j in p.stack.printer.jobs[jobs_before:] if case.document.verification_code in j.text
+    ]
+    p.record["reprints_complete"] = len(complete)
+    p.record["jobs_for_case"] = len(p.stack.printer.jobs) - jobs_before
+    yield p.shot("reprinted")
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield from _back_to_attract(p)
+
+
 def panel(p: Pilot) -> Generator[Wait, None, None]:
     """The presenter's demo panel, tapped like a presenter would."""
     yield p.screen(State.ATTRACT)
@@ -456,4 +575,5 @@ SCRIPTS = {
     "panel": panel,
     "cards": cards,
     "qr": qr_codes,
+    "printer": printer,
 }

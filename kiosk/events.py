@@ -43,8 +43,11 @@ class Action(StrEnum):
     MORE_TIME = "more_time"
     CALL_STAFF = "call_staff"
     DOCUMENTS_TAKEN = "documents_taken"
+    PRINT = "print"  # on the preview: print it
+    NO_PRINT = "no_print"  # on the preview: do not print (the case number is shown)
     RATE = "rate"  # arg: level name
     REASON = "reason"  # arg: reason code (toggles)
+    DIMENSION = "dimension"  # arg: "efficiency:satisfied" (tapping the chosen one clears it)
     SUBMIT_RATING = "submit_rating"
     SKIP_RATING = "skip_rating"
     RETRY = "retry"

@@ -43,7 +43,7 @@ from kiosk.events import (
 )
 from kiosk.identity import IdentityCard, card_problem
 from kiosk.models import Catalogue, Item
-from kiosk.ratings import Rating, RatingLevel
+from kiosk.ratings import DIMENSIONS, Rating, RatingLevel
 from kiosk.session import Session
 
 log = logging.getLogger("kiosk.journey")
@@ -58,6 +58,7 @@ class State(StrEnum):
     ITEMS = "items"
     ITEM_DETAIL = "item_detail"
     SUBMITTING = "submitting"
+    PREVIEW = "preview"  # the certificate on screen before it goes on paper
     PRINTING = "printing"
     TAKE_DOCUMENTS = "take_documents"
     RATING = "rating"
@@ -82,6 +83,7 @@ STEP_OF: dict[State, int] = {
     State.ITEMS: 2,
     State.ITEM_DETAIL: 3,
     State.SUBMITTING: 3,
+    State.PREVIEW: 4,
     State.PRINTING: 4,
     State.TAKE_DOCUMENTS: 4,
     State.RATING: 5,
@@ -94,6 +96,7 @@ PERSON_WAITS: dict[State, float] = {
     State.ITEMS: 1.0,
     State.ITEM_DETAIL: 1.5,
     State.TAKE_DOCUMENTS: 1.0,
+    State.PREVIEW: 1.0,
     State.RATING: 1.0,
     State.ERROR: 0.5,
     State.PHONE: 1.5,
@@ -607,7 +610,7 @@ class Journey:
             return
         if event.reader != s.reader:
             return  # a card left another reader: not this citizen's card
-        if self.state in (State.SUBMITTING, State.PRINTING):
+        if self.state in (State.SUBMITTING, State.PREVIEW, State.PRINTING):
             s.forget_card()  # the case is under way; the citizen is still here for the paper
         elif self.state is State.TAKE_DOCUMENTS:
             s.forget_card()
@@ -647,13 +650,10 @@ class Journey:
             return
         s.case = event.result
         s.forget_card()
-        # a certificate, or for a promised case its acceptance receipt, goes on paper; a receipt
-        # is also shown on screen, so a printer that failed since the choice does not lose it
+        # a certificate, or for a promised case its acceptance receipt, is shown first and goes
+        # on paper when the citizen says so; without a printer the screen is the record
         if self.printer_usable:
-            s.job_id = str(uuid.uuid4())
-            s.print_progress = 0.0
-            self._enter(State.PRINTING)
-            effects.append(PrintDocument(PrintJob(s.job_id, event.result.document)))
+            self._enter(State.PREVIEW)
         else:
             self._enter(State.TAKE_DOCUMENTS)
 
@@ -862,6 +862,23 @@ class Journey:
             return False
         return not s.guide.pledge_text or s.pledge_confirmed
 
+    def _tap_preview(self, tap: Tap, effects: list[Effect]) -> None:
+        s = self.session
+        if s is None or s.case is None:
+            return
+        if tap.action is Action.PRINT:
+            if not self.printer_usable:
+                msg = messages.PRINTER_UNAVAILABLE
+                text = f"{msg.text}\n您的办件编号：{s.case.case_no}，可凭此到人工窗口打印。"
+                self._fail(ErrorInfo(msg.title, text))
+                return
+            s.job_id = s.job_id or str(uuid.uuid4())
+            s.print_progress = 0.0
+            self._enter(State.PRINTING)
+            effects.append(PrintDocument(PrintJob(s.job_id, s.case.document)))
+        elif tap.action in (Action.NO_PRINT, Action.BACK):
+            self._enter(State.TAKE_DOCUMENTS)
+
     def _tap_take(self, tap: Tap, effects: list[Effect]) -> None:
         if tap.action is Action.DOCUMENTS_TAKEN:
             self._enter(State.RATING)
@@ -880,6 +897,18 @@ class Journey:
                 s.rating_reasons.clear()
         elif tap.action is Action.REASON and s.rating_level is not None:
             s.rating_reasons.symmetric_difference_update({tap.arg})
+        elif tap.action is Action.DIMENSION and s.rating_level is not None:
+            name, _, value = tap.arg.partition(":")
+            try:
+                level = RatingLevel(value)
+            except ValueError:
+                return
+            if name not in DIMENSIONS:
+                return
+            if s.rating_dimensions.get(name) is level:
+                del s.rating_dimensions[name]  # a second tap takes the choice back
+            else:
+                s.rating_dimensions[name] = level
         elif tap.action is Action.SUBMIT_RATING and self.can_submit_rating:
             assert s.rating_level is not None and s.case is not None and s.ticket is not None
             item = s.selected
@@ -894,6 +923,11 @@ class Journey:
                 device_id=self.settings.device_id,
                 region_code=self.settings.region_code,
                 reasons=tuple(sorted(s.rating_reasons)),
+                dimensions=tuple(
+                    (name, s.rating_dimensions[name])
+                    for name in DIMENSIONS
+                    if name in s.rating_dimensions
+                ),
             )
             s.rating_saving = True
             effects.append(StoreRating(rating))
@@ -968,6 +1002,7 @@ _TAPS: dict[State, Callable] = {
     State.CATALOGUE: Journey._tap_catalogue,
     State.ITEMS: Journey._tap_items,
     State.ITEM_DETAIL: Journey._tap_detail,
+    State.PREVIEW: Journey._tap_preview,
     State.TAKE_DOCUMENTS: Journey._tap_take,
     State.RATING: Journey._tap_rating,
     State.ERROR: Journey._tap_error,

@@ -86,6 +86,13 @@ GOOD_REASONS: dict[str, str] = {
 
 CHANNEL_SELF_SERVICE_TERMINAL = 5  # 评价渠道 pf = 5: 大厅其他终端
 
+# Offline channels rate the service overall and, optionally, on three dimensions.
+DIMENSIONS: dict[str, str] = {
+    "efficiency": "服务效率",
+    "competence": "服务水平",
+    "attitude": "服务态度",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Rating:
@@ -102,6 +109,7 @@ class Rating:
     region_code: str
     reasons: tuple[str, ...] = ()
     text: str = ""
+    dimensions: tuple[tuple[str, RatingLevel], ...] = ()  # (dimension, level), optional each
     rating_count: int = 1
     channel: int = CHANNEL_SELF_SERVICE_TERMINAL
     rating_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -118,6 +126,10 @@ class Rating:
             "satisfaction": self.level.satisfaction_code(),
             "reasons": ",".join(self.reasons),
             "text": self.text,
+            "dimensions": {
+                name: {"level": level.value, "satisfaction": level.satisfaction_code()}
+                for name, level in self.dimensions
+            },
             "rated_at": self.rated_at.isoformat(),
             "rating_count": self.rating_count,
             "channel": self.channel,

@@ -17,7 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from kiosk import journey as j
 from kiosk.config import Config
-from kiosk.devices import CardReader, DeviceKind, DeviceState, DeviceStatus, Printer, PrintError
+from kiosk.devices import (
+    CardReader,
+    DeviceKind,
+    DeviceState,
+    DeviceStatus,
+    Paper,
+    Printer,
+    PrintError,
+)
 from kiosk.events import (
     Action,
     CatalogueLoaded,
@@ -377,5 +385,25 @@ class Runtime:
 
     def _printer_changed(self, status: DeviceStatus) -> None:
         if status != self._printer_status:
-            self._printer_status = status
+            before, self._printer_status = self._printer_status, status
             self.post(DeviceChanged(status))
+            self._alert_staff(before, status)
+
+    def _alert_staff(self, before: DeviceStatus | None, now: DeviceStatus) -> None:
+        """Paper low, out or jammed, cover open, printer gone: hall staff can fix these, so a
+        device event tells them (through the heartbeat) once per change, not once per poll."""
+
+        def trouble(s: DeviceStatus | None) -> str:
+            if s is None:
+                return ""
+            if s.cover_open:
+                return "cover_open"
+            if s.paper in (Paper.LOW, Paper.OUT, Paper.JAMMED):
+                return f"paper_{s.paper.value}"
+            if s.state in (DeviceState.OFFLINE, DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR):
+                return f"printer_{s.state.value}"
+            return ""
+
+        problem = trouble(now)
+        if problem and problem != trouble(before):
+            self._event("staff_alert", {"device": "printer", "problem": problem})

@@ -35,6 +35,7 @@ class Session:
     print_progress: float = 0.0
     rating_level: RatingLevel | None = None
     rating_reasons: set[str] = field(default_factory=set)
+    rating_dimensions: dict[str, RatingLevel] = field(default_factory=dict)
     rating_saving: bool = False
 
     @classmethod
@@ -72,6 +73,7 @@ class Session:
         self.request_id = self.job_id = ""
         self.rating_level = None
         self.rating_reasons.clear()
+        self.rating_dimensions.clear()
 
     def __repr__(self) -> str:
         return (

@@ -47,6 +47,7 @@ SCREENS: dict[State, str] = {
     State.ITEMS: "screens.items:ItemsScreen",
     State.ITEM_DETAIL: "screens.item_detail:ItemDetailScreen",
     State.SUBMITTING: "screens.submitting:SubmittingScreen",
+    State.PREVIEW: "screens.preview:PreviewScreen",
     State.PRINTING: "screens.printing:PrintingScreen",
     State.TAKE_DOCUMENTS: "screens.take_documents:TakeDocumentsScreen",
     State.RATING: "screens.rating:RatingScreen",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.journey import Journey
-from kiosk.ratings import BAD_REASONS, GOOD_REASONS, LEVELS_SHOWN
+from kiosk.ratings import BAD_REASONS, DIMENSIONS, GOOD_REASONS, LEVELS_SHOWN
 from screens.base import KioskScreen
 
 STARS = {5: "★★★★★", 4: "★★★★☆", 3: "★★★☆☆", 2: "★★☆☆☆", 1: "★☆☆☆☆"}
@@ -35,6 +35,26 @@ class RatingScreen(KioskScreen):
                     arg=level.value,
                 )
             )
+        from kivy.uix.boxlayout import BoxLayout
+
+        from screens.widgets import KLabel
+
+        for name, title in DIMENSIONS.items():
+            row = BoxLayout(size_hint_y=None, spacing=self.theme.gap * 0.4)
+            row.bind(minimum_height=row.setter("height"))
+            row.add_widget(KLabel(text=title, role="small", size_hint_x=0.2, valign="middle"))
+            for level in LEVELS_SHOWN:
+                row.add_widget(
+                    KButton(
+                        kid=f"rating.dimension:{name}:{level.value}",
+                        kind="choice",
+                        text=level.label,
+                        action="dimension",
+                        arg=f"{name}:{level.value}",
+                        compact=True,
+                    )
+                )
+            self.ids.dimensions.add_widget(row)
         for code, label in {**BAD_REASONS, **GOOD_REASONS}.items():
             self.ids.reasons.add_widget(
                 KButton(
@@ -45,6 +65,16 @@ class RatingScreen(KioskScreen):
                     arg=code,
                 )
             )
+
+    def _show_dimensions(self, shown: bool) -> None:
+        """Hidden means out of the tree: invisible buttons must not catch touches."""
+        box = self.ids.dimensions
+        if shown and box.parent is None:
+            self._dimensions_parent.add_widget(box, index=self._dimensions_index)
+        elif not shown and box.parent is not None:
+            self._dimensions_parent = box.parent
+            self._dimensions_index = box.parent.children.index(box)
+            box.parent.remove_widget(box)
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -58,6 +88,14 @@ class RatingScreen(KioskScreen):
         self.can_submit = journey.can_submit_rating and not self.saving
         for button in self.ids.levels.children:
             button.selected = button.arg == self.chosen
+        dims = s.rating_dimensions if s else {}
+        self._show_dimensions(level is not None)
+        for row in self.ids.dimensions.children:
+            for button in row.children:
+                if getattr(button, "arg", ""):
+                    name, _, value = button.arg.partition(":")
+                    chosen = dims.get(name)
+                    button.selected = chosen is not None and chosen.value == value
         shown = BAD_REASONS if self.bad else GOOD_REASONS
         for button in self.ids.reasons.children:
             visible = level is not None and button.arg in shown

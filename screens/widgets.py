@@ -36,6 +36,7 @@ class KButton(ButtonBehavior, Label):
         "secondary", options=["primary", "secondary", "warning", "danger", "ghost", "choice"]
     )
     selected = BooleanProperty(False)  # for choice buttons (rating levels, reasons)
+    compact = BooleanProperty(False)  # smaller words, for rows of many choices
     enabled = BooleanProperty(True)
     action = StringProperty("")
     arg = StringProperty("")

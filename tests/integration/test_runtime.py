@@ -32,6 +32,12 @@ class Loop:
     def call_soon(self, fn) -> None:
         self.q.put(fn)
 
+    def run_for(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            with contextlib.suppress(queue.Empty):
+                self.q.get(timeout=min(0.1, left))()
+
     def until(self, cond, timeout: float = 15.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while not cond():
@@ -70,6 +76,8 @@ def test_a_whole_journey_through_real_transports(kiosk, stack):
     runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
     loop.until(lambda: j.session.guide is not None, what="the guide")
     runtime.tap(Action.CONFIRM)
+    loop.until(lambda: j.state is State.PREVIEW, what="the certificate on screen")
+    runtime.tap(Action.PRINT)
     loop.until(lambda: j.state is State.TAKE_DOCUMENTS, what="the printed certificate")
     doc = j.session.case.document
     (job,) = stack.printer.wait_for_jobs(1)
@@ -97,6 +105,8 @@ def test_nothing_personal_reaches_the_kiosk_disk(kiosk, stack, tmp_path):
     runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
     loop.until(lambda: j.session.guide is not None)
     runtime.tap(Action.CONFIRM)
+    loop.until(lambda: j.state is State.PREVIEW)
+    runtime.tap(Action.PRINT)
     loop.until(lambda: j.state is State.TAKE_DOCUMENTS)
     stack.remove_card()
     loop.until(lambda: j.state is State.RATING)
@@ -183,3 +193,21 @@ def test_sync_delivers_a_backlog_exactly_once_after_an_outage(stack, tmp_path):
     assert db.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
     client.close()
     box.close()
+
+
+def test_paper_running_low_prints_and_tells_the_staff(kiosk, stack):
+    runtime, loop = kiosk
+    j = runtime.journey
+    runtime.printer_poll_interval = 0.2
+    stack.printer.set_state(paper="near_end")
+    loop.until(
+        lambda: any(
+            e.payload.get("problem") == "paper_low" for e in runtime.outbox.due(Kind.EVENT, 50)
+        ),
+        timeout=10,
+        what="a staff alert for low paper",
+    )
+    assert j.printer_usable, "low paper still prints"
+    loop.run_for(1.0)  # several more polls of the same low paper
+    alerts = [e for e in runtime.outbox.due(Kind.EVENT, 50) if e.payload["event"] == "staff_alert"]
+    assert len(alerts) == 1, "one alert per change, not one per poll"

@@ -107,6 +107,10 @@ def test_the_platform_stored_both_ratings_exactly_once(two_citizens):
     rows = [json.loads(r) for (r,) in db.execute("SELECT record FROM ratings ORDER BY received_at")]
     assert [r["level"] for r in rows] == ["very_satisfied", "very_dissatisfied"]
     assert rows[1]["reasons"] == "R02,R04" and rows[1]["satisfaction"] == 1
+    assert rows[0]["dimensions"] == {
+        "efficiency": {"level": "very_satisfied", "satisfaction": 5},
+        "attitude": {"level": "satisfied", "satisfaction": 4},
+    }
     cases = {p["case_no"] for p in report["record"]["printed"]}
     assert {r["case_no"] for r in rows} == cases
     assert all(r["channel"] == 5 and r["rater_ref"] for r in rows)
@@ -198,3 +202,21 @@ def test_qr_codes_end_to_end():
     ), seen
     printed = record["printed"][0]
     assert printed["kind"] == "certificate" and "太原晋商科技有限公司" in printed["text"]
+
+
+def test_printer_conditions_and_no_double_prints():
+    out = ARTIFACTS / "ui-printer"
+    report = run_script("printer", out)
+    record = report["record"]
+    assert record["staff_alerts"] == ["paper_out", "cover_open", "printer_offline"]
+    assert record["midway_title"] == "打印未完成"
+    assert record["reprints_complete"] == 1, "the citizen's reprint printed the whole document"
+    assert record["jobs_for_case"] == 2, "the broken job and the one reprint asked for, no more"
+    shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
+    assert {
+        "attract_paper_out.png",
+        "items_paper_out.png",
+        "attract_cover_open.png",
+        "attract_offline.png",
+        "print_failed_midway.png",
+    } <= shots

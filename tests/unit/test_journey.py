@@ -156,7 +156,9 @@ def test_whole_journey_of_a_certificate():
     (submit,) = d.tap(Action.CONFIRM)
     assert isinstance(submit, j.SubmitCase) and submit.request_id
     assert d.state is j.State.SUBMITTING
-    (printing,) = d(Submitted(case(item("I1"))))
+    assert d(Submitted(case(item("I1")))) == [], "nothing goes on paper before the preview"
+    assert d.state is j.State.PREVIEW
+    (printing,) = d.tap(Action.PRINT)
     assert isinstance(printing, j.PrintDocument)
     assert d.state is j.State.PRINTING
     d(PrintProgress(printing.job.job_id, 0.5))
@@ -210,7 +212,8 @@ def test_changing_level_clears_reasons_and_skip_is_allowed():
     d.tap(Action.SELECT_ITEM, "I2")
     d(GuideLoaded(guide(item("I2", prints=False))))
     d.tap(Action.CONFIRM)
-    (p,) = d(Submitted(case(item("I2", prints=False))))
+    d(Submitted(case(item("I2", prints=False))))
+    (p,) = d.tap(Action.PRINT)
     d(Printed(p.job.job_id))
     d.tap(Action.DOCUMENTS_TAKEN)
     d.tap(Action.RATE, "very_dissatisfied")
@@ -308,7 +311,8 @@ def test_card_removed_while_printing_does_not_strand_the_paper():
     d.tap(Action.SELECT_ITEM, "I1")
     d(GuideLoaded(guide(item("I1"))))
     d.tap(Action.CONFIRM)
-    (p,) = d(Submitted(case(item("I1"))))
+    d(Submitted(case(item("I1"))))
+    (p,) = d.tap(Action.PRINT)
     d(CardRemoved())
     assert d.state is j.State.PRINTING
     assert d.tap(Action.EXIT) == [], "leaving while printing is not offered"
@@ -344,7 +348,8 @@ def test_print_failure_offers_a_reprint_of_the_same_job_only_when_asked():
     d.tap(Action.SELECT_ITEM, "I1")
     d(GuideLoaded(guide(item("I1"))))
     d.tap(Action.CONFIRM)
-    (p,) = d(Submitted(case(item("I1"))))
+    d(Submitted(case(item("I1"))))
+    (p,) = d.tap(Action.PRINT)
     assert d(Failed("print", "打印机缺纸")) == [], "nothing is reprinted on its own"
     assert d.state is j.State.ERROR
     assert "C-1" in d.journey.error.text
@@ -687,3 +692,48 @@ def test_only_the_required_id_card_reader_takes_the_kiosk_out_of_service():
     assert d.state is j.State.OUT_OF_SERVICE, "without the ID-card reader: out of service"
     d(DeviceChanged(DeviceStatus(DeviceKind.CARD_READER, DeviceState.ONLINE, source="sam")))
     assert d.state is j.State.ATTRACT
+
+
+def test_dimensions_are_optional_and_travel_by_name():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I2")
+    d(GuideLoaded(guide(item("I2", prints=False))))
+    d.tap(Action.CONFIRM)
+    d(Submitted(case(item("I2", prints=False))))
+    (p,) = d.tap(Action.PRINT)
+    d(Printed(p.job.job_id))
+    d.tap(Action.DOCUMENTS_TAKEN)
+    assert d.tap(Action.DIMENSION, "efficiency:satisfied") == []
+    assert d.journey.session.rating_dimensions == {}, "no dimension before the overall level"
+    d.tap(Action.RATE, "satisfied")
+    d.tap(Action.DIMENSION, "efficiency:very_satisfied")
+    d.tap(Action.DIMENSION, "attitude:basically_satisfied")
+    d.tap(Action.DIMENSION, "attitude:basically_satisfied")  # taken back
+    d.tap(Action.DIMENSION, "nonsense:satisfied")
+    (store,) = d.tap(Action.SUBMIT_RATING)
+    assert store.rating.dimensions == (("efficiency", RatingLevel.VERY_SATISFIED),)
+    record = store.rating.to_json()
+    assert record["dimensions"] == {"efficiency": {"level": "very_satisfied", "satisfaction": 5}}
+
+
+def test_the_preview_can_be_declined_and_times_out_without_printing():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    d(Submitted(case(item("I1"))))
+    assert d.tap(Action.NO_PRINT) == []
+    assert d.state is j.State.TAKE_DOCUMENTS and d.journey.session.job_id == ""
+    d2 = Driver()
+    to_items(d2)
+    d2.tap(Action.SELECT_ITEM, "I1")
+    d2(GuideLoaded(guide(item("I1"))))
+    d2.tap(Action.CONFIRM)
+    d2(Submitted(case(item("I1"))))
+    effects = d2.wait(61)
+    assert d2.state is j.State.ATTRACT
+    assert not any(isinstance(e, j.PrintDocument) for e in effects), (
+        "an unattended certificate is never printed for nobody to take"
+    )
