@@ -27,11 +27,11 @@ import re
 import termios
 import threading
 import time
-import traceback
 
 import serial
 
-from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Post
+from drivers.serial_device import SerialDeviceThread
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
 from kiosk.events import DeviceChanged
 from kiosk.qr import (
     MAX_PAYLOAD_BYTES,
@@ -55,7 +55,6 @@ TERMINATORS: dict[str, bytes] = {
     "tab": b"\t",
 }
 _PORT_TIMEOUT = 0.05  # one port read; bounds how long stop() waits
-_STOP_WAIT = 2.0
 
 
 class LineFramer:
@@ -111,7 +110,7 @@ class LineFramer:
         return frame
 
 
-class SerialQrScanner:
+class SerialQrScanner(SerialDeviceThread):
     """A QR scanner on a serial (USB-CDC) port; posts QrScanned, QrRejected and DeviceChanged
     (kind QR_SCANNER, ``source=name``). Same life cycle as kiosk.devices.CardReader.
 
@@ -137,68 +136,25 @@ class SerialQrScanner:
                 raise ValueError(f"terminator {terminators!r}: one of {', '.join(TERMINATORS)}")
             terminators = TERMINATORS[terminators]
         LineFramer(terminators, max_length)  # refuses a bad set now, not on the thread
+        super().__init__(name, reopen_interval)
         self.port = port
         self.baud = baud
-        self.name = name
         self.terminators = terminators
         self.max_length = max_length
-        self.reopen_interval = reopen_interval
         self.stale_after = stale_after
         self.idle_end = idle_end
-        self.open_attempts = 0  # diagnostics: how often the port was (re)opened
         self.scans = 0  # diagnostics: QrScanned posted
         self.rejected = 0  # diagnostics: QrRejected posted
         self.dropped = 0  # diagnostics: stale partial frames dropped
-        self._post_to: Post | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._serial: serial.Serial | None = None
         self._status = self._make_status(DeviceState.STARTING)
-        self._posted: DeviceState | None = None
 
-    # ---- the device interface -------------------------------------------------------------
+    label = "QR scanner"
+    log = log
 
-    def start(self, post: Post) -> None:
-        """Start the reading thread and return at once (the port is opened on the thread)."""
-        if self.running:
-            raise RuntimeError("QR scanner already started")
-        self._post_to = post
-        self._posted = None  # a restarted scanner reports its state afresh
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"qr-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """End the thread and close the port; safe to call from the scanner's own callback."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is None or thread is threading.current_thread():
-            return
-        thread.join(timeout=_STOP_WAIT)
-        if thread.is_alive():
-            log.warning("QR scanner thread did not stop in time")
-        self._close()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def status(self) -> DeviceStatus:
-        return self._status
+    def _driver_failed(self, detail: str) -> None:
+        self._report(DeviceState.HARDWARE_ERROR, detail)
 
     # ---- the thread -----------------------------------------------------------------------
-
-    def _run(self) -> None:
-        stop = self._stop
-        while not stop.is_set():
-            try:
-                self._connect_and_serve(stop)
-            except Exception as exc:  # last line: the thread must not die
-                self._log_unexpected(exc)
-                self._report(DeviceState.HARDWARE_ERROR, f"driver error {type(exc).__name__}")
-            finally:
-                self._close()
-            stop.wait(self.reopen_interval)
 
     def _connect_and_serve(self, stop: threading.Event) -> None:
         self.open_attempts += 1
@@ -277,25 +233,3 @@ class SerialQrScanner:
                 log.warning("QR scanner %s %s: %s", self.name, state.value, detail)
             self._posted = state
             self._post(DeviceChanged(self._status))
-
-    def _post(self, event: object) -> None:
-        if self._post_to is None:
-            return
-        try:
-            self._post_to(event)
-        except Exception as exc:
-            log.error("posting %s failed: %s", type(event).__name__, type(exc).__name__)
-
-    def _close(self) -> None:
-        port, self._serial = self._serial, None
-        if port is not None:
-            try:
-                port.close()
-            except Exception as exc:
-                log.debug("closing the port: %s", type(exc).__name__)
-
-    @staticmethod
-    def _log_unexpected(exc: BaseException) -> None:
-        # The exception's message could echo data; the code lines of the traceback cannot.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("unexpected %s in the QR scanner thread:\n%s", type(exc).__name__, frames)

@@ -23,7 +23,6 @@ import logging
 import termios
 import threading
 import time
-import traceback
 
 import serial
 
@@ -45,7 +44,8 @@ from drivers.sam_protocol import (
     UnknownCardTypeError,
     parse_sam_id,
 )
-from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Media, Post
+from drivers.serial_device import SerialDeviceThread
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Media
 from kiosk.events import (
     CardDetected,
     CardFault,
@@ -96,7 +96,6 @@ _SAM_BROKEN = (Sw3.SAM_SELF_TEST_FAILED, Sw3.SAM_NOT_AUTHORIZED)
 _NO_APPENDED = (Sw3.NO_CONTENT, Sw3.COMMAND_ERROR)  # 21: a SAM that does not know 30 03
 _PORT_TIMEOUT = 0.02  # pyserial's per-read timeout; the real deadlines live in FrameReader
 _SILENT_LIMIT = 3  # polls in a row without a valid answer before the SAM counts as offline
-_STOP_WAIT = 2.0  # stop() waits at most this long for the thread (it ends within ~20 ms)
 
 
 def fault_for(error: SamError) -> CardFault:
@@ -116,7 +115,7 @@ class _Unresponsive(SamError):
     """The port is open but the SAM does not answer sensibly."""
 
 
-class SamReader:
+class SamReader(SerialDeviceThread):
     """kiosk.devices.CardReader for GA 467 SAM readers on a serial (or USB-CDC) port.
 
     ``baud=None`` probes BAUD_RATES with the status command at every (re)connect, starting with
@@ -140,72 +139,25 @@ class SamReader:
     ):
         if baud is not None and baud <= 0:
             raise ValueError(f"baud rate {baud} is not positive")
+        super().__init__(name, reopen_interval)
         self.port = port
         self.baud = baud  # as configured; None: probe
         self.line_baud: int | None = baud  # the rate in use (found by probing when baud is None)
         self.poll_interval = poll_interval
         self.read_timeout = read_timeout
         self.with_fingerprint = with_fingerprint
-        self.reopen_interval = reopen_interval
         self.retry_interval = retry_interval  # after a failed read, while the card stays
         self.max_retries = max_retries
         self.probe_timeout = probe_timeout
-        self.name = name
-        self.open_attempts = 0  # diagnostics: how often the port was (re)opened
-        self._post_to: Post | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._serial: serial.Serial | None = None
         self._status = DeviceStatus(DeviceKind.CARD_READER, DeviceState.STARTING, source=name)
         self._posted: tuple[DeviceState, Media] | None = None
         self._reset_card_state()
 
-    # ---- CardReader -----------------------------------------------------------------------
+    label = "SAM reader"
+    log = log
 
-    def start(self, post: Post) -> None:
-        """Start the polling thread and return at once (the port is opened on the thread)."""
-        if self.running:
-            raise RuntimeError("SAM reader already started")
-        self._post_to = post
-        self._posted = None  # a restarted reader reports its state afresh
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sam-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """End the thread and close the port. Any wait on the port is cancelled, so this
-        returns within one port read (~20 ms); safe to call from the reader's own callback."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        if thread is threading.current_thread():
-            return  # called from a post callback: the thread ends and closes the port itself
-        thread.join(timeout=_STOP_WAIT)
-        if thread.is_alive():
-            log.warning("SAM reader thread did not stop in time")
-        self._close()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def status(self) -> DeviceStatus:
-        return self._status
-
-    # ---- the thread -----------------------------------------------------------------------
-
-    def _run(self) -> None:
-        stop = self._stop
-        while not stop.is_set():
-            try:
-                self._connect_and_serve(stop)
-            except Exception as exc:  # last line: the thread must not die
-                self._log_unexpected(exc)
-                self._lost(DeviceState.HARDWARE_ERROR, f"driver error {type(exc).__name__}")
-            finally:
-                self._close()
-            stop.wait(self.reopen_interval)
+    def _driver_failed(self, detail: str) -> None:
+        self._lost(DeviceState.HARDWARE_ERROR, detail)
 
     def _connect_and_serve(self, stop: threading.Event) -> None:
         self.open_attempts += 1
@@ -434,25 +386,3 @@ class SamReader:
 
     def _set_media(self, media: Media) -> None:
         self._status = dataclasses.replace(self._status, media=media)
-
-    def _post(self, event: object) -> None:
-        if self._post_to is None:
-            return
-        try:
-            self._post_to(event)
-        except Exception as exc:
-            log.error("posting %s failed: %s", type(event).__name__, type(exc).__name__)
-
-    def _close(self) -> None:
-        port, self._serial = self._serial, None
-        if port is not None:
-            try:
-                port.close()
-            except Exception as exc:
-                log.debug("closing the port: %s", type(exc).__name__)
-
-    @staticmethod
-    def _log_unexpected(exc: BaseException) -> None:
-        # The exception's message could echo data; the code lines of the traceback cannot.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("unexpected %s in the SAM reader thread:\n%s", type(exc).__name__, frames)

@@ -1,0 +1,109 @@
+"""The life of a device on a serial port that runs its own thread (ID-card reader, QR scanner).
+
+One thread per device opens the port, serves it until it fails, closes it and tries again
+after ``reopen_interval``; nothing that happens on it may end the thread, and nothing it logs
+may carry data read from the device. Subclasses say how to serve the port
+(``_connect_and_serve``) and what a driver failure means for their status (``_driver_failed``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+
+import serial
+
+from kiosk.devices import DeviceStatus, Post
+
+_STOP_WAIT = 2.0  # stop() waits at most this long for the thread (it ends within one read)
+
+
+class SerialDeviceThread:
+    label = "serial device"  # for logs and the thread's name
+    log = logging.getLogger("drivers")
+
+    def __init__(self, name: str, reopen_interval: float) -> None:
+        self.name = name
+        self.reopen_interval = reopen_interval
+        self.open_attempts = 0  # diagnostics: how often the port was (re)opened
+        self._post_to: Post | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._serial: serial.Serial | None = None
+        self._status: DeviceStatus
+        self._posted: object = None  # the last state posted, so a change is posted once
+
+    # ---- the device interface -------------------------------------------------------------
+
+    def start(self, post: Post) -> None:
+        """Start the thread and return at once (the port is opened on the thread)."""
+        if self.running:
+            raise RuntimeError(f"{self.label} already started")
+        self._post_to = post
+        self._posted = None  # a restarted device reports its state afresh
+        self._stop = threading.Event()
+        thread_name = f"{self.label.replace(' ', '-')}-{self.name}"
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread and close the port; safe to call from the device's own callback."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is None or thread is threading.current_thread():
+            return  # from a post callback: the thread ends and closes the port itself
+        thread.join(timeout=_STOP_WAIT)
+        if thread.is_alive():
+            self.log.warning("%s thread did not stop in time", self.label)
+        self._close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def status(self) -> DeviceStatus:
+        return self._status
+
+    # ---- the thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stop = self._stop
+        while not stop.is_set():
+            try:
+                self._connect_and_serve(stop)
+            except Exception as exc:  # last line: the thread must not die
+                self._log_unexpected(exc)
+                self._driver_failed(f"driver error {type(exc).__name__}")
+            finally:
+                self._close()
+            stop.wait(self.reopen_interval)
+
+    def _connect_and_serve(self, stop: threading.Event) -> None:
+        raise NotImplementedError
+
+    def _driver_failed(self, detail: str) -> None:
+        raise NotImplementedError
+
+    def _post(self, event: object) -> None:
+        if self._post_to is None:
+            return
+        try:
+            self._post_to(event)
+        except Exception as exc:
+            self.log.error("posting %s failed: %s", type(event).__name__, type(exc).__name__)
+
+    def _close(self) -> None:
+        port, self._serial = self._serial, None
+        if port is not None:
+            try:
+                port.close()
+            except Exception as exc:
+                self.log.debug("closing the port: %s", type(exc).__name__)
+
+    def _log_unexpected(self, exc: BaseException) -> None:
+        # The exception's message could echo data; the code lines of the traceback cannot.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        self.log.error(
+            "unexpected %s in the %s thread:\n%s", type(exc).__name__, self.label, frames
+        )
