@@ -1,10 +1,11 @@
 """An ESC/POS thermal printer on TCP (port 9100 style) that renders what it receives to PNG.
 
-It decodes the subset of ESC/POS the kiosk sends (and skips the rest without losing sync where the
-length of a command is known), answers DLE EOT status queries at once from a state that tests
-and the demo panel set, and refuses to "print" while its cover is open, it is out of paper or
-offline, as a real printer stalls. Demo mode and tests only; the certificates it renders hold
-the synthetic people of devkit/people.py.
+It decodes the subset of ESC/POS the kiosk sends in text and in raster mode (and skips the rest
+without losing sync where the length of a command is known), answers DLE EOT status queries at
+once from a state that tests and the demo panel set, and refuses to "print" while its cover is
+open, it is out of paper or offline, as a real printer stalls. Demo mode and tests only; the
+certificates it renders hold the synthetic people of devkit/people.py (``demo_documents`` builds
+every one the reference platform can issue, for tests and benchmarks).
 
     python -m devkit.printer_emulator --port 9100 --out out/printer
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
+import hashlib
 import logging
 import os
 import select
@@ -28,6 +31,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from devkit import people, seed
+from kiosk.document import Document, DocumentKind, Field
+from kiosk.models import Subject
 from kiosk.print_layout import (
     Align,
     cut_image,
@@ -36,6 +42,7 @@ from kiosk.print_layout import (
     render_text_line,
     stack,
 )
+from kiosk.qr import CODE_ALPHABET, DEFAULT_VERIFY_BASE_URL
 
 log = logging.getLogger("devkit.printer_emulator")
 
@@ -836,6 +843,79 @@ class PrinterEmulator:
                         s.drop_after = None
                         return True
         return False
+
+
+# --- what the reference platform issues, without a server -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDocument:
+    item_key: str
+    holder_key: str
+    document: Document
+
+    def __repr__(self) -> str:
+        return f"DemoDocument({self.item_key}, {self.holder_key})"
+
+
+def _demo_holder(item: seed.SeedItem, today: dt.date) -> seed.Holder:
+    """A demo citizen or enterprise that may use ``item``: 刘䶮 (liu_yan) wherever she may, so
+    the rare character is on as many documents as possible; otherwise one of the others."""
+    if item.subject is Subject.ENTERPRISE:
+        ents = [e for e in people.ENTERPRISES if seed.eligible(item, e.accounts)]
+        return seed.holder_of_enterprise(ents[item.seq % len(ents)])
+    fit = [
+        c
+        for c in people.CITIZENS
+        if seed.eligible(item, c.accounts)
+        and (c.valid_to == "长期" or c.valid_to >= f"{today:%Y%m%d}")
+    ]
+    rare = [c for c in fit if c.key == "liu_yan"]
+    return seed.holder_of_citizen((rare or fit)[0] if rare else fit[item.seq % len(fit)])
+
+
+def demo_document(item: seed.SeedItem, holder: seed.Holder, today: dt.date) -> Document:
+    """The document the reference platform issues for ``item`` and ``holder`` (as
+    platform_server's _create_case writes it), with a code derived from both."""
+    digest = hashlib.sha256(f"{item.key}:{holder.key}:{today}".encode()).digest()
+    code = "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:16])
+    case_no = f"{seed.REGION_CODE}{today:%Y%m%d}{item.seq:08d}"
+    promised = None
+    if item.case_kind.value == "instant":
+        content = seed.certificate_content(item, holder, today)
+        kind, purpose, footer = DocumentKind.CERTIFICATE, seed.PURPOSE, seed.FOOTER
+        valid_until = today + dt.timedelta(days=item.valid_days)
+    else:
+        promised = seed.add_working_days(today, item.promised_days or 1)
+        content = seed.receipt_content(item, holder, today, case_no, promised)
+        kind, purpose, footer = DocumentKind.RECEIPT, "", seed.RECEIPT_FOOTER
+        valid_until = None
+    return Document(
+        kind=kind,
+        title=content.title,
+        holder=holder.holder_line,
+        fields=tuple(Field(k, v) for k, v in content.fields),
+        body=content.body,
+        department=item.department,
+        issued_on=today,
+        verification_code=code,
+        qr_content=f"{DEFAULT_VERIFY_BASE_URL}{code}",
+        valid_until=valid_until,
+        purpose=purpose,
+        footer=footer,
+        case_no=case_no,
+        promised_date=promised,
+    )
+
+
+def demo_documents(today: dt.date | None = None) -> list[DemoDocument]:
+    """Every certificate and receipt the demo can produce: one per item of devkit/seed.py."""
+    today = today or dt.date(2025, 3, 14)
+    out = []
+    for item in seed.ITEMS:
+        holder = _demo_holder(item, today)
+        out.append(DemoDocument(item.key, holder.key, demo_document(item, holder, today)))
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

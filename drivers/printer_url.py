@@ -25,6 +25,11 @@ class QrMode(StrEnum):
     IMAGE = "image"  # drawn here and sent as a raster: for printers without GS ( k
 
 
+class PrintMode(StrEnum):
+    TEXT = "text"  # FS & and the printer's own Chinese font: small jobs, fast on any link
+    RASTER = "raster"  # the whole page drawn here with the CJK font: exactly the preview
+
+
 class InvalidPrinterUrl(ValueError):
     pass
 
@@ -44,6 +49,7 @@ class PrinterConfig:
     width_dots: int = 576
     charset: str = "GB18030"
     qr_mode: QrMode = QrMode.NATIVE
+    mode: PrintMode = PrintMode.TEXT
     timeout: float = 10.0  # connect and write
     status_timeout: float = 0.5  # one DLE EOT reply
 
@@ -65,6 +71,7 @@ _OPTIONS = {
     "charset": ("charset", str),
     "qr_mode": ("qr_mode", QrMode),
     "qr": ("qr_mode", QrMode),
+    "mode": ("mode", PrintMode),
     "timeout": ("timeout", float),
     "status_timeout": ("status_timeout", float),
     "baud": ("baud", int),

@@ -118,6 +118,7 @@ def open_printer(config: Config) -> Printer:
         "width_dots": config.printer.width_dots,
         "charset": config.printer.charset,
         "qr_mode": config.printer.qr,
+        "mode": config.printer.mode,
     }
     try:
         parse_printer_url(url, **options)

@@ -44,6 +44,7 @@ class PrinterConfig:
     width_dots: int = 576
     charset: str = "GB18030"
     qr: str = "native"
+    mode: str = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             width_dots=printer.get("width_dots", int, 576, check=_one_of(384, 576)),
             charset=printer.get("charset", str, "GB18030", check=_one_of("GB18030", "GBK")),
             qr=printer.get("qr", str, "native", check=_one_of("native", "image")),
+            mode=printer.get("mode", str, "text", check=_one_of("text", "raster")),
         ),
         display=DisplayConfig(
             width=display.get("width", int, 1080, check=_between(320, 7680)),

@@ -1,8 +1,9 @@
 """Laying out a certificate or receipt for a thermal printer, and drawing the same layout to PNG.
 
-One list of layout lines drives both the ESC/POS bytes (drivers/escpos_printer.py) and the preview
-(``render_png``), so what the citizen or a technician sees on screen is what comes out on paper:
-same line breaks, same sizes, same alignment.
+One list of layout lines drives the ESC/POS bytes (drivers/escpos_printer.py, in text and in raster
+mode), the preview (``render_png``) and the emulator's PNG, so what the citizen or a technician
+sees on screen is what comes out on paper: same line breaks, same sizes, same alignment. In raster
+mode the paper is literally the preview's drawing (``line_images``), turned into dots by ``to_ink``.
 
 Widths are counted the way a Chinese thermal printer counts them. Font A is 12×24 dots, so a
 58 mm head (384 dots) holds 32 columns and an 80 mm head (576 dots) 48. In Chinese mode every
@@ -33,6 +34,10 @@ PAPER_80MM = 576
 DOTS_PER_COLUMN = 12  # font A is 12 dots wide; a double-byte character takes two columns
 FONT_DOTS = 24  # font A is 24 dots tall
 LINE_GAP = 8  # dots between lines, close to the printers' default 1/6-inch line spacing
+
+# Grey at or below this is a burnt dot. A little past half-grey: the anti-aliased edges of thin
+# strokes at 24 px stay on, so a 1-dot stroke of 䶮 or 𠮷 does not break up on the head.
+INK_THRESHOLD = 150
 
 # Preview colours: the UI tokens (text #1A1A1A on white, secondary #555555).
 INK = (0x1A, 0x1A, 0x1A)
@@ -107,8 +112,9 @@ def display_width(text: str) -> int:
 _NO_START = set("，。、；：！？）》」』】〉〕”’…—·%,.;:!?)]}")
 # ... and these never end one.
 _NO_END = set("（《「『【〈〔“‘([{")
-# Runs of Latin letters and digits are never split unless longer than a whole line.
-_TOKEN = re.compile(r"[A-Za-z0-9]+|[ \t]+|.", re.DOTALL)
+# Runs of Latin letters and digits are never split unless longer than a whole line; "*" belongs
+# to the run, so a masked ID number (140110********0242) stays in one piece.
+_TOKEN = re.compile(r"[A-Za-z0-9*]+|[ \t]+|.", re.DOTALL)
 
 
 def clean_text(text: str) -> str:
@@ -254,7 +260,8 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
 
     if document.holder:
         out += _paragraph(document.holder, cols)
-    if receipt and document.case_no:
+    given = {f.value.strip() for f in document.fields}  # the platform may list these itself
+    if receipt and document.case_no and document.case_no not in given:
         out += _field("受理编号", document.case_no, cols)
     for f in document.fields:
         out += _field(f.label, f.value, cols)
@@ -267,7 +274,9 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
     if document.purpose:
         out += _field("用途", document.purpose, cols)
     if receipt and document.promised_date:
-        out += _field("承诺办结日期", chinese_date(document.promised_date), cols)
+        promised = chinese_date(document.promised_date)
+        if promised not in given:
+            out += _field("承诺办结日期", promised, cols)
 
     out.append(Feed())
     out += _paragraph(document.department, cols, Align.RIGHT)
@@ -381,6 +390,12 @@ def render_text_line(
         }[align]
         img.paste(strip, (max(0, left), r * pitch))
     return img
+
+
+def to_ink(grey: Image.Image) -> Image.Image:
+    """A grey drawing ("L", 0 ink) as the dots a thermal head burns: pure 0/255, no dithering
+    (dithered glyph edges print as a grey fuzz)."""
+    return grey.convert("L").point(lambda v: 0 if v <= INK_THRESHOLD else 255)
 
 
 def render_qr(content: str, module: int, ec: str = "M", border: int = 1) -> Image.Image:

@@ -1,12 +1,16 @@
-"""EscposPrinter against the ESC/POS printer emulator over real TCP (and a pseudo-terminal).
+"""EscposPrinter and `kiosk printer` against the ESC/POS printer emulator over real TCP (and a
+pseudo-terminal).
 
 Proves that every character of a certificate reaches the paper: full-width punctuation and the
-rare character 䶮 as text in GB18030, 䶮 as a raster image in GBK, never a "?".
+rare character 䶮 as text in GB18030, 䶮 as a raster image in GBK, never a "?"; that raster mode
+puts the preview on paper dot for dot; that a job is never replayed and a reprint prints.
+Every demo certificate and receipt is printed in tests/integration/test_certificates_on_paper.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import socket
@@ -20,7 +24,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from devkit.printer_emulator import Interpreter, PrinterEmulator
+from drivers import printer_tool
 from drivers.escpos_printer import (
+    RASTER_BAND,
     EscposPrinter,
     decode_status,
     encodable,
@@ -28,13 +34,26 @@ from drivers.escpos_printer import (
 )
 from drivers.printer_url import (
     InvalidPrinterUrl,
+    PrintMode,
     QrMode,
     Transport,
     parse_printer_url,
 )
+from drivers.registry import open_printer
+from kiosk import config as kiosk_config
 from kiosk.devices import DeviceState, Paper, PrintError, PrintJob
 from kiosk.document import Document, DocumentKind, Field
-from kiosk.print_layout import Text, layout_document, render_text_line
+from kiosk.print_layout import (
+    Cut,
+    Qr,
+    Text,
+    layout_document,
+    line_images,
+    render_png,
+    render_text_line,
+    stack,
+    to_ink,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -68,6 +87,13 @@ def document_text(doc: Document) -> str:
     parts = [doc.title, doc.holder, doc.body, doc.purpose, doc.department, doc.footer]
     parts += [f.label + f.value for f in doc.fields] + [doc.verification_code]
     return "".join(parts)
+
+
+def on_paper(img: Image.Image, width: int) -> Image.Image:
+    """A left-aligned raster as the paper shows it: white to the right of what was sent."""
+    paper = Image.new("L", (width, img.height), 255)
+    paper.paste(img, (0, 0))
+    return paper
 
 
 def squash(text: str) -> str:
@@ -130,12 +156,11 @@ def test_gbk_line_with_rare_character_arrives_as_raster_image(tmp_path):
     assert [x.text for x in printed.lines if not set(x.text) <= {"─"}] == plain
     for ch in "，。：（）《》":
         assert ch in printed.text
-    # the raster is exactly the line drawn with the CJK font
+    # the raster is exactly the line drawn with the CJK font (sent cut after its last ink)
     for line, img in zip(rare, printed.images, strict=True):
-        expected = render_text_line(line.text, 576, size_w=line.size, size_h=line.size)
-        expected = expected.point(lambda v: 0 if v <= 150 else 255)
-        assert img.size == expected.size
-        assert list(img.getdata()) == list(expected.getdata())
+        expected = to_ink(render_text_line(line.text, 576, size_w=line.size, size_h=line.size))
+        assert img.width < 576 and img.width % 8 == 0
+        assert on_paper(img, 576).tobytes() == expected.tobytes()
 
 
 def test_characters_outside_the_bmp_go_as_bitmap_even_in_gb18030():
@@ -160,7 +185,12 @@ def test_image_qr_decodes_from_the_rendered_png(emulator):
     printer_for(emulator, qr_mode="image").print_job(job(doc))
     (printed,) = emulator.wait_for_jobs(1)
     assert printed.qr_payloads == []  # it came as a raster, not as GS ( k
-    assert len(printed.images) == 1
+    # in bands of GS v 0 that stack up to the preview's drawing of the QR line
+    (qr_line,) = [x for x in layout_document(doc, 576) if isinstance(x, Qr)]
+    (strip,) = line_images(qr_line, 576)
+    assert len(printed.images) >= 2
+    stacked = stack([on_paper(i, 576) for i in printed.images], 576, margin=0)
+    assert stacked.tobytes() == to_ink(strip).tobytes()
     assert printed.png_path is not None and printed.png_path.exists()
     if not Path(ZXING).exists():
         pytest.skip("ZXingReader (Debian zxing-cpp-tools) not installed: cannot decode the PNG")
@@ -185,6 +215,76 @@ def test_job_becomes_a_png_of_paper_width(tmp_path, width):
     with Image.open(printed.png_path) as img:
         assert img.width == width
         assert img.height > 800
+
+
+# --- raster mode ---------------------------------------------------------------------------------
+
+
+def preview_ink(doc: Document, width: int) -> Image.Image:
+    """The preview's drawing of everything above the cut, as dots."""
+    strips = [
+        img
+        for line in layout_document(doc, width)
+        if not isinstance(line, Cut)
+        for img in line_images(line, width)
+    ]
+    return to_ink(stack(strips, width, margin=0))
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_raster_mode_paper_is_the_preview_dot_for_dot(tmp_path, width):
+    doc = certificate()
+    with PrinterEmulator(out_dir=tmp_path, width_dots=width) as emu:
+        printer_for(emu, width_dots=width, mode="raster").print_job(job(doc))
+        (printed,) = emu.wait_for_jobs(1)
+    assert printed.lines == [] and printed.qr_payloads == []  # nothing but GS v 0 images
+    assert len(printed.images) >= len(layout_document(doc, width)) - 1
+    assert all(img.height <= RASTER_BAND for img in printed.images)
+    assert printed.cut
+    expected = preview_ink(doc, width)
+    with Image.open(printed.png_path) as png:
+        paper = png.convert("L").crop((0, 16, width, 16 + expected.height))  # below the margin
+    assert paper.tobytes() == expected.tobytes()
+
+
+def test_the_kiosk_configuration_chooses_raster_mode(emulator):
+    data = {
+        "kiosk": {"device_id": "T-1", "region_code": "140100"},
+        "platform": {"url": "https://p.example", "device_key": "00" * 16},
+        "devices": {
+            "card_reader": "sam+serial:///dev/ttyUSB0",
+            "printer": f"escpos+tcp://{emulator.host}:{emulator.port}",
+        },
+        "printer": {"width_dots": 576, "charset": "GBK", "qr": "image", "mode": "raster"},
+    }
+    printer = open_printer(kiosk_config.parse(data, "kiosk.toml"))
+    try:
+        printer.print_job(job())
+    finally:
+        printer.close()
+    (printed,) = emulator.wait_for_jobs(1)
+    assert printed.lines == [] and printed.images and printed.cut
+
+
+def test_raster_mode_is_many_times_the_bytes_of_text_mode():
+    doc = certificate()
+    text = sum(map(len, encode_document(doc, width_dots=384)))
+    raster = sum(map(len, encode_document(doc, width_dots=384, mode="raster")))
+    assert raster > 10 * text
+
+
+def test_raster_mode_over_a_serial_line(tmp_path):
+    emu = PrinterEmulator(out_dir=tmp_path, width_dots=384)
+    try:
+        path = emu.start_serial()
+        printer = EscposPrinter(
+            f"escpos+serial://{path}?baud=115200&width=384&mode=raster", timeout=5
+        )
+        printer.print_job(job())
+        (printed,) = emu.wait_for_jobs(1)
+        assert printed.cut and printed.images and printed.lines == []
+    finally:
+        emu.stop()
 
 
 def test_progress_rises_to_one(emulator):
@@ -302,6 +402,30 @@ def test_connection_lost_mid_job_is_a_started_failure(emulator):
     with pytest.raises(PrintError) as info:
         printer_for(emulator, charset="GBK", qr_mode="image").print_job(job())
     assert info.value.started is True
+    assert "中断" in str(info.value) and "不完整" in str(info.value)  # it says it broke off
+
+
+def test_a_reprint_with_the_same_job_id_prints_again(emulator):
+    printer = printer_for(emulator)
+    same = job(job_id="job-7")
+    printer.print_job(same)
+    printer.print_job(same)  # the citizen asked for a reprint: the driver never dedupes it
+    first, second = emulator.wait_for_jobs(2)
+    assert first.raw == second.raw and first.cut and second.cut
+
+
+def test_a_job_that_failed_midway_is_not_replayed_when_the_paper_is_back(emulator):
+    emulator.run_out_of_paper_after(400)
+    printer = printer_for(emulator)
+    with pytest.raises(PrintError):
+        printer.print_job(job())
+    emulator.set_state(paper="ok")
+    assert printer.status().usable
+    assert printer.status().usable
+    printer.print_job(job(job_id="job-2"))  # the next job: a replay would have come before it
+    partial, second = emulator.wait_for_jobs(2)
+    assert not partial.cut and second.cut
+    assert len(emulator.jobs) == 2
 
 
 def test_printer_recovers_after_a_refusal(emulator):
@@ -335,6 +459,108 @@ def test_serial_printer_on_a_pseudo_terminal(tmp_path):
         emu.stop()
 
 
+# --- the `kiosk printer` tool against the emulator ------------------------------------------------
+
+
+def send_raw(emu: PrinterEmulator, data: bytes) -> None:
+    with socket.create_connection((emu.host, emu.port), timeout=5) as s:
+        s.sendall(data)
+
+
+def run_tool(argv: list[str], capsys) -> tuple[int, dict | None, str]:
+    code = printer_tool.main(argv)
+    captured = capsys.readouterr()
+    out = json.loads(captured.out) if captured.out.strip() else None
+    return code, out, captured.err
+
+
+@pytest.mark.parametrize("mode", ["text", "raster"])
+def test_rendered_bytes_print_on_the_emulator(tmp_path, capsys, mode):
+    doc = certificate()
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(doc.to_json(), ensure_ascii=False))
+    out_bin, out_png = tmp_path / "job.bin", tmp_path / "job.png"
+    argv = ["printer", "render", str(path), "--escpos", str(out_bin), "--png", str(out_png)]
+    code, summary, _ = run_tool([*argv, "--width", "384", "--mode", mode], capsys)
+    assert code == 0 and summary is not None and summary["bytes"] == out_bin.stat().st_size
+    with PrinterEmulator(out_dir=tmp_path / "paper", width_dots=384) as emu:
+        send_raw(emu, out_bin.read_bytes())
+        (printed,) = emu.wait_for_jobs(1)
+    assert printed.cut
+    if mode == "text":
+        layout = [x.text for x in layout_document(doc, 384) if isinstance(x, Text)]
+        assert [x.text for x in printed.lines if not set(x.text) <= {"─"}] == layout
+        assert printed.qr_payloads == [doc.qr_content]
+    else:
+        expected = preview_ink(doc, 384)
+        with Image.open(printed.png_path) as png:
+            paper = png.convert("L").crop((0, 16, 384, 16 + expected.height))
+        assert paper.tobytes() == expected.tobytes()
+    with Image.open(out_png) as preview:  # the PNG written is the preview of the same layout
+        assert preview.size == render_png(doc, 384).size
+
+
+def test_test_page_prints_and_reports_the_status(emulator, capsys):
+    url = f"escpos+tcp://{emulator.host}:{emulator.port}"
+    code, out, err = run_tool(["printer", "test", "--url", url, "--timeout", "5"], capsys)
+    assert code == 0, err
+    assert out is not None and out["printed"] is True
+    assert (out["state"], out["paper"], out["usable"]) == ("online", "full", True)
+    assert out["detail"] == "DLE EOT 1/2/4: 12 12 12"
+    (page,) = emulator.wait_for_jobs(1)
+    for ch in "，。：（）《》䶮":
+        assert ch in page.text
+    assert "在线，纸量充足" in page.text  # the status read back, on the page
+    assert "?" not in page.text.replace("“?”", "")
+    assert page.qr_payloads == ["KIOSK PRINTER TEST width=576 charset=GB18030 qr=native mode=text"]
+
+
+def test_test_page_in_gbk_sends_the_rare_line_as_a_picture(tmp_path, capsys):
+    with PrinterEmulator(out_dir=tmp_path, width_dots=384, charset="GBK") as emu:
+        url = f"escpos+tcp://{emu.host}:{emu.port}?width=384"
+        code, out, _ = run_tool(["printer", "test", "--url", url, "--charset", "GBK"], capsys)
+        (page,) = emu.wait_for_jobs(1)
+    assert code == 0 and out is not None and out["charset"] == "GBK"
+    assert "䶮" not in page.text and len(page.images) == 1
+    assert "，。：（）《》" in page.text
+
+
+def test_test_page_from_the_configuration_file(emulator, tmp_path, capsys):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndevice_id = "T-1"\nregion_code = "140100"\n'
+        '[platform]\nurl = "https://p.example"\ndevice_key = "00112233445566778899aabbccddeeff"\n'
+        '[devices]\ncard_reader = "sam+serial:///dev/ttyUSB0"\n'
+        f'printer = "escpos+tcp://{emulator.host}:{emulator.port}"\n'
+        '[printer]\nwidth_dots = 576\ncharset = "GBK"\nqr = "image"\nmode = "raster"\n'
+    )
+    code, out, _ = run_tool(["printer", "test", "--config", str(path), "--qr", "native"], capsys)
+    assert code == 0 and out is not None
+    assert (out["charset"], out["qr"], out["mode"]) == ("GBK", "native", "raster")
+    (page,) = emulator.wait_for_jobs(1)
+    assert page.images and page.lines == []
+
+
+@pytest.mark.parametrize(
+    ("state", "word"), [({"paper": "out"}, "纸"), ({"cover_open": True}, "盖")]
+)
+def test_test_page_refused_exits_1_with_the_reason(emulator, capsys, state, word):
+    emulator.set_state(**state)
+    url = f"escpos+tcp://{emulator.host}:{emulator.port}"
+    code, out, err = run_tool(["printer", "test", "--url", url], capsys)
+    assert code == 1
+    assert out is not None and out["printed"] is False and out["usable"] is False
+    assert word in out["reason"] and word in err and err.count("\n") == 1
+    assert emulator.jobs == [] and emulator.rejected == b""
+
+
+def test_test_page_with_no_printer_exits_1():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert printer_tool.main(["printer", "test", "--url", f"escpos+tcp://127.0.0.1:{port}"]) == 1
+
+
 # --- pure parts: URLs, status bytes, the emulator's parser ---------------------------------------
 
 
@@ -359,12 +585,15 @@ def test_printer_urls():
     s = parse_printer_url("escpos+serial:///dev/ttyS0?baud=115200&dsrdtr=0")
     assert (s.device, s.baud, s.dsrdtr) == ("/dev/ttyS0", 115200, False)
     assert parse_printer_url("escpos+tcp://h:9100", charset="GBK").charset == "GBK"
+    assert parse_printer_url("escpos+tcp://h").mode is PrintMode.TEXT
+    assert parse_printer_url("escpos+tcp://h?mode=raster").mode is PrintMode.RASTER
     for bad in (
         "tcp://h:9100",
         "escpos+lpt://x",
         "escpos+tcp://h:9100?colour=red",
         "escpos+tcp://h:9100?charset=UTF-8",
         "escpos+tcp://h:9100?qr=laser",
+        "escpos+tcp://h:9100?mode=laser",
         "escpos+usb://zz:11",
     ):
         with pytest.raises(InvalidPrinterUrl):
@@ -419,9 +648,12 @@ def _interpret(chunks: list[bytes], charset: str = "GB18030"):
     return jobs, replies
 
 
-@pytest.mark.parametrize("qr_mode", list(QrMode))
-def test_emulator_parser_does_not_depend_on_how_bytes_are_split(qr_mode):
-    data = b"".join(encode_document(certificate(), qr_mode=qr_mode))
+@pytest.mark.parametrize(
+    ("qr_mode", "mode"),
+    [(QrMode.NATIVE, "text"), (QrMode.IMAGE, "text"), (QrMode.NATIVE, "raster")],
+)
+def test_emulator_parser_does_not_depend_on_how_bytes_are_split(qr_mode, mode):
+    data = b"".join(encode_document(certificate(), qr_mode=qr_mode, mode=mode))
     whole, _ = _interpret([data])
     one_by_one, _ = _interpret([data[i : i + 1] for i in range(len(data))])
     assert len(whole) == 1

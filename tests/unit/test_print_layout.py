@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kiosk.document import Document, DocumentKind, Field
 from kiosk.fonts import find_cjk_font
 from kiosk.print_layout import (
+    INK_THRESHOLD,
     PAPER_58MM,
     PAPER_80MM,
     Align,
@@ -29,6 +30,7 @@ from kiosk.print_layout import (
     layout_text,
     render_png,
     render_text_line,
+    to_ink,
     wrap,
 )
 
@@ -116,6 +118,11 @@ def test_ascii_words_are_not_split():
 def test_digits_move_to_next_line_rather_than_split():
     lines = wrap("公民身份号码140110196308300242。", 20)
     assert lines == ["公民身份号码", "140110196308300242。"]
+
+
+def test_masked_id_number_stays_in_one_piece():
+    lines = wrap(f"{NAME}（身份证号 140110********0242）", 32)
+    assert lines == [f"{NAME}（身份证号", "140110********0242）"]
 
 
 def test_run_longer_than_a_line_is_split():
@@ -270,6 +277,22 @@ def test_receipt_shows_case_number_and_promised_date():
     assert isinstance(lines[-1], Cut)
 
 
+def test_receipt_does_not_repeat_what_the_platform_listed():
+    doc = certificate(
+        kind=DocumentKind.RECEIPT,
+        title="受理回执",
+        case_no="14010020250314000020",
+        promised_date=dt.date(2025, 3, 21),
+        fields=(
+            Field("受理编号", "14010020250314000020"),
+            Field("预计办结日期", "2025年3月21日"),
+        ),
+    )
+    printed = layout_text(layout_document(doc, PAPER_58MM))
+    assert printed.count("14010020250314000020") == 1
+    assert printed.count("2025年3月21日") == 1 and "承诺办结日期" not in printed
+
+
 def test_optional_parts_are_left_out():
     doc = certificate(purpose="", footer="", valid_until=None, body="", fields=())
     printed = layout_text(layout_document(doc, PAPER_80MM))
@@ -303,6 +326,15 @@ def test_text_line_alignment_lands_where_the_printer_puts_it():
     assert left[0] < 4
     assert abs((center[0] + center[2]) / 2 - 192) < 4
     assert right[2] > 380
+
+
+def test_ink_is_pure_black_and_white_without_dither():
+    img = to_ink(render_text_line(NAME, 384))
+    assert set(img.getdata()) == {0, 255}
+    grey = render_text_line(NAME, 384)
+    assert all(
+        (g <= INK_THRESHOLD) == (i == 0) for g, i in zip(grey.getdata(), img.getdata(), strict=True)
+    )
 
 
 def test_overlong_line_continues_like_on_paper():
