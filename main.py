@@ -172,11 +172,12 @@ def parser() -> argparse.ArgumentParser:
         "--landscape", action="store_true", help="demo only: a 1920x1080 landscape screen"
     )
     # technicians' tools: each module adds its own subcommands and handles them
-    from drivers import idcard_tool
+    from drivers import idcard_tool, printer_tool
     from kiosk import qr_tool
 
     idcard_tool.add_commands(sub)
     qr_tool.add_commands(sub)
+    printer_tool.add_commands(sub)
     return p
 
 
@@ -193,6 +194,10 @@ def cli(argv: list[str] | None = None) -> int:
         from kiosk import qr_tool
 
         return qr_tool.run(args)
+    if args.command == "printer":
+        from drivers import printer_tool
+
+        return printer_tool.run(args)
     return 2
 
 

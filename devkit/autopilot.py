@@ -235,13 +235,13 @@ class Pilot:
                 continue
             if widget.get_root_window() is None:
                 continue
-            x, y = widget.to_window(*widget.center)
-            if not (0 <= x < Window.width and 0 <= y < Window.height):
-                continue
             hidden_by = self._clipping_scrollview(widget)
-            if hidden_by is None:
+            if hidden_by is not None:  # scrolled out of view: scroll it in, as a person would
+                hidden_by.scroll_to(widget, padding=10, animate=False)
+                continue
+            x, y = widget.to_window(*widget.center)
+            if 0 <= x < Window.width and 0 <= y < Window.height:
                 return widget
-            hidden_by.scroll_to(widget, padding=10, animate=False)
         return None
 
     @staticmethod

@@ -42,7 +42,7 @@ class RatingScreen(KioskScreen):
         for name, title in DIMENSIONS.items():
             row = BoxLayout(size_hint_y=None, spacing=self.theme.gap * 0.4)
             row.bind(minimum_height=row.setter("height"))
-            row.add_widget(KLabel(text=title, role="small", size_hint_x=0.2, valign="middle"))
+            row.add_widget(KLabel(text=title, role="small", size_hint_x=1.1, valign="middle"))
             for level in LEVELS_SHOWN:
                 row.add_widget(
                     KButton(
