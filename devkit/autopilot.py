@@ -140,6 +140,9 @@ class Pilot:
     def _fail(self, message: str) -> None:
         print(f"[{self.name}] FAILED: {message}", flush=True)
         print(f"[{self.name}] screens seen: {' → '.join(s for _, s in self.seen)}", flush=True)
+        error = self.journey.error if self.app is not None else None
+        if error is not None:
+            print(f"[{self.name}] on screen: {error.title}: {error.text}", flush=True)
         self.record["failure"] = message
         with contextlib.suppress(Exception):
             self._screenshot(self.shots / "FAILED.png")

@@ -83,7 +83,7 @@ class DemoStack:
         if why is not None:
             log.warning("demo without a social-security card reader: %s", why)
             return
-        stack = PcscStack(auto_exit=False)
+        stack = PcscStack(auto_exit=True)  # an orphan (demo killed) quits after a minute
         try:
             stack.start()
         except PcscStackError as exc:
