@@ -53,7 +53,12 @@ format: deps $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: deps $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/journey.py
+	$(PY) bench/idcard.py
+	$(PY) bench/qr.py
+	$(PY) bench/print.py
+	$(PY) bench/outbox.py
 
 clean:
 	rm -rf $(VENV) out tests/artifacts .pytest_cache .ruff_cache

@@ -60,6 +60,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
     from drivers.registry import open_card_readers, open_printer, open_scanner
     from kiosk.platform import PlatformClient
     from kiosk.runtime import Runtime
+    from offline.catalogue_cache import CatalogueCache
     from offline.outbox import Outbox
 
     platform = PlatformClient(
@@ -81,6 +82,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         heartbeat_interval=5.0 if config.demo else 15.0,
         printer_poll_interval=2.0 if config.demo else 5.0,
         journey=journey,
+        catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )
 
 
@@ -174,10 +176,12 @@ def parser() -> argparse.ArgumentParser:
     # technicians' tools: each module adds its own subcommands and handles them
     from drivers import idcard_tool, printer_tool
     from kiosk import qr_tool
+    from offline import outbox_tool
 
     idcard_tool.add_commands(sub)
     qr_tool.add_commands(sub)
     printer_tool.add_commands(sub)
+    outbox_tool.add_commands(sub)
     return p
 
 
@@ -198,6 +202,10 @@ def cli(argv: list[str] | None = None) -> int:
         from drivers import printer_tool
 
         return printer_tool.run(args)
+    if args.command == "outbox":
+        from offline import outbox_tool
+
+        return outbox_tool.run(args)
     return 2
 
 

@@ -29,7 +29,16 @@ from kiosk import logs
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
-SCRIPT_NAMES = ("demo", "two_citizens", "bench_items", "panel", "cards", "qr", "printer")
+SCRIPT_NAMES = (
+    "demo",
+    "two_citizens",
+    "bench_items",
+    "panel",
+    "cards",
+    "qr",
+    "printer",
+    "offline",
+)
 LANDSCAPE = (1920, 1080)
 
 

@@ -125,8 +125,11 @@ def _rate(
         yield p.shot("rating")
     p.say(f"rate: {level} {' '.join(reasons)}")
     yield p.tap(f"rating.level:{level}")
+    if p.journey.session.rating_level.is_bad:
+        p.check(not p.journey.can_submit_rating, "a bad rating went through without a reason")
     for code in reasons:
         yield p.tap(f"rating.reason:{code}")
+    p.check(p.journey.can_submit_rating, "the rating cannot be submitted")
     for dimension in dimensions:  # "efficiency:very_satisfied"
         yield p.tap(f"rating.dimension:{dimension}")
     if shots and reasons:
@@ -539,6 +542,66 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
     yield from _back_to_attract(p)
 
 
+def offline(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 6: the network goes; the list stays readable, ratings wait on disk, it all comes back."""
+    from offline.outbox import Kind
+
+    runtime = p.app.runtime
+    runtime.heartbeat_interval = 1.0
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("browse one guide while online (the kiosk keeps the public guide)")
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap(f"catalogue.row:{PENSION}")
+    yield p.until("the guide", lambda: p.journey.browse_guide is not None)
+    yield p.tap("bottom.back")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap("bottom.back")
+    yield p.screen(State.ATTRACT)
+
+    p.say("a citizen finishes a case; the network goes before the rating is sent")
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    yield from _handle(p, SOCIAL_INSURANCE, shots=False)
+    p.stack.platform.set_faults(mode="refuse")
+    yield from _rate(p, "satisfied", shots=False)
+    pending = runtime.outbox.counts().pending.get(Kind.RATING.value, 0)
+    p.record["pending_while_offline"] = pending
+    p.check(pending == 1, f"the rating should wait on disk, {pending} pending")
+    yield p.until("the outage noticed", lambda: not p.journey.platform_reachable, timeout=20)
+    yield p.shot("attract_offline")
+
+    p.say("a card while offline: said plainly, no session")
+    p.stack.place_card("li_ming")
+    yield p.screen(State.ERROR, timeout=20)
+    p.record["offline_card_title"] = p.journey.error.title
+    yield p.shot("offline_card")
+    p.stack.remove_card()
+    yield from _back_to_attract(p)
+
+    p.say("the published list and a guide still open offline")
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    yield p.shot("catalogue_offline")
+    yield p.tap(f"catalogue.row:{PENSION}")
+    yield p.until("the cached guide", lambda: p.journey.browse_guide is not None, timeout=20)
+    p.record["offline_guide"] = p.journey.browse_guide.item.item_code
+    yield p.shot("guide_offline")
+    yield p.tap("bottom.back")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap("bottom.back")
+    yield p.screen(State.ATTRACT)
+
+    p.say("the network returns: the kiosk recovers and the waiting rating is delivered")
+    p.stack.platform.set_faults()
+    yield p.until("recovery", lambda: p.journey.platform_reachable, timeout=30)
+    yield p.until(
+        "the rating at the platform", lambda: len(p.stack.platform.ratings()) == 1, timeout=30
+    )
+    p.record["delivered_after_outage"] = len(p.stack.platform.ratings())
+    yield p.shot("attract_recovered")
+
+
 def panel(p: Pilot) -> Generator[Wait, None, None]:
     """The presenter's demo panel, tapped like a presenter would."""
     yield p.screen(State.ATTRACT)
@@ -576,4 +639,5 @@ SCRIPTS = {
     "cards": cards,
     "qr": qr_codes,
     "printer": printer,
+    "offline": offline,
 }

@@ -744,8 +744,8 @@ class Journey:
     def _on_health(self, event: PlatformHealth, effects: list[Effect]) -> None:
         was = self.platform_reachable
         self.platform_reachable = event.reachable
-        if event.reachable and not was and self.catalogue is None:
-            effects.append(LoadCatalogue())
+        if event.reachable and not was:
+            effects.append(LoadCatalogue())  # back online: is the list shown still current?
 
     def _on_catalogue(self, event: CatalogueLoaded, effects: list[Effect]) -> None:
         self.catalogue = event.catalogue

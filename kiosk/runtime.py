@@ -44,8 +44,9 @@ from kiosk.events import (
     Tap,
     Verified,
 )
-from kiosk.models import SessionStatus
+from kiosk.models import Catalogue, SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
+from offline.catalogue_cache import CatalogueCache
 from offline.outbox import Kind, Outbox, OutboxError
 from offline.sync import SyncWorker
 
@@ -69,6 +70,7 @@ class Runtime:
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
         journey: j.Journey | None = None,
+        catalogue_cache: CatalogueCache | None = None,
     ) -> None:
         self.config = config
         self.platform = platform
@@ -76,6 +78,7 @@ class Runtime:
         self.card_reader = card_reader
         self.scanner = scanner  # a serial QR scanner; a keyboard wedge is fed by the UI
         self.outbox = outbox
+        self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
         self.clock = clock
         self.heartbeat_interval = heartbeat_interval
@@ -88,6 +91,7 @@ class Runtime:
         self._stop = threading.Event()
         self._printing = threading.Event()
         self._catalogue_etag: str | None = None
+        self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
@@ -119,6 +123,9 @@ class Runtime:
             t.join(timeout=2)
         self.printer.close()
         self.platform.close()
+        self.outbox.close()
+        if self.catalogue_cache is not None:
+            self.catalogue_cache.close()
 
     # ---- events in ----------------------------------------------------------------------------
 
@@ -264,11 +271,21 @@ class Runtime:
             wait = min(3.0, wait * 1.25)  # pending: look less often as time goes on
 
     def _guide(self, code: str, ticket) -> None:
+        cache = self.catalogue_cache
         try:
             guide = self.platform.guide(code, ticket)
         except PlatformError as exc:
-            self._platform_failed("guide", exc)
+            # browsing the published list offline: the guide kept from an earlier visit
+            cached = cache.guide(code) if cache and ticket is None and exc.retryable else None
+            if cached is None:
+                self._platform_failed("guide", exc)
+                return
+            if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
+                self._set_reachable(False, exc.detail)
+            self.post(GuideLoaded(cached))
             return
+        if cache is not None:
+            cache.save_guide(code, guide)  # its public form only
         self.post(GuideLoaded(guide))
 
     def _submit_case(self, effect: j.SubmitCase) -> None:
@@ -314,14 +331,30 @@ class Runtime:
             log.error("device event not stored: %s", exc)
 
     def _catalogue(self) -> None:
+        cache = self.catalogue_cache
+        if self._catalogue_shown is None and cache is not None:
+            cached = cache.load()  # shown at once, with its age; then asked whether current
+            if cached is not None:
+                self._catalogue_shown = cached.catalogue
+                self._catalogue_etag = cached.etag or None
+                self.post(CatalogueLoaded(cached.catalogue, cached.fetched_at))
         try:
             catalogue = self.platform.catalogue(self._catalogue_etag)
         except PlatformError as exc:
             self._platform_failed("catalogue", exc)
             return
-        if catalogue is not None:
-            self._catalogue_etag = catalogue.etag or None
-            self.post(CatalogueLoaded(catalogue, time.time()))
+        now = time.time()
+        if catalogue is None:  # 304 Not Modified: the list shown is current as of now
+            if cache is not None:
+                cache.touch(now)
+            if self._catalogue_shown is not None:
+                self.post(CatalogueLoaded(self._catalogue_shown, now))
+            return
+        self._catalogue_etag = catalogue.etag or None
+        self._catalogue_shown = catalogue
+        if cache is not None:
+            cache.save(catalogue, catalogue.etag, now)
+        self.post(CatalogueLoaded(catalogue, now))
 
     # ---- watching the platform and the printer ------------------------------------------------
 
@@ -338,7 +371,12 @@ class Runtime:
             self._stop.wait(self._heartbeat_once())
 
     def _heartbeat_once(self) -> float:
-        events = self.outbox.due(Kind.EVENT, 100) if self.outbox else []
+        try:
+            events = self.outbox.due(Kind.EVENT, 100)
+            pending = self.outbox.counts().pending
+        except OutboxError as exc:  # a broken disk must not end the heartbeat
+            log.error("heartbeat: %s", exc)
+            events, pending = [], {}
         status = {
             "devices": {
                 f"{kind.value}:{source}" if source else kind.value: {
@@ -348,9 +386,11 @@ class Runtime:
                 }
                 for (kind, source), s in self.journey.devices.items()
             },
-            "outbox": self.outbox.counts().pending,
+            "outbox": pending,
             "events": [e.payload for e in events],
         }
+        if self.outbox.problem:  # the platform's operators see a full disk before anyone else
+            status["outbox_problem"] = self.outbox.problem
         try:
             self.platform.heartbeat(status)
         except PlatformError as exc:
@@ -362,11 +402,14 @@ class Runtime:
         except Exception:
             log.exception("heartbeat failed")
             return self.heartbeat_interval
-        self.outbox.delivered(e.id for e in events)
+        try:
+            self.outbox.delivered(e.id for e in events)
+        except OutboxError as exc:  # sent again with the next heartbeat: harmless
+            log.error("heartbeat: %s", exc)
         was_unreachable = self._reachable is False
         self._set_reachable(True)
         if was_unreachable:
-            self.sync.poke()
+            self.sync.poke(force=True)  # what waits in backoff goes now
         return self.heartbeat_interval
 
     def _printer_loop(self) -> None:

@@ -25,10 +25,20 @@ class CatalogueScreen(KioskScreen):
             self._shown_version = ""
             return
         fetched = journey.catalogue_fetched_at
-        when = time.strftime("%m月%d日 %H:%M", time.localtime(fetched)) if fetched else ""
-        self.summary = f"共{len(cat.items)}项，只需身份证（企业凭统一社会信用代码）即可办理" + (
-            f"\n清单更新于 {when}" if when else ""
-        )
+        self.summary = f"共{len(cat.items)}项，只需身份证（企业凭统一社会信用代码）即可办理"
+        if fetched:
+            when = time.strftime("%m月%d日 %H:%M", time.localtime(fetched))
+            minutes = max(0, int((time.time() - fetched) // 60))
+            age = (
+                "刚刚更新"
+                if minutes < 2
+                else f"{minutes}分钟前"
+                if minutes < 120
+                else f"{minutes // 60}小时前"
+            )
+            self.summary += f"\n清单更新于 {when}（{age}）"
+            if not journey.platform_reachable:
+                self.summary += "；网络暂时中断，显示的是本机保存的清单"
         key = f"{cat.version}/{journey.elder_mode}"
         if self._shown_version != key:  # rows are data only: replace when it changed
             t = self.theme

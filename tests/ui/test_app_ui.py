@@ -220,3 +220,20 @@ def test_printer_conditions_and_no_double_prints():
         "attract_offline.png",
         "print_failed_midway.png",
     } <= shots
+
+
+def test_offline_list_ratings_wait_and_recovery():
+    out = ARTIFACTS / "ui-offline"
+    report = run_script("offline", out)
+    record = report["record"]
+    assert record["pending_while_offline"] == 1
+    assert record["offline_card_title"] == "暂时无法核验身份"
+    assert record["offline_guide"] == "1401002001100300"
+    assert record["delivered_after_outage"] == 1
+    shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
+    assert {
+        "attract_offline.png",
+        "catalogue_offline.png",
+        "guide_offline.png",
+        "attract_recovered.png",
+    } <= shots
