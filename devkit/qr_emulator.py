@@ -23,14 +23,10 @@ import contextlib
 import logging
 import os
 import select
-import shutil
 import sys
-import tempfile
-import threading
 import time
-import tty
-from pathlib import Path
 
+from devkit.pty_device import PtyDevice
 from kiosk.qr import DEFAULT_VERIFY_BASE_URL
 
 log = logging.getLogger("devkit.qr_emulator")
@@ -50,7 +46,7 @@ def certificate_url(code: str, base_url: str = DEFAULT_VERIFY_BASE_URL) -> str:
     return f"{base_url}{code}"
 
 
-class QrScannerEmulator:
+class QrScannerEmulator(PtyDevice):
     """A CDC QR scanner: ``scan`` sends a payload and the suffix; unplug/replug the cable.
 
     ``path`` is a symlink the emulator owns (``link``, or one in a private temporary folder)
@@ -59,58 +55,12 @@ class QrScannerEmulator:
 
     def __init__(self, terminator: bytes = b"\r", *, link: str | os.PathLike[str] | None = None):
         self.terminator = terminator
-        self.path: str | None = None
-        self.pty_path: str | None = None
         self.scans = 0
-        self._lock = threading.Lock()  # one write at a time, and none across an unplug
-        self._link = Path(link) if link is not None else None
-        self._own_dir: str | None = None
-        self._master: int | None = None
-        self._slave: int | None = None
+        self._init_pty(link)
 
-    @property
-    def plugged(self) -> bool:
-        return self._master is not None
-
-    def start(self) -> str:
-        """Open a pty and return the (stable) path to open."""
-        if self.plugged:
-            raise RuntimeError("emulator already running")
-        if self._link is None:
-            self._own_dir = tempfile.mkdtemp(prefix="qr-emulator-")
-            self._link = Path(self._own_dir) / "qrscanner"
-        self.path = str(self._link)
-        self._plug()
-        log.info("QR scanner emulator on %s (%s)", self.path, self.pty_path)
-        return self.path
-
-    def stop(self) -> None:
-        self._unplug()
-        if self._own_dir is not None:
-            shutil.rmtree(self._own_dir, ignore_errors=True)
-            self._own_dir = None
-            self._link = None
-
-    def unplug(self) -> None:
-        """The USB cable is pulled: the driver's port fails and the path disappears."""
-        if self.plugged:
-            self._unplug()
-            log.info("QR scanner emulator unplugged from %s", self.path)
-
-    def replug(self) -> None:
-        """The cable is back: a new pty at the same path."""
-        if self._link is None:
-            raise RuntimeError("the emulator was never started")
-        if not self.plugged:
-            self._plug()
-            log.info("QR scanner emulator replugged at %s (%s)", self.path, self.pty_path)
-
-    def __enter__(self) -> QrScannerEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    link_prefix = "qr-emulator-"
+    link_name = "qrscanner"
+    label = "QR scanner emulator"
 
     # ---- scanning -------------------------------------------------------------------------
 
@@ -123,7 +73,7 @@ class QrScannerEmulator:
 
     def write(self, data: bytes, gap: float = 0.0) -> None:
         """Raw bytes down the line (several scans in one write, noise, half a frame...)."""
-        with self._lock:
+        with self._pty_lock:
             if self._master is None:
                 raise RuntimeError("the scanner is unplugged")
             if gap <= 0:
@@ -147,33 +97,6 @@ class QrScannerEmulator:
                 return
 
     # ---- the pseudo-terminal --------------------------------------------------------------
-
-    def _plug(self) -> None:
-        assert self._link is not None
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        # Keeping our own slave fd open means the master never sees EIO while the driver
-        # closes and reopens the port; closing both is the unplug.
-        with self._lock:
-            self._master, self._slave = master, slave
-        self.pty_path = os.ttyname(slave)
-        temp = self._link.with_name(self._link.name + ".new")
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        temp.symlink_to(self.pty_path)
-        temp.replace(self._link)  # atomic: the path never points at a half-made pty
-
-    def _unplug(self) -> None:
-        with self._lock:
-            fds, self._master, self._slave = (self._master, self._slave), None, None
-        for fd in fds:
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        if self._link is not None and self._link.is_symlink():
-            with contextlib.suppress(FileNotFoundError):
-                self._link.unlink()
 
 
 _HELP = (

@@ -31,18 +31,15 @@ import contextlib
 import logging
 import os
 import select
-import shutil
 import sys
-import tempfile
 import termios
 import threading
 import time
-import tty
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
+from devkit.pty_device import PtyDevice
 from devkit.sam_encode import address_reply_data, read_reply_frame
 from drivers.sam_protocol import (
     MIN_COMMAND_LEN,
@@ -215,7 +212,7 @@ class _LineSource:
         return out
 
 
-class SamEmulator:
+class SamEmulator(PtyDevice):
     """One SAM reader with a card field: place_card / remove_card, served on a pty.
 
     ``path`` is a symlink the emulator owns (``link``, or one in a private temporary folder)
@@ -235,8 +232,6 @@ class SamEmulator:
         self.appended_addresses: list[str] = []  # 30 03 answers 91 while this is empty
         self.reply_delay = 0.0  # seconds a read takes before the reply starts (a slow card)
         self.answer_noise = answer_noise  # answer an unframeable burst with SW3 10
-        self.path: str | None = None
-        self.pty_path: str | None = None
         self.frames_seen = 0
         self.garbled = 0  # bytes that crossed the line at mismatched rates, both directions
         self.commands: collections.Counter[Command] = collections.Counter()
@@ -244,12 +239,13 @@ class SamEmulator:
         self._card: IdentityCard | None = None
         self._card_read = False
         self._injections: dict[Command, collections.deque[Injection]] = {}
-        self._link = Path(link) if link is not None else None
-        self._own_dir: str | None = None
-        self._master: int | None = None
-        self._slave: int | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._init_pty(link)
+
+    link_prefix = "sam-emulator-"
+    link_name = "idcard"
+    label = "SAM emulator"
 
     # ---- the card field -------------------------------------------------------------------
 
@@ -291,65 +287,7 @@ class SamEmulator:
 
     # ---- the pseudo-terminal --------------------------------------------------------------
 
-    @property
-    def plugged(self) -> bool:
-        return self._master is not None
-
-    def start(self) -> str:
-        """Open a pty, start answering on it and return the (stable) path to open."""
-        if self.plugged:
-            raise RuntimeError("emulator already running")
-        if self._link is None:
-            self._own_dir = tempfile.mkdtemp(prefix="sam-emulator-")
-            self._link = Path(self._own_dir) / "idcard"
-        self.path = str(self._link)
-        self._plug()
-        log.info("SAM emulator on %s (%s) at %d baud", self.path, self.pty_path, self.baud)
-        return self.path
-
-    def stop(self) -> None:
-        """Stop answering and close the pty: to the driver this is an unplugged reader."""
-        self._unplug()
-        if self._own_dir is not None:
-            shutil.rmtree(self._own_dir, ignore_errors=True)
-            self._own_dir = None
-            self._link = None
-
-    def unplug(self) -> None:
-        """The USB cable is pulled: the driver's port fails and the path disappears."""
-        if self.plugged:
-            self._unplug()
-            log.info("SAM emulator unplugged from %s", self.path)
-
-    def replug(self) -> None:
-        """The cable is back: a new pty at the same path, the SAM freshly powered."""
-        if self._link is None:
-            raise RuntimeError("the emulator was never started")
-        if not self.plugged:
-            self._plug()
-            log.info("SAM emulator replugged at %s (%s)", self.path, self.pty_path)
-
-    def __enter__(self) -> SamEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _plug(self) -> None:
-        assert self._link is not None
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        # The emulator keeps its own slave fd open so that the master never sees EIO while the
-        # driver closes and reopens the port.
-        self._master, self._slave = master, slave
-        self.pty_path = os.ttyname(slave)
-        temp = self._link.with_name(self._link.name + ".new")
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        temp.symlink_to(self.pty_path)
-        temp.replace(self._link)  # atomic: the path never points at a half-made pty
+    def _plugged(self, master: int) -> None:
         with self._lock:
             self._card_read = False  # a freshly powered SAM finds the card again
         self._stop = threading.Event()
@@ -358,19 +296,11 @@ class SamEmulator:
         )
         self._thread.start()
 
-    def _unplug(self) -> None:
+    def _unplugging(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
             self._thread = None
-        for fd in (self._master, self._slave):
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._master = self._slave = None
-        if self._link is not None and self._link.is_symlink():
-            with contextlib.suppress(FileNotFoundError):
-                self._link.unlink()
 
     # ---- the line -------------------------------------------------------------------------
 
