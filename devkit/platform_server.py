@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from devkit import people, seed
 from kiosk.identity import CardType, normalise_id_number
 from kiosk.masking import mask_name, mask_token
-from kiosk.models import CaseKind, Subject
+from kiosk.models import Subject
 from kiosk.ratings import CHANNEL_SELF_SERVICE_TERMINAL, DIMENSIONS, RatingLevel
 from kiosk.signing import (
     HEADER_DEVICE,
@@ -1048,32 +1048,14 @@ class ReferencePlatform:
             case_no = f"{seed.REGION_CODE}{today:%Y%m%d}{next_id:08d}"
             code = self._new_code(db)
             holder = self._holder(subject)
-            promised = None
-            if item.case_kind is CaseKind.INSTANT:
-                content = seed.certificate_content(item, holder, today)
-                valid_until = today + dt.timedelta(days=item.valid_days)
-                kind, purpose, footer = "certificate", seed.PURPOSE, seed.FOOTER
-            else:
-                promised = seed.add_working_days(today, item.promised_days or 1)
-                content = seed.receipt_content(item, holder, today, case_no, promised)
-                valid_until = None
-                kind, purpose, footer = "receipt", "", seed.RECEIPT_FOOTER
-            document = {
-                "kind": kind,
-                "title": content.title,
-                "holder": holder.holder_line,
-                "fields": [{"label": k, "value": v} for k, v in content.fields],
-                "body": content.body,
-                "department": item.department,
-                "issued_on": today.isoformat(),
-                "verification_code": code,
-                "qr_content": f"{self.verify_base_url}{code}",
-                "valid_until": valid_until.isoformat() if valid_until else None,
-                "purpose": purpose,
-                "footer": footer,
-                "case_no": case_no,
-                "promised_date": promised.isoformat() if promised else None,
-            }
+            document = seed.issue_document(
+                item,
+                holder,
+                today,
+                case_no=case_no,
+                code=code,
+                verify_base_url=self.verify_base_url,
+            ).to_json()
             db.execute(
                 "INSERT INTO cases (id, case_no, device_id, request_id, item_code, subject_id,"
                 " case_kind, created_at, promised_date, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -1095,8 +1077,8 @@ class ReferencePlatform:
                 (
                     code,
                     case_no,
-                    kind,
-                    content.title,
+                    document["kind"],
+                    document["title"],
                     subject["name"],
                     item.department,
                     today.isoformat(),

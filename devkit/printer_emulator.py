@@ -32,7 +32,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from devkit import people, seed
-from kiosk.document import Document, DocumentKind, Field
+from kiosk.document import Document
 from kiosk.models import Subject
 from kiosk.print_layout import (
     Align,
@@ -880,31 +880,8 @@ def demo_document(item: seed.SeedItem, holder: seed.Holder, today: dt.date) -> D
     digest = hashlib.sha256(f"{item.key}:{holder.key}:{today}".encode()).digest()
     code = "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:16])
     case_no = f"{seed.REGION_CODE}{today:%Y%m%d}{item.seq:08d}"
-    promised = None
-    if item.case_kind.value == "instant":
-        content = seed.certificate_content(item, holder, today)
-        kind, purpose, footer = DocumentKind.CERTIFICATE, seed.PURPOSE, seed.FOOTER
-        valid_until = today + dt.timedelta(days=item.valid_days)
-    else:
-        promised = seed.add_working_days(today, item.promised_days or 1)
-        content = seed.receipt_content(item, holder, today, case_no, promised)
-        kind, purpose, footer = DocumentKind.RECEIPT, "", seed.RECEIPT_FOOTER
-        valid_until = None
-    return Document(
-        kind=kind,
-        title=content.title,
-        holder=holder.holder_line,
-        fields=tuple(Field(k, v) for k, v in content.fields),
-        body=content.body,
-        department=item.department,
-        issued_on=today,
-        verification_code=code,
-        qr_content=f"{DEFAULT_VERIFY_BASE_URL}{code}",
-        valid_until=valid_until,
-        purpose=purpose,
-        footer=footer,
-        case_no=case_no,
-        promised_date=promised,
+    return seed.issue_document(
+        item, holder, today, case_no=case_no, code=code, verify_base_url=DEFAULT_VERIFY_BASE_URL
     )
 
 

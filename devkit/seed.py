@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from devkit import people as p
+from kiosk.document import Document, DocumentKind, Field
 from kiosk.masking import mask_number
 from kiosk.models import CaseKind, MaterialSource, Subject
 
@@ -1534,3 +1535,42 @@ def receipt_content(
         f"（{item.promised_days}个工作日内）办结{item.result_tail}。请妥善保管本回执。"
     )
     return Content("受理回执", tuple(fields), body)
+
+
+def issue_document(
+    item: SeedItem,
+    holder: Holder,
+    today: dt.date,
+    *,
+    case_no: str,
+    code: str,
+    verify_base_url: str,
+) -> Document:
+    """What the platform issues for a case: a certificate (即办件) or an acceptance receipt
+    (承诺件) with its promised date, carrying the verification code and its QR content."""
+    promised = None
+    if item.case_kind is CaseKind.INSTANT:
+        content = certificate_content(item, holder, today)
+        kind, purpose, footer = DocumentKind.CERTIFICATE, PURPOSE, FOOTER
+        valid_until = today + dt.timedelta(days=item.valid_days)
+    else:
+        promised = add_working_days(today, item.promised_days or 1)
+        content = receipt_content(item, holder, today, case_no, promised)
+        kind, purpose, footer = DocumentKind.RECEIPT, "", RECEIPT_FOOTER
+        valid_until = None
+    return Document(
+        kind=kind,
+        title=content.title,
+        holder=holder.holder_line,
+        fields=tuple(Field(label, value) for label, value in content.fields),
+        body=content.body,
+        department=item.department,
+        issued_on=today,
+        verification_code=code,
+        qr_content=f"{verify_base_url}{code}",
+        valid_until=valid_until,
+        purpose=purpose,
+        footer=footer,
+        case_no=case_no,
+        promised_date=promised,
+    )
