@@ -42,7 +42,7 @@ from kiosk.events import (
     Verified,
 )
 from kiosk.identity import IdentityCard, card_problem
-from kiosk.models import Catalogue, Item
+from kiosk.models import Catalogue, Guide, IdentitySession, Item, Ticket, VerifyResult
 from kiosk.ratings import DIMENSIONS, Rating, RatingLevel
 from kiosk.session import Session
 
@@ -139,12 +139,12 @@ class VerifyIdentity:
 @dataclass(frozen=True, slots=True)
 class LoadGuide:
     item_code: str
-    ticket: object | None  # models.Ticket, or None when browsing the public list
+    ticket: Ticket | None  # None when browsing the public list
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitCase:
-    ticket: object
+    ticket: Ticket
     item_code: str
     request_id: str
     pledge_confirmed: bool
@@ -182,7 +182,7 @@ class VerifyEnterprise:
 
 @dataclass(frozen=True, slots=True)
 class ConfirmRepresentative:
-    ticket: object
+    ticket: Ticket
     card: IdentityCard = field(repr=False)
 
 
@@ -278,13 +278,13 @@ class Journey:
         self.catalogue: Catalogue | None = None
         self.catalogue_fetched_at: float | None = None
         self.browse_item: Item | None = None
-        self.browse_guide = None
+        self.browse_guide: Guide | None = None
         self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
         self.deadline: float | None = None
         self.reading_reader: str | None = None  # the reader that is reading a card right now
-        self.phone_session = None  # models.IdentitySession behind the kiosk-shown QR
-        self.verify_result = None  # models.VerifyResult of the last 证明核验
+        self.phone_session: IdentitySession | None = None  # behind the kiosk-shown QR
+        self.verify_result: VerifyResult | None = None  # of the last 证明核验
         self.checking_code: str | None = None
         self._entered_at = 0.0
         self._now = 0.0
@@ -629,7 +629,7 @@ class Journey:
         s.ticket = event.ticket
         s.items = event.items
         s.forget_card()
-        if getattr(event.ticket, "representative_required", False):
+        if event.ticket.representative_required:
             self._enter(State.REPRESENTATIVE)
         else:
             self._enter(State.ITEMS)
@@ -688,7 +688,7 @@ class Journey:
             retry = LoadGuide(retry_item.item_code, s.ticket if s else None) if retry_item else None
             self._fail(ErrorInfo("办事指南暂时无法显示", event.message, retry, State.ITEM_DETAIL))
         elif event.op == "check" and self.state is State.CHECKING:
-            code = getattr(self, "checking_code", None)
+            code = self.checking_code
             retry = CheckCertificate(code) if (code and event.retryable) else None
             self._fail(
                 ErrorInfo("证明核验未完成", event.message, retry, State.CHECKING if retry else None)

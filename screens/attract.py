@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.journey import Journey
@@ -22,7 +23,5 @@ class AttractScreen(KioskScreen):
         self.item_count = len(journey.catalogue.items) if journey.catalogue else 0
         self.elder = journey.elder_mode
         self.can_identify = journey.platform_reachable
-        from kivy.app import App
-
         readers = App.get_running_app().kiosk_config.devices.card_readers
         self.social_card = any(url.startswith("pcsc:") for url in readers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.properties import StringProperty
 
 from kiosk.devices import DeviceKind
@@ -18,7 +19,5 @@ class OutOfServiceScreen(KioskScreen):
         super().render(journey)
         readers = journey.statuses(DeviceKind.CARD_READER)
         self.reason = "身份证读卡器暂时不能使用" if readers else "设备正在启动"
-        from kivy.app import App
-
         phone = App.get_running_app().kiosk_config.staff_phone
         self.phone = f"设备维护电话：{phone}" if phone else ""
