@@ -38,6 +38,7 @@ SCRIPT_NAMES = (
     "qr",
     "printer",
     "offline",
+    "wedge",
 )
 LANDSCAPE = (1920, 1080)
 
@@ -111,8 +112,13 @@ class DemoStack:
                 log.exception("stopping %s", type(part).__name__)
 
     def config(
-        self, size: tuple[int, int] = PORTRAIT, fullscreen: bool = False, inactivity: int = 60
+        self,
+        size: tuple[int, int] = PORTRAIT,
+        fullscreen: bool = False,
+        inactivity: int = 60,
+        wedge: bool = False,
     ) -> cfg.Config:
+        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial."""
         host, port = self.printer_addr
         data = {
             "kiosk": {
@@ -133,7 +139,9 @@ class DemoStack:
                 "card_reader": [f"sam+serial://{self.sam_path}?baud=115200"]
                 + ([f"pcsc://?reader={quote(self.pcsc.reader)}"] if self.pcsc is not None else []),
                 "printer": f"escpos+tcp://{host}:{port}",
-                "qr_scanner": f"qr+serial://{self.scanner_path}?baud=115200",
+                "qr_scanner": "qr+wedge:"
+                if wedge
+                else f"qr+serial://{self.scanner_path}?baud=115200",
             },
             "printer": {"width_dots": self.width_dots, "charset": "GB18030", "qr": "native"},
             "display": {"width": size[0], "height": size[1], "fullscreen": fullscreen},
@@ -214,7 +222,9 @@ def run_demo(
                 f"demo: no display, running under Xvfb {os.environ['DISPLAY']} at {size[0]}x{size[1]}"
             )
         # the scripted demo waits out a short limit to photograph the countdown
-        config = stack.config(size, inactivity=30 if script == "demo" else 60)
+        config = stack.config(
+            size, inactivity=30 if script == "demo" else 60, wedge=script == "wedge"
+        )
         overlays = []
         on_ready = None
         if script and script not in SCRIPT_NAMES:

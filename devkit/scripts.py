@@ -602,6 +602,37 @@ def offline(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract_recovered")
 
 
+def _type(text: str) -> None:
+    """Keys into the window as a keyboard-wedge scanner (or a person) sends them."""
+    from kivy.core.window import Window
+
+    for ch in text:
+        Window.dispatch("on_textinput", ch)
+    Window.dispatch("on_key_down", 13, 36, None, [])  # Enter ends a scanner's burst
+
+
+def wedge(p: Pilot) -> Generator[Wait, None, None]:
+    """A keyboard-wedge scanner: a burst of keys is a scan; a person typing is not."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("someone types on a keyboard, slowly: nothing happens")
+    from kivy.core.window import Window
+
+    for ch in "hello-kiosk-123":
+        Window.dispatch("on_textinput", ch)
+        yield p.seconds(0.08)
+    Window.dispatch("on_key_down", 13, 36, None, [])
+    yield p.seconds(0.5)
+    p.check(p.journey.state is State.ATTRACT, "slow typing was taken for a scan")
+    p.say("the wedge scanner reads a certificate's QR: a burst of keys and Enter")
+    _type("https://yzt.shanxi.demo/v/2222222222222222")
+    yield p.screen(State.VERIFY_RESULT, timeout=20)
+    p.record["wedge_verdict"] = p.journey.verify_result.status.value
+    yield p.shot("wedge_verify")
+    yield p.tap("verify.home")
+    yield p.screen(State.ATTRACT)
+
+
 def panel(p: Pilot) -> Generator[Wait, None, None]:
     """The presenter's demo panel, tapped like a presenter would."""
     yield p.screen(State.ATTRACT)
@@ -640,4 +671,5 @@ SCRIPTS = {
     "qr": qr_codes,
     "printer": printer,
     "offline": offline,
+    "wedge": wedge,
 }

@@ -237,3 +237,10 @@ def test_offline_list_ratings_wait_and_recovery():
         "guide_offline.png",
         "attract_recovered.png",
     } <= shots
+
+
+def test_a_keyboard_wedge_scanner_through_the_window():
+    out = ARTIFACTS / "ui-wedge"
+    report = run_script("wedge", out)
+    assert report["record"]["wedge_verdict"] == "not_found"
+    assert [s for _, s in report["screens_seen"]][-3:] == ["checking", "verify_result", "attract"]
