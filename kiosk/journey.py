@@ -115,6 +115,8 @@ MACHINE_WAITS: dict[State, float] = {
     State.CHECKING: 30.0,
 }
 # Where a scanned code is taken (no session open): anything a citizen may scan from.
+IDLE_STATES = (State.ATTRACT, State.OUT_OF_SERVICE)
+
 SCAN_STATES = (
     State.ATTRACT,
     State.CATALOGUE,
@@ -289,6 +291,9 @@ class Journey:
         self._entered_at = 0.0
         self._now = 0.0
         self.version = 0  # bumps on every change, so a screen can tell it must redraw
+        # bumps when a citizen's turn begins or ends: a reply to an effect issued in an earlier
+        # turn must never reach the next citizen (the runtime drops it)
+        self.epoch = 0
 
     # ---- what a screen may read ------------------------------------------------------------
 
@@ -377,6 +382,8 @@ class Journey:
     def _enter(self, state: State, *, keep_notice: bool = False) -> None:
         if state is not self.state:
             log.info("journey: %s -> %s", self.state.value, state.value)
+        if state in IDLE_STATES and self.state not in IDLE_STATES:
+            self.epoch += 1
         self.state = state
         self._entered_at = self._now
         if not keep_notice and state not in (State.ATTRACT, State.OUT_OF_SERVICE):
@@ -394,6 +401,10 @@ class Journey:
             self.deadline = self._now + MACHINE_WAITS[self.state]
         else:
             self.deadline = None
+
+    def _begin(self, session: Session) -> None:
+        self.session = session
+        self.epoch += 1
 
     def _idle_state(self) -> State:
         return State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE
@@ -492,7 +503,7 @@ class Journey:
             )
             return
         self.browse_item = self.browse_guide = None
-        self.session = Session.from_card(event.card, self._now, event.reader)
+        self._begin(Session.from_card(event.card, self._now, event.reader))
         self.error = None
         self._enter(State.VERIFYING)
         effects.append(VerifyIdentity(event.card))
@@ -552,12 +563,12 @@ class Journey:
             self._enter(State.CHECKING)
             effects.append(CheckCertificate(scan.verification_code or ""))
         elif scan.kind is qr.QrKind.IDENTITY_TOKEN:
-            self.session = Session(started_at=self._now)
+            self._begin(Session(started_at=self._now))
             self._enter(State.VERIFYING)
             effects.append(VerifyToken(scan.token or ""))
         elif scan.kind is qr.QrKind.BUSINESS_LICENCE:
             uscc = scan.uscc or ""
-            self.session = Session(started_at=self._now, uscc=uscc)
+            self._begin(Session(started_at=self._now, uscc=uscc))
             self.session.display_name = "企业用户"
             self._enter(State.VERIFYING)
             if scan.uscc_valid is False:
@@ -622,7 +633,7 @@ class Journey:
 
     def _on_verified(self, event: Verified, effects: list[Effect]) -> None:
         if self.state is State.PHONE and self.session is None:
-            self.session = Session(started_at=self._now)  # confirmed in the phone app
+            self._begin(Session(started_at=self._now))  # confirmed in the phone app
         s = self.session
         if s is None or self.state not in (State.VERIFYING, State.PHONE):
             return
@@ -692,6 +703,15 @@ class Journey:
             retry = CheckCertificate(code) if (code and event.retryable) else None
             self._fail(
                 ErrorInfo("证明核验未完成", event.message, retry, State.CHECKING if retry else None)
+            )
+        elif event.op == "phone" and self.state is State.PHONE:
+            self._fail(
+                ErrorInfo(
+                    "二维码暂时无法显示",
+                    event.message,
+                    StartIdentitySession() if event.retryable else None,
+                    State.PHONE if event.retryable else None,
+                )
             )
         elif event.op == "representative" and self.state is State.VERIFYING and s is not None:
             s.forget_card()

@@ -8,6 +8,7 @@ so the journey is only ever touched from the UI thread; in tests it is a plain q
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 import time
@@ -53,6 +54,9 @@ from offline.sync import SyncWorker
 log = logging.getLogger("kiosk.runtime")
 
 Listener = Callable[[j.Journey], None]
+Reply = Callable[[object], None]  # hands an effect's answer back to the journey
+
+PHONE_EXPIRY_GRACE = 2.0  # s past the code's end before the kiosk renews it without the platform
 
 
 class Runtime:
@@ -149,39 +153,56 @@ class Runtime:
     def _apply(self, effects: list[j.Effect]) -> None:
         for effect in effects:
             log.debug("effect %s", type(effect).__name__)
+            reply = self._reply_in_turn()
             match effect:
                 case j.VerifyIdentity(card=card):
-                    self._submit(self._verify, card)
+                    self._submit(self._verify_with, reply, self.platform.verify_identity, card)
                 case j.VerifyToken(token=token):
-                    self._submit(self._verify_with, self.platform.verify_token, token)
+                    self._submit(self._verify_with, reply, self.platform.verify_token, token)
                 case j.VerifyEnterprise(uscc=uscc):
-                    self._submit(self._verify_with, self.platform.verify_enterprise, uscc)
+                    self._submit(self._verify_with, reply, self.platform.verify_enterprise, uscc)
                 case j.ConfirmRepresentative(ticket=ticket, card=card):
-                    self._submit(self._confirm_representative, ticket, card)
+                    self._submit(self._confirm_representative, reply, ticket, card)
                 case j.StartIdentitySession():
                     self._stop_phone_watch()
                     self._phone_watch = threading.Event()
-                    self._submit_long(self._watch_identity_session, self._phone_watch)
+                    self._submit_long(self._watch_identity_session, reply, self._phone_watch)
                 case j.StopIdentitySession():
                     self._stop_phone_watch()
                 case j.CheckCertificate(code=code):
-                    self._submit(self._check_certificate, code)
+                    self._submit(self._check_certificate, reply, code)
                 case j.LoadGuide(item_code=code, ticket=ticket):
-                    self._submit(self._guide, code, ticket)
+                    self._submit(self._guide, reply, code, ticket)
                 case j.SubmitCase():
-                    self._submit(self._submit_case, effect)
+                    self._submit(self._submit_case, reply, effect)
                 case j.PrintDocument(job=job):
-                    self._print.submit(self._guarded, self._print_job, job)
+                    self._print.submit(self._guarded, self._print_job, reply, job)
                 case j.StoreRating(rating=rating):
-                    self._submit(self._store_rating, rating)
+                    self._submit(self._store_rating, reply, rating)
                 case j.LoadCatalogue():
-                    self._submit(self._catalogue)
+                    self._submit(self._catalogue)  # the public list belongs to no one's turn
                 case j.CallStaff(state=state):
                     self._submit(self._event, "call_staff", {"screen": state})
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
                 case _:
                     log.error("unknown effect %r", effect)
+
+    def _reply_in_turn(self) -> Reply:
+        """A way back for one effect's answer that only reaches the turn that asked for it.
+
+        A platform reply can outlive its citizen: A's card is verified slowly, A walks away,
+        B puts a card down, and A's ticket arrives. The journey's epoch tells them apart.
+        """
+        epoch = self.journey.epoch
+
+        def deliver(event: object) -> None:
+            if self.journey.epoch != epoch:
+                log.info("dropped a late %s from an earlier turn", type(event).__name__)
+                return
+            self.dispatch(event)
+
+        return lambda event: self.call_soon(lambda: deliver(event))
 
     def _submit(self, fn, *args) -> None:
         with contextlib.suppress(RuntimeError):  # shutting down
@@ -193,42 +214,39 @@ class Runtime:
         except Exception:
             log.exception("worker %s failed", getattr(fn, "__name__", fn))
 
-    def _platform_failed(self, op: str, exc: PlatformError) -> None:
+    def _platform_failed(self, reply: Reply, op: str, exc: PlatformError) -> None:
         log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
         if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
             self._set_reachable(False, exc.detail)
-        self.post(Failed(op, exc.message, exc.detail, exc.retryable))
+        reply(Failed(op, exc.message, exc.detail, exc.retryable))
 
-    def _verify(self, card) -> None:
-        self._verify_with(self.platform.verify_identity, card)
-
-    def _verify_with(self, verify, credential) -> None:
+    def _verify_with(self, reply: Reply, verify, credential) -> None:
         """Any credential (card, app token, USCC) → ticket → this subject's items."""
         try:
             ticket = verify(credential)
             items = self.platform.available_items(ticket)
         except PlatformError as exc:
-            self._platform_failed("verify", exc)
+            self._platform_failed(reply, "verify", exc)
             return
         self._set_reachable(True)
-        self.post(Verified(ticket, items))
+        reply(Verified(ticket, items))
         self._refresh_printer()
 
-    def _confirm_representative(self, ticket, card) -> None:
+    def _confirm_representative(self, reply: Reply, ticket, card) -> None:
         try:
             self.platform.confirm_representative(ticket, card)
         except PlatformError as exc:
-            self._platform_failed("representative", exc)
+            self._platform_failed(reply, "representative", exc)
             return
-        self.post(RepresentativeConfirmed())
+        reply(RepresentativeConfirmed())
 
-    def _check_certificate(self, code: str) -> None:
+    def _check_certificate(self, reply: Reply, code: str) -> None:
         try:
             result = self.platform.verify_certificate(code)
         except PlatformError as exc:
-            self._platform_failed("check", exc)
+            self._platform_failed(reply, "check", exc)
             return
-        self.post(CertificateChecked(result))
+        reply(CertificateChecked(result))
 
     def _submit_long(self, fn, *args) -> None:
         """A job that waits for a person (the shown QR): its own thread, not a platform worker."""
@@ -241,36 +259,46 @@ class Runtime:
             self._phone_watch.set()
             self._phone_watch = None
 
-    def _watch_identity_session(self, cancel: threading.Event) -> None:
+    def _watch_identity_session(self, reply: Reply, cancel: threading.Event) -> None:
         """Open the shown-QR session and poll it, backing off, until the app confirms it, it
-        expires (the journey asks for a fresh one) or the citizen leaves the screen."""
+        expires (the journey asks for a fresh one) or the citizen leaves the screen.
+
+        The code's lifetime is also kept on the kiosk's own clock: a platform that stops
+        answering polls (or forgot the session in a restart) must not leave a dead code shown.
+        """
         try:
             session = self.platform.start_identity_session()
         except PlatformError as exc:
             if not cancel.is_set():
-                self._platform_failed("phone", exc)
+                self._platform_failed(reply, "phone", exc)
             return
         if cancel.is_set():
             return
-        self.post(IdentitySessionStarted(session))
+        lifetime = (session.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+        expires = self.clock() + min(max(lifetime, 10.0), 600.0) + PHONE_EXPIRY_GRACE
+        reply(IdentitySessionStarted(session))
         wait = max(0.3, session.poll_after_ms / 1000)
         while not cancel.wait(wait):
+            if self.clock() >= expires:
+                reply(IdentitySessionExpired(session.session_id))
+                return
             try:
                 poll = self.platform.poll_identity_session(session.session_id)
             except PlatformError as exc:
                 log.info("identity session poll failed: %s", exc.kind)
                 wait = min(5.0, wait * 2)
                 continue
+            if cancel.is_set():
+                return  # the citizen left this screen while the poll was on its way
             if poll.status is SessionStatus.CONFIRMED and poll.ticket is not None:
-                self._verify_with(lambda ticket: ticket, poll.ticket)
+                self._verify_with(reply, lambda ticket: ticket, poll.ticket)
                 return
             if poll.status in (SessionStatus.EXPIRED, SessionStatus.CONSUMED):
-                if not cancel.is_set():
-                    self.post(IdentitySessionExpired(session.session_id))
+                reply(IdentitySessionExpired(session.session_id))
                 return
             wait = min(3.0, wait * 1.25)  # pending: look less often as time goes on
 
-    def _guide(self, code: str, ticket) -> None:
+    def _guide(self, reply: Reply, code: str, ticket) -> None:
         cache = self.catalogue_cache
         try:
             guide = self.platform.guide(code, ticket)
@@ -278,49 +306,49 @@ class Runtime:
             # browsing the published list offline: the guide kept from an earlier visit
             cached = cache.guide(code) if cache and ticket is None and exc.retryable else None
             if cached is None:
-                self._platform_failed("guide", exc)
+                self._platform_failed(reply, "guide", exc)
                 return
             if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
                 self._set_reachable(False, exc.detail)
-            self.post(GuideLoaded(cached))
+            reply(GuideLoaded(cached))
             return
         if cache is not None:
             cache.save_guide(code, guide)  # its public form only
-        self.post(GuideLoaded(guide))
+        reply(GuideLoaded(guide))
 
-    def _submit_case(self, effect: j.SubmitCase) -> None:
+    def _submit_case(self, reply: Reply, effect: j.SubmitCase) -> None:
         try:
             result = self.platform.submit(
                 effect.ticket, effect.item_code, effect.request_id, effect.pledge_confirmed
             )
         except PlatformError as exc:
-            self._platform_failed("submit", exc)
+            self._platform_failed(reply, "submit", exc)
             return
-        self.post(Submitted(result))
+        reply(Submitted(result))
 
-    def _print_job(self, job) -> None:
+    def _print_job(self, reply: Reply, job) -> None:
         self._printing.set()
         try:
-            self.printer.print_job(job, progress=lambda f: self.post(PrintProgress(job.job_id, f)))
+            self.printer.print_job(job, progress=lambda f: reply(PrintProgress(job.job_id, f)))
         except PrintError as exc:
             log.warning("print job %s failed: %s", job.job_id, exc)
             if exc.status is not None:
                 self._printer_changed(exc.status)
-            self.post(Failed("print", str(exc), retryable=True))
+            reply(Failed("print", str(exc), retryable=True))
             return
         finally:
             self._printing.clear()
-        self.post(Printed(job.job_id))
+        reply(Printed(job.job_id))
         self._refresh_printer()
 
-    def _store_rating(self, rating) -> None:
+    def _store_rating(self, reply: Reply, rating) -> None:
         try:
             self.outbox.enqueue(Kind.RATING, rating.rating_id, rating.to_json())
         except OutboxError as exc:
             log.error("rating not stored: %s", exc)
-            self.post(Failed("rating", "评价暂未保存成功。", str(exc), retryable=False))
+            reply(Failed("rating", "评价暂未保存成功。", str(exc), retryable=False))
             return
-        self.post(RatingStored(rating.rating_id))
+        reply(RatingStored(rating.rating_id))
         self.sync.poke()
 
     def _event(self, name: str, data: dict) -> None:
@@ -341,7 +369,7 @@ class Runtime:
         try:
             catalogue = self.platform.catalogue(self._catalogue_etag)
         except PlatformError as exc:
-            self._platform_failed("catalogue", exc)
+            self._platform_failed(self.post, "catalogue", exc)
             return
         now = time.time()
         if catalogue is None:  # 304 Not Modified: the list shown is current as of now

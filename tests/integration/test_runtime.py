@@ -211,3 +211,39 @@ def test_paper_running_low_prints_and_tells_the_staff(kiosk, stack):
     loop.run_for(1.0)  # several more polls of the same low paper
     alerts = [e for e in runtime.outbox.due(Kind.EVENT, 50) if e.payload["event"] == "staff_alert"]
     assert len(alerts) == 1, "one alert per change, not one per poll"
+
+
+def test_a_late_reply_never_reaches_the_next_citizen(kiosk, stack):
+    """A's card is verified slowly, A walks away, B puts a card down, then A's ticket arrives:
+    it must be dropped, and B must see B's own items (found by review: it used to be taken)."""
+    runtime, loop = kiosk
+    j = runtime.journey
+    loop.until(lambda: j.catalogue is not None)
+    stack.platform.set_faults(latency_ms=1500)
+    stack.place_card("zhang_wei")  # A: has a housing-fund account
+    loop.until(lambda: j.state is State.VERIFYING, what="A verifying")
+    stack.remove_card()
+    loop.until(lambda: j.state is State.ATTRACT, what="A gone")
+    stack.platform.set_faults(latency_ms=3000)  # B's calls finish after A's late ones
+    stack.place_card("wang_guilan")  # B: a pensioner without one
+    loop.until(lambda: j.state is State.VERIFYING, what="B verifying")
+    loop.run_for(5.5)  # A's verify + item list arrive in here, while B is still verifying
+    assert j.state is State.VERIFYING, "A's answer was taken for B's"
+    stack.platform.set_faults()
+    loop.until(lambda: j.state is State.ITEMS, timeout=20, what="B's items")
+    assert j.session.display_name == "王*兰"
+    mine = {i.item_code for i in j.session.items if i.available}
+    assert mine == eligible_codes("wang_guilan")
+    assert mine != eligible_codes("zhang_wei")
+
+
+def eligible_codes(key: str) -> set[str]:
+    from devkit import seed
+    from devkit.people import BY_KEY
+
+    accounts = BY_KEY[key].accounts
+    return {
+        i.item_code
+        for i in seed.ITEMS
+        if i.subject.value == "person" and seed.eligible(i, accounts)
+    }

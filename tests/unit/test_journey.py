@@ -737,3 +737,31 @@ def test_the_preview_can_be_declined_and_times_out_without_printing():
     assert not any(isinstance(e, j.PrintDocument) for e in effects), (
         "an unattended certificate is never printed for nobody to take"
     )
+
+
+def test_each_turn_has_its_own_epoch():
+    """The runtime drops replies to effects issued in another turn; the epoch marks turns."""
+    d = Driver()
+    idle = d.journey.epoch
+    d(CardDetected())
+    assert d.journey.epoch == idle, "reading is not yet anyone's turn"
+    d(CardRead(card()))
+    a = d.journey.epoch
+    assert a != idle, "a new session is a new turn"
+    d(CardRemoved())
+    assert d.state is j.State.ATTRACT and d.journey.epoch not in (idle, a)
+    back = d.journey.epoch
+    d.tap(Action.PHONE)
+    assert d.journey.epoch == back
+    d(CardDetected())
+    d(CardRead(card("wang_guilan")))
+    assert d.journey.epoch != back, "a card on the phone screen starts a turn of its own"
+
+
+def test_a_phone_code_the_platform_cannot_make_says_so_and_retries():
+    d = Driver()
+    d.tap(Action.PHONE)
+    d(Failed("phone", "政务服务平台暂时无法连接。", retryable=True))
+    assert d.state is j.State.ERROR and d.journey.error.title == "二维码暂时无法显示"
+    (again,) = [e for e in d.tap(Action.RETRY) if isinstance(e, j.StartIdentitySession)]
+    assert d.state is j.State.PHONE and again == j.StartIdentitySession()
