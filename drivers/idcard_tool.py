@@ -82,7 +82,8 @@ def card_json(card: IdentityCard, *, unmasked: bool = False) -> dict[str, Any]:
         "name_en": text(card.name_en, mask_name),
         "sex": card.sex.value,
         "nation": card.nation if card.card_type is CardType.RESIDENT else None,
-        "birth_date": _iso(card.birth_date),
+        # the number's hidden middle is the birth date: printed whole, it would unmask it
+        "birth_date": _iso(card.birth_date) if unmasked else _year_only(card.birth_date),
         "address": text(card.address, mask_address)
         if card.card_type in ADDRESS_CARD_TYPES
         else None,
@@ -100,6 +101,11 @@ def card_json(card: IdentityCard, *, unmasked: bool = False) -> dict[str, Any]:
 
 def _iso(date) -> str | None:
     return date.isoformat() if date is not None else None
+
+
+def _year_only(date) -> str | None:
+    """1948-09-05 → 1948-**-**: the shape of a date, without what the masked number hides."""
+    return f"{date.year:04d}-**-**" if date is not None else None
 
 
 # ---- parse ----------------------------------------------------------------------------------
