@@ -214,10 +214,16 @@ def _run(args: argparse.Namespace) -> int:
         print("kiosk: --script drives the demo devices; use it with --demo", file=sys.stderr)
         return 2
     if not args.demo:
+        from drivers.registry import DeviceUrlError, check_device_urls
+
         try:
             config = cfg.load(args.config)
+            check_device_urls(config)
         except cfg.ConfigError as exc:
             print(f"kiosk: {exc}", file=sys.stderr)
+            return 2
+        except DeviceUrlError as exc:
+            print(f"kiosk: {config.source}: [devices] {exc}", file=sys.stderr)
             return 2
         logs.setup(config.data_dir / "logs")
         return run(config, window=args.window)

@@ -133,6 +133,17 @@ def open_printer(config: Config) -> Printer:
     return LazyPrinter(build)
 
 
+def check_device_urls(config: Config) -> None:
+    """Read every device address as the drivers will, before the kiosk opens anything.
+
+    Building a driver does no I/O (ports open on their own threads later), so this builds and
+    drops them: one set of rules, and a wrong address stops the start with its key named.
+    """
+    open_card_readers(config.devices.card_readers)
+    open_printer(config)
+    open_scanner(config.devices.qr_scanner)
+
+
 def open_scanner(url: str) -> CardReader | None:
     """A serial QR scanner runs its own thread; a keyboard wedge (qr+wedge:) has no driver
     here: the UI feeds its key events to kiosk.wedge. None when there is no serial scanner."""

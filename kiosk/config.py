@@ -8,11 +8,12 @@ keyboard plugged in for five minutes.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 EXAMPLE_PATH = "deploy/kiosk.example.toml"
@@ -143,6 +144,39 @@ def _one_of(*choices):
     return lambda v: None if v in choices else f"must be one of {', '.join(map(str, choices))}"
 
 
+# [printer] key → (its names in the printer URL's query, type, default, allowed values)
+_PRINTER_KEYS: dict[str, tuple[tuple[str, ...], type, Any, tuple]] = {
+    "width_dots": (("width_dots", "width"), int, 576, (384, 576)),
+    "charset": (("charset",), str, "GB18030", ("GB18030", "GBK")),
+    "qr": (("qr", "qr_mode"), str, "native", ("native", "image")),
+    "mode": (("mode",), str, "text", ("text", "raster")),
+}
+
+
+def _printer_config(printer: _Section, devices: _Section) -> PrinterConfig:
+    """The [printer] table and the printer address may each say how to print; they must agree,
+    because the driver, the on-screen preview and the test page all use this one answer."""
+    url = devices.data.get("printer")
+    query = dict(parse_qsl(urlsplit(url).query)) if isinstance(url, str) else {}
+    values: dict[str, Any] = {}
+    for key, (names, kind, default, allowed) in _PRINTER_KEYS.items():
+        table = printer.get(key, kind, None, check=_one_of(*allowed))
+        in_url: Any = next((query[n] for n in names if n in query), None)
+        if in_url is not None:
+            with contextlib.suppress(ValueError):  # text that is no number is refused below
+                in_url = kind(in_url.upper() if key == "charset" else in_url)
+            if in_url not in allowed:
+                raise devices.error("printer", f"option {names[0]} {_one_of(*allowed)(in_url)}")
+        if table is not None and in_url is not None and table != in_url:
+            raise printer.error(
+                key,
+                f"is {table!r} but the printer address in [devices] says {in_url!r}: "
+                "say it in one place",
+            )
+        values[key] = table if table is not None else in_url if in_url is not None else default
+    return PrinterConfig(**values)
+
+
 CARD_READER_SCHEMES = ("sam+serial", "pcsc")
 PRINTER_SCHEMES = ("escpos+tcp", "escpos+usb", "escpos+serial")
 QR_SCHEMES = ("qr+serial", "qr+wedge")
@@ -194,12 +228,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
                 check=lambda v: _device_url(QR_SCHEMES)(v) if v else None,
             ),
         ),
-        printer=PrinterConfig(
-            width_dots=printer.get("width_dots", int, 576, check=_one_of(384, 576)),
-            charset=printer.get("charset", str, "GB18030", check=_one_of("GB18030", "GBK")),
-            qr=printer.get("qr", str, "native", check=_one_of("native", "image")),
-            mode=printer.get("mode", str, "text", check=_one_of("text", "raster")),
-        ),
+        printer=_printer_config(printer, devices),
         display=DisplayConfig(
             width=display.get("width", int, 1080, check=_between(320, 7680)),
             height=display.get("height", int, 1920, check=_between(320, 7680)),

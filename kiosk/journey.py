@@ -379,6 +379,17 @@ class Journey:
         self._enter(State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE)
         return [LoadCatalogue()]
 
+    def halt(self, now: float) -> None:
+        """The kiosk cannot run its devices or services at all (it keeps trying to start):
+        out of service, so nobody is invited to put a card on a reader nothing is reading."""
+        self._now = now
+        if self.session is not None:
+            self.session.wipe()
+            self.session = None
+        self.error = None
+        self._enter(State.OUT_OF_SERVICE)
+        self.version += 1
+
     def _enter(self, state: State, *, keep_notice: bool = False) -> None:
         if state is not self.state:
             log.info("journey: %s -> %s", self.state.value, state.value)

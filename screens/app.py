@@ -8,6 +8,7 @@ for), and the other screens built one per frame, or on first use if a citizen is
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import math
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
+RUNTIME_RETRY_SECONDS = 30.0  # a kiosk that could not start tries again on its own
 
 SCREENS: dict[State, str] = {
     State.ATTRACT: "screens.attract:AttractScreen",
@@ -151,9 +153,22 @@ class KioskApp(App):
         Clock.schedule_once(self._start_runtime, 0)
 
     def _start_runtime(self, _dt) -> None:
-        self.runtime = self._make_runtime()
-        self.runtime.listeners.append(self._on_journey)
-        self.runtime.start()
+        runtime = None
+        try:
+            runtime = self._make_runtime()
+            runtime.listeners.append(self._on_journey)
+            runtime.start()
+        except Exception:
+            # nothing a citizen can do: out of service, and try again; systemd sees the log
+            log.exception("the kiosk could not start its devices and services")
+            if runtime is not None:
+                with contextlib.suppress(Exception):
+                    runtime.stop()
+            self.journey.halt(time.monotonic())
+            self._show(self.journey.state, self.journey)
+            Clock.schedule_once(self._start_runtime, RUNTIME_RETRY_SECONDS)
+            return
+        self.runtime = runtime
         if self.on_ready is not None:
             self.on_ready(self)
         Clock.schedule_once(self._build_next, 0.2)

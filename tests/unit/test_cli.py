@@ -29,6 +29,21 @@ def test_a_bad_configuration_names_the_key(tmp_path, capsys):
     assert "[kiosk] region_code: must be 6 to 9 digits" in capsys.readouterr().err
 
 
+def test_a_device_address_the_driver_cannot_read_stops_the_start(tmp_path, capsys):
+    """Found in review: it used to pass the check and leave a dead attract screen."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndevice_id = "X"\nregion_code = "140100"\n'
+        '[platform]\nurl = "https://p.example"\ndevice_key = "00112233445566778899aabbccddeeff"\n'
+        '[devices]\ncard_reader = "sam+serial:///dev/ttyUSB0?baud=fast"\n'
+        'printer = "escpos+tcp://10.0.0.5"\n'
+    )
+    assert main.cli(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[devices] card reader 'sam+serial:///dev/ttyUSB0?baud=fast'" in err
+    assert "baud" in err and "Traceback" not in err
+
+
 def test_script_needs_demo(capsys):
     assert main.cli(["run", "--script", "demo"]) == 2
     assert "--demo" in capsys.readouterr().err

@@ -142,3 +142,38 @@ def test_two_card_readers():
     data["devices"]["card_reader"] = []
     with pytest.raises(config.ConfigError, match="a device address or a list"):
         config.parse(data, "k")
+
+
+def test_the_printer_address_may_say_how_to_print_and_is_obeyed():
+    """Found in review: ?charset=GBK&mode=raster in the address used to be overridden by the
+    table's defaults, so a GBK printer got GB18030 bytes."""
+    data = example_data()
+    data["printer"] = {}
+    data["devices"]["printer"] = "escpos+tcp://10.0.0.9:9100?charset=gbk&width=384&mode=raster"
+    p = config.parse(data, "x").printer
+    assert (p.charset, p.width_dots, p.mode, p.qr) == ("GBK", 384, "raster", "native")
+
+
+@pytest.mark.parametrize(
+    ("url", "table", "expected"),
+    [
+        ("?charset=GBK", {"charset": "GB18030"}, "[printer] charset: is 'GB18030' but the printer"),
+        ("?width=384", {"width_dots": 576}, "[printer] width_dots: is 576 but"),
+        ("?width=300", {}, "[devices] printer: option width_dots must be one of 384, 576"),
+        ("?mode=fast", {}, "[devices] printer: option mode must be one of text, raster"),
+    ],
+)
+def test_the_printer_address_and_table_must_agree(url, table, expected):
+    data = example_data()
+    data["printer"] = table
+    data["devices"]["printer"] = "escpos+tcp://10.0.0.9:9100" + url
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "x")
+    assert expected in str(err.value)
+
+
+def test_the_same_setting_in_both_places_is_fine():
+    data = example_data()
+    data["printer"] = {"charset": "GBK"}
+    data["devices"]["printer"] = "escpos+tcp://10.0.0.9:9100?charset=gbk"
+    assert config.parse(data, "x").printer.charset == "GBK"

@@ -765,3 +765,10 @@ def test_a_phone_code_the_platform_cannot_make_says_so_and_retries():
     assert d.state is j.State.ERROR and d.journey.error.title == "二维码暂时无法显示"
     (again,) = [e for e in d.tap(Action.RETRY) if isinstance(e, j.StartIdentitySession)]
     assert d.state is j.State.PHONE and again == j.StartIdentitySession()
+
+
+def test_a_kiosk_that_cannot_start_its_devices_is_out_of_service():
+    d = Driver()
+    to_items(d)
+    d.journey.halt(d.now)
+    assert d.state is j.State.OUT_OF_SERVICE and d.journey.session is None
