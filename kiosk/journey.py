@@ -683,11 +683,21 @@ class Journey:
         s = self.session
         if s is not None and self.state is State.PRINTING and event.job_id == s.job_id:
             s.print_progress = max(s.print_progress, min(1.0, event.fraction))
+            self._reset_deadline()  # the guard is for a stalled printer, not a slow line
 
     def _on_printed(self, event: Printed, effects: list[Effect]) -> None:
         s = self.session
-        if s is not None and self.state is State.PRINTING and event.job_id == s.job_id:
+        if s is None or event.job_id != s.job_id:
+            return
+        # the paper may come out after the guard gave up: it is done, not to be printed again
+        late = (
+            self.state is State.ERROR
+            and self.error is not None
+            and self.error.retry_state is State.PRINTING
+        )
+        if self.state is State.PRINTING or late:
             s.print_progress = 1.0
+            self.error = None
             self._enter(State.TAKE_DOCUMENTS)
 
     def _on_rating_stored(self, event: RatingStored, effects: list[Effect]) -> None:

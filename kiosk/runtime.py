@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -94,6 +95,9 @@ class Runtime:
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._stop = threading.Event()
         self._printing = threading.Event()
+        self._jobs_lock = threading.Lock()
+        self._jobs_in_flight: set[str] = set()
+        self._jobs_printed: deque[str] = deque(maxlen=200)  # whole on paper: never again
         self._catalogue_etag: str | None = None
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
@@ -176,7 +180,7 @@ class Runtime:
                 case j.SubmitCase():
                     self._submit(self._submit_case, reply, effect)
                 case j.PrintDocument(job=job):
-                    self._print.submit(self._guarded, self._print_job, reply, job)
+                    self._print_once(reply, job)
                 case j.StoreRating(rating=rating):
                     self._submit(self._store_rating, reply, rating)
                 case j.LoadCatalogue():
@@ -326,6 +330,29 @@ class Runtime:
             return
         reply(Submitted(result))
 
+    def _print_once(self, reply: Reply, job) -> None:
+        """A job still on its way to the paper is never queued a second time: a citizen who
+        asks again after a timeout gets the answer of the run already going."""
+        with self._jobs_lock:
+            if job.job_id in self._jobs_in_flight:
+                log.warning("print job %s is still printing: not sent again", job.job_id)
+                return
+            if job.job_id in self._jobs_printed:
+                log.warning("print job %s already came out whole: not sent again", job.job_id)
+                reply(Printed(job.job_id))
+                return
+            self._jobs_in_flight.add(job.job_id)
+        try:
+            self._print.submit(self._guarded, self._print_job, reply, job)
+        except RuntimeError:  # shutting down
+            self._print_done(job.job_id)
+
+    def _print_done(self, job_id: str, *, printed: bool = False) -> None:
+        with self._jobs_lock:
+            self._jobs_in_flight.discard(job_id)
+            if printed:
+                self._jobs_printed.append(job_id)
+
     def _print_job(self, reply: Reply, job) -> None:
         self._printing.set()
         try:
@@ -335,9 +362,14 @@ class Runtime:
             if exc.status is not None:
                 self._printer_changed(exc.status)
             reply(Failed("print", str(exc), retryable=True))
+            self._print_done(job.job_id)
             return
+        except BaseException:
+            self._print_done(job.job_id)
+            raise
         finally:
             self._printing.clear()
+        self._print_done(job.job_id, printed=True)
         reply(Printed(job.job_id))
         self._refresh_printer()
 

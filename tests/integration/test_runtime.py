@@ -247,3 +247,28 @@ def eligible_codes(key: str) -> set[str]:
         for i in seed.ITEMS
         if i.subject.value == "person" and seed.eligible(i, accounts)
     }
+
+
+def test_a_print_job_is_never_sent_twice_without_a_failure(kiosk, stack):
+    """Asked again while it prints (a slow printer past the guard), or after it came out whole,
+    the same job reaches the printer once (found in review: a timeout retry queued a copy)."""
+    from kiosk import journey as jr
+    from kiosk.devices import PrintJob
+
+    runtime, loop = kiosk
+    j = runtime.journey
+    stack.place_card("zhang_wei")
+    loop.until(lambda: j.state is State.ITEMS)
+    runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+    loop.until(lambda: j.session.guide is not None)
+    runtime.tap(Action.CONFIRM)
+    loop.until(lambda: j.state is State.PREVIEW)
+    stack.printer.answer_delay = 0.3  # a slow printer: the job is in flight for a while
+    runtime.tap(Action.PRINT)
+    job = PrintJob(j.session.job_id, j.session.case.document)
+    runtime._apply([jr.PrintDocument(job)])  # the citizen's retry while it still prints
+    loop.until(lambda: j.state is not State.PRINTING, timeout=30, what="the paper")
+    assert j.state is State.TAKE_DOCUMENTS, (j.state, j.error)
+    runtime._apply([jr.PrintDocument(job)])  # and once more after it came out
+    loop.run_for(3)
+    assert len(stack.printer.jobs) == 1

@@ -772,3 +772,34 @@ def test_a_kiosk_that_cannot_start_its_devices_is_out_of_service():
     to_items(d)
     d.journey.halt(d.now)
     assert d.state is j.State.OUT_OF_SERVICE and d.journey.session is None
+
+
+def test_a_slow_print_that_makes_progress_is_not_timed_out():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    d(Submitted(case(item("I1"))))
+    (p,) = d.tap(Action.PRINT)
+    for step in range(1, 6):  # a 9600-baud raster job: well past the 90 s guard in all
+        d.now += 40
+        d(PrintProgress(p.job.job_id, step / 6))
+        d(Tick())
+        assert d.state is j.State.PRINTING
+    d.wait(91)
+    assert d.state is j.State.ERROR, "a printer that stops moving is still given up on"
+
+
+def test_paper_that_comes_out_after_the_guard_gave_up_is_not_printed_again():
+    d = Driver()
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    d(Submitted(case(item("I1"))))
+    (p,) = d.tap(Action.PRINT)
+    d.wait(91)
+    assert d.state is j.State.ERROR and d.journey.error.retry_state is j.State.PRINTING
+    assert d(Printed(p.job.job_id)) == []
+    assert d.state is j.State.TAKE_DOCUMENTS, "the late paper is the certificate: done"
