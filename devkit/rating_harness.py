@@ -31,7 +31,7 @@ import uuid
 
 # Lean on purpose: no devkit.platform_server (it pulls in the seed data), no Kivy, no drivers.
 from kiosk.platform import PlatformClient, RatingsReply
-from kiosk.ratings import BAD_REASONS, GOOD_REASONS, Rating, RatingLevel
+from kiosk.ratings import Rating, RatingLevel, reasons_for
 from offline.outbox import Kind, Outbox
 from offline.sync import SyncWorker
 
@@ -62,7 +62,7 @@ class LoudOutbox(Outbox):
 
 def make_rating(rng: random.Random, device_id: str, region: str) -> Rating:
     level = rng.choice(list(RatingLevel))
-    pool = BAD_REASONS if level.is_bad else GOOD_REASONS
+    pool = reasons_for(level)
     reasons = tuple(sorted(rng.sample(sorted(pool), rng.randint(1 if level.is_bad else 0, 2))))
     return Rating(
         case_no=f"HX{uuid.uuid4().hex}",

@@ -43,7 +43,7 @@ from kiosk.events import (
 )
 from kiosk.identity import IdentityCard, card_problem
 from kiosk.models import Catalogue, Guide, IdentitySession, Item, Ticket, VerifyResult
-from kiosk.ratings import DIMENSIONS, Rating, RatingLevel
+from kiosk.ratings import DIMENSIONS, Rating, RatingLevel, reasons_for
 from kiosk.session import Session
 
 log = logging.getLogger("kiosk.journey")
@@ -428,6 +428,8 @@ class Journey:
         self.error = None
         self.browse_item = None
         self.browse_guide = None
+        self.verify_result = None  # a certificate's code and holder are someone's business
+        self.checking_code = None
         self.elder_mode = False
         self.notice = notice
         self._enter(self._idle_state(), keep_notice=True)
@@ -835,6 +837,7 @@ class Journey:
         """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from."""
         if tap.action is Action.BACK:
             self.verify_result = None
+            self.checking_code = None
             self._enter(self._idle_state())
 
     def _tap_representative(self, tap: Tap, effects: list[Effect]) -> None:
@@ -937,7 +940,8 @@ class Journey:
                 s.rating_level = level
                 s.rating_reasons.clear()
         elif tap.action is Action.REASON and s.rating_level is not None:
-            s.rating_reasons.symmetric_difference_update({tap.arg})
+            if tap.arg in reasons_for(s.rating_level):
+                s.rating_reasons.symmetric_difference_update({tap.arg})
         elif tap.action is Action.DIMENSION and s.rating_level is not None:
             name, _, value = tap.arg.partition(":")
             try:

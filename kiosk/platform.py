@@ -206,7 +206,9 @@ class PlatformClient:
             status_forcelist=(502, 503, 504),
             allowed_methods=frozenset({"GET", "PUT"}),
             backoff_factor=backoff,
-            respect_retry_after_header=True,
+            # a server's Retry-After could hold a citizen (and the worker) for hours: our own
+            # short backoff decides; the sync worker backs off on its own for the long waits
+            respect_retry_after_header=False,
             raise_on_status=False,
         )
         adapter = HTTPAdapter(max_retries=retry)

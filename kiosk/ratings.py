@@ -84,6 +84,12 @@ GOOD_REASONS: dict[str, str] = {
     "G04": "指引清楚",
 }
 
+
+def reasons_for(level: RatingLevel) -> dict[str, str]:
+    """The tags a citizen may give with this level: a praise never explains a complaint."""
+    return BAD_REASONS if level.is_bad else GOOD_REASONS
+
+
 CHANNEL_SELF_SERVICE_TERMINAL = 5  # 评价渠道 pf = 5: 大厅其他终端
 
 # Offline channels rate the service overall and, optionally, on three dimensions.

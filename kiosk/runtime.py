@@ -93,6 +93,7 @@ class Runtime:
         self.listeners: list[Listener] = []
         self._work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-platform")
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
+        self._local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-outbox")
         self._stop = threading.Event()
         self._printing = threading.Event()
         self._jobs_lock = threading.Lock()
@@ -101,6 +102,7 @@ class Runtime:
         self._catalogue_etag: str | None = None
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
+        self._health_lock = threading.Lock()
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
@@ -127,6 +129,7 @@ class Runtime:
         self.sync.stop()
         self._work.shutdown(wait=False, cancel_futures=True)
         self._print.shutdown(wait=False, cancel_futures=True)
+        self._local.shutdown(wait=True)  # a rating being written is finished, not dropped
         for t in self._threads:
             t.join(timeout=2)
         self.printer.close()
@@ -181,12 +184,12 @@ class Runtime:
                     self._submit(self._submit_case, reply, effect)
                 case j.PrintDocument(job=job):
                     self._print_once(reply, job)
-                case j.StoreRating(rating=rating):
-                    self._submit(self._store_rating, reply, rating)
+                case j.StoreRating(rating=rating):  # local disk: never behind a slow network
+                    self._submit(self._store_rating, reply, rating, pool=self._local)
                 case j.LoadCatalogue():
                     self._submit(self._catalogue)  # the public list belongs to no one's turn
                 case j.CallStaff(state=state):
-                    self._submit(self._event, "call_staff", {"screen": state})
+                    self._submit(self._event, "call_staff", {"screen": state}, pool=self._local)
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
                 case _:
@@ -208,9 +211,9 @@ class Runtime:
 
         return lambda event: self.call_soon(lambda: deliver(event))
 
-    def _submit(self, fn, *args) -> None:
+    def _submit(self, fn, *args, pool: ThreadPoolExecutor | None = None) -> None:
         with contextlib.suppress(RuntimeError):  # shutting down
-            self._work.submit(self._guarded, fn, *args)
+            (pool or self._work).submit(self._guarded, fn, *args)
 
     def _guarded(self, fn, *args) -> None:
         try:
@@ -419,16 +422,26 @@ class Runtime:
     # ---- watching the platform and the printer ------------------------------------------------
 
     def _set_reachable(self, reachable: bool, detail: str = "") -> None:
-        if reachable != self._reachable:
-            self._reachable = reachable
-            self.post(PlatformHealth(reachable, detail))
+        # three threads report health: the check and the post go together, so the journey's
+        # last word is always the newest one
+        with self._health_lock:
+            if reachable != self._reachable:
+                self._reachable = reachable
+                self.post(PlatformHealth(reachable, detail))
 
     def _health_from_worker(self, reachable: bool, detail: str) -> None:
         self._set_reachable(reachable, detail)
 
     def _heartbeat_loop(self) -> None:
+        """The heartbeat is how the kiosk notices the platform is back: it must outlive any
+        surprise in one beat."""
         while not self._stop.is_set():
-            self._stop.wait(self._heartbeat_once())
+            try:
+                wait = self._heartbeat_once()
+            except Exception:
+                log.exception("heartbeat failed")
+                wait = self.heartbeat_interval
+            self._stop.wait(wait)
 
     def _heartbeat_once(self) -> float:
         try:
@@ -444,7 +457,8 @@ class Runtime:
                     "paper": s.paper.value,
                     "cover_open": s.cover_open,
                 }
-                for (kind, source), s in self.journey.devices.items()
+                # a copy: the UI thread changes the table (dict() of a dict is one step)
+                for (kind, source), s in dict(self.journey.devices).items()
             },
             "outbox": pending,
             "events": [e.payload for e in events],

@@ -25,7 +25,7 @@ keys of a scan splits it, and the citizen scans again (a lost scan, never a wron
 
 from __future__ import annotations
 
-from kiosk.qr import MAX_PAYLOAD_BYTES
+from kiosk.qr import MAX_PAYLOAD_BYTES, Refusal
 
 MAX_GAP = 0.03  # seconds between keys of one scan
 MIN_LENGTH = 6  # characters in a scan, before its Enter/Tab
@@ -72,16 +72,22 @@ class WedgeDetector:
         self._last = None
         self._overflowed = False
 
-    def key(self, key: str, t: float) -> str | None:
-        """One key: a single character, or a key name ("enter", "tab", "shift", "backspace")."""
+    def key(self, key: str, t: float) -> str | Refusal | None:
+        """One key: a single character, or a key name ("enter", "tab", "shift", "backspace").
+
+        Returns the payload when a scan completes, Refusal.TOO_LONG when a scanner's burst ran
+        past the limit (the same refusal as on the serial path), else None."""
         if key in MODIFIER_KEYS:
             return None
         last = self._last
         in_burst = last is not None and 0.0 <= t - last <= self.max_gap
         if key in ENTER_KEYS or key in TAB_KEYS:
             payload = "".join(self._chars)
-            complete = in_burst and not self._overflowed and len(payload) >= self.min_length
+            overflowed = self._overflowed
+            complete = in_burst and not overflowed and len(payload) >= self.min_length
             self.reset()
+            if in_burst and overflowed:
+                return Refusal.TOO_LONG  # a scan, but too long: the citizen is told so
             return payload if complete else None
         if len(key) != 1 or key < " " or key == "\x7f":
             self.reset()  # editing or navigation: a person at the keyboard

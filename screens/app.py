@@ -29,6 +29,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
 from kiosk.journey import Journey, State
+from kiosk.qr import REFUSAL_REASONS, QrRejected, Refusal
 from kiosk.wedge import WedgeDetector
 from screens import item_list, widgets  # noqa: F401  (registers the kv classes)
 from screens.base import KioskScreen
@@ -247,7 +248,11 @@ class KioskApp(App):
 
     def _wedge_key(self, key: str) -> None:
         payload = self._wedge.key(key, time.perf_counter())
-        if payload is not None and self.runtime is not None:
+        if payload is None or self.runtime is None:
+            return
+        if isinstance(payload, Refusal):
+            self.runtime.post(QrRejected(REFUSAL_REASONS[payload], "wedge", payload.value))
+        else:
             self.runtime.post(QrScanned(payload, source="wedge"))
 
     def _on_request_close(self, *_args, **kw) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.journey import Journey
-from kiosk.ratings import BAD_REASONS, DIMENSIONS, GOOD_REASONS, LEVELS_SHOWN
+from kiosk.ratings import BAD_REASONS, DIMENSIONS, GOOD_REASONS, LEVELS_SHOWN, reasons_for
 from screens.base import KioskScreen
 
 STARS = {5: "★★★★★", 4: "★★★★☆", 3: "★★★☆☆", 2: "★★☆☆☆", 1: "★☆☆☆☆"}
@@ -96,7 +96,7 @@ class RatingScreen(KioskScreen):
                     name, _, value = button.arg.partition(":")
                     chosen = dims.get(name)
                     button.selected = chosen is not None and chosen.value == value
-        shown = BAD_REASONS if self.bad else GOOD_REASONS
+        shown = reasons_for(level) if level is not None else {}
         for button in self.ids.reasons.children:
             visible = level is not None and button.arg in shown
             button.opacity = 1 if visible else 0

@@ -861,3 +861,50 @@ def test_nonce_header_is_fresh_on_each_client_call(platform, client) -> None:
     client.catalogue()
     client.catalogue()
     assert len(set(seen)) == 2
+
+
+class _Busy(BaseHTTPRequestHandler):
+    """A gateway that is busy and asks to be left alone for an hour."""
+
+    protocol_version = "HTTP/1.1"
+    calls = 0
+
+    def do_GET(self) -> None:
+        type(self).calls += 1
+        data = b'{"error":{"code":"busy","message":"busy"}}'
+        self.send_response(503)
+        self.send_header("Retry-After", "3600")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_retry_after_header_never_holds_the_kiosk() -> None:
+    """Found in review: urllib3 slept for the server's Retry-After (up to hours) on each retry,
+    holding a citizen and a platform worker. Our own short backoff decides."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        c = PlatformClient(url, DEMO_DEVICE_ID, b"k" * 16, retries=1, backoff=0.01)
+        outcome: list[object] = []
+
+        def call() -> None:
+            try:
+                c.catalogue(None)
+            except PlatformError as exc:
+                outcome.append(exc.kind)
+
+        t = threading.Thread(target=call, daemon=True)
+        t.start()
+        t.join(timeout=60)  # liveness, not speed: respecting the header would take two hours
+        assert not t.is_alive(), "the client slept for the server's Retry-After"
+        assert outcome == [ErrorKind.SERVER] and _Busy.calls == 2
+    finally:
+        server.shutdown()
+        server.server_close()

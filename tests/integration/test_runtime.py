@@ -97,8 +97,32 @@ def test_a_whole_journey_through_real_transports(kiosk, stack):
     assert stored["channel"] == 5 and stored["device_id"] == "SX-TY-0001"
 
 
-def test_nothing_personal_reaches_the_kiosk_disk(kiosk, stack, tmp_path):
-    runtime, loop = kiosk
+@pytest.fixture
+def logged(kiosk):
+    """The kiosk's own log files in its data directory, plus every DEBUG record unscrubbed:
+    what the code logs must hold nothing personal even before the scrubber sees it."""
+    import logging
+
+    from kiosk import logs
+
+    data_dir = kiosk[0].config.data_dir
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    logs.setup(data_dir / "logs")
+    raw = logging.FileHandler(data_dir / "logs" / "raw-debug.log", encoding="utf-8")
+    raw.setLevel(logging.DEBUG)
+    root.addHandler(raw)
+    yield kiosk
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(saved[0])
+    for handler in saved[1]:
+        root.addHandler(handler)
+
+
+def test_nothing_personal_reaches_the_kiosk_disk(logged, stack, tmp_path):
+    runtime, loop = logged
     j = runtime.journey
     stack.place_card("zhang_wei")
     loop.until(lambda: j.state is State.ITEMS)
@@ -117,6 +141,9 @@ def test_nothing_personal_reaches_the_kiosk_disk(kiosk, stack, tmp_path):
     forbidden = ("张伟", "140105198503120210", "平阳路")
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert any(p.name == "outbox.db" for p in files)
+    logged_lines = (data_dir / "logs" / "raw-debug.log").read_text(encoding="utf-8")
+    assert "journey: rating -> goodbye" in logged_lines, "the log did record the journey"
+    assert (data_dir / "logs" / "kiosk.jsonl").stat().st_size > 0
     for path in files:
         blob = path.read_bytes()
         for word in forbidden:

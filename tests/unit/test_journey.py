@@ -200,6 +200,9 @@ def test_bad_rating_needs_a_reason():
     d.tap(Action.RATE, RatingLevel.DISSATISFIED.value)
     assert d.tap(Action.SUBMIT_RATING) == []
     assert not d.journey.can_submit_rating
+    for not_a_complaint in ("G01", "junk", ""):  # praise never explains a complaint
+        d.tap(Action.REASON, not_a_complaint)
+        assert not d.journey.can_submit_rating
     d.tap(Action.REASON, "R01")
     (store,) = d.tap(Action.SUBMIT_RATING)
     assert store.rating.reasons == ("R01",)
@@ -655,6 +658,7 @@ def test_certificate_verification_needs_no_identification():
     assert d.state is j.State.VERIFY_RESULT and d.journey.verify_result is result
     d.wait(61)
     assert d.state is j.State.ATTRACT
+    assert d.journey.verify_result is None and d.journey.checking_code is None, "nothing kept"
 
 
 def test_unknown_codes_and_junk_get_plain_messages():

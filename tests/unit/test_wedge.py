@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.qr import Refusal
 from kiosk.wedge import MAX_GAP, MIN_LENGTH, WedgeDetector
 
 PAYLOAD = "SXT1.abcdef0123456789"
@@ -110,13 +111,13 @@ def test_a_clock_going_backwards_breaks_a_burst() -> None:
     assert feed(detector, keys) == []
 
 
-def test_an_overlong_burst_is_dropped() -> None:
+def test_an_overlong_burst_is_refused_not_passed_on() -> None:
     detector = WedgeDetector(max_length=50)
-    assert feed(detector, burst("x" * 51)) == []
+    assert feed(detector, burst("x" * 51)) == [Refusal.TOO_LONG], "refused, with a message"
     assert detector.overflows == 1 and detector.pending == 0
     assert feed(detector, burst("y" * 50, start=20.0)) == ["y" * 50]
     default = WedgeDetector()
-    assert feed(default, burst("z" * 4097, gap=0.001)) == []
+    assert feed(default, burst("z" * 4097, gap=0.001)) == [Refusal.TOO_LONG]
     assert feed(default, burst("z" * 4096, start=100.0, gap=0.001)) == ["z" * 4096]
 
 
