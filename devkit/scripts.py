@@ -469,6 +469,7 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
         p.say(f"printer: {label}")
         p.stack.printer.set_state(**state)
         yield p.until(f"{label} noticed", lambda: not p.journey.printer_usable, timeout=10)
+        p.record.setdefault("banners", {})[label] = list(p.journey.banners)
         yield p.shot(f"attract_{label}")
         if label == "paper_out":
             p.stack.place_card("zhang_wei")
@@ -539,6 +540,26 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
     yield p.tap("take.done")
     yield p.screen(State.RATING)
     yield p.tap("rating.skip")
+    yield from _back_to_attract(p)
+
+    p.say("the cover opens between the kiosk's last look and the tap on 打印")
+    jobs_before = len(p.stack.printer.jobs)
+    yield from _identify(p, "zhao_min", slow=False, shots=False)
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=20)
+    runtime.printer_poll_interval = 3600.0  # the poll looks no more; the driver still does
+    yield p.seconds(0.5)
+    p.stack.printer.set_state(cover_open=True)
+    yield p.tap("preview.print")
+    yield p.screen(State.ERROR, timeout=30)
+    p.record["refused_at_print"] = p.journey.error.text
+    p.record["jobs_after_refusal"] = len(p.stack.printer.jobs) - jobs_before
+    yield p.shot("print_refused_cover_open")
+    p.stack.printer.set_state()
+    runtime.printer_poll_interval = 0.3
+    yield p.tap("bottom.exit")
     yield from _back_to_attract(p)
 
 

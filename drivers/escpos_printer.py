@@ -52,6 +52,7 @@ from drivers.printer_url import (
 )
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document
+from kiosk.messages import printer_problem as citizen_message
 from kiosk.print_layout import (
     Cut,
     Feed,
@@ -126,21 +127,6 @@ def decode_status(
     return DeviceStatus(
         DeviceKind.PRINTER, state, paper=paper, cover_open=cover_open, detail=detail
     )
-
-
-def citizen_message(status: DeviceStatus) -> str:
-    """What the screen says when the printer cannot take a job (plain words, who can help)."""
-    if status.state is DeviceState.NO_DEVICE:
-        return "打印机未连接，暂时无法打印，请联系工作人员。"
-    if status.cover_open:
-        return "打印机盖未关好，请联系工作人员处理。"
-    if status.paper is Paper.OUT:
-        return "打印纸已用完，请联系工作人员更换打印纸。"
-    if status.paper is Paper.JAMMED:
-        return "打印机卡纸，请联系工作人员处理。"
-    if status.state is DeviceState.HARDWARE_ERROR:
-        return "打印机故障，请联系工作人员。"
-    return "打印机暂时无响应，请联系工作人员。"
 
 
 BROKEN_OFF = "打印中途中断，证明可能不完整，请联系工作人员。"

@@ -333,6 +333,12 @@ class Journey:
         printers = self.statuses(DeviceKind.PRINTER)
         return not printers or any(s.usable or s.state is DeviceState.STARTING for s in printers)
 
+    @property
+    def printer_message(self) -> messages.Message:
+        """Why printing is off right now (paper out, cover open, ...) and what to do."""
+        down = next((s for s in self.statuses(DeviceKind.PRINTER) if not s.usable), None)
+        return messages.printer_unavailable(down)
+
     def item_blocked_reason(self, item: Item) -> str:
         """Why this citizen cannot do this item here right now ('' if they can)."""
         if not item.available:
@@ -350,9 +356,7 @@ class Journey:
                 "暂时无法连接政务服务平台：身份核验与办理暂停，可查看一证通办清单，办理请到人工窗口。"
             )
         if not self.printer_usable:
-            out.append(
-                messages.PRINTER_UNAVAILABLE.title + "：" + messages.PRINTER_UNAVAILABLE.text
-            )
+            out.append(self.printer_message.title + "：" + self.printer_message.text)
         return out
 
     # ---- the machine ------------------------------------------------------------------------
@@ -883,7 +887,7 @@ class Journey:
         elif tap.action is Action.CONFIRM and self.can_confirm:
             assert s.selected is not None and s.ticket is not None
             if self.item_blocked_reason(s.selected):
-                msg = messages.PRINTER_UNAVAILABLE
+                msg = self.printer_message
                 self._fail(ErrorInfo(msg.title, msg.text))
                 return
             self._enter(State.SUBMITTING)
@@ -912,7 +916,7 @@ class Journey:
             return
         if tap.action is Action.PRINT:
             if not self.printer_usable:
-                msg = messages.PRINTER_UNAVAILABLE
+                msg = self.printer_message
                 text = f"{msg.text}\n您的办件编号：{s.case.case_no}，可凭此到人工窗口打印。"
                 self._fail(ErrorInfo(msg.title, text))
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.devices import DeviceState, DeviceStatus, Paper
 from kiosk.events import CardFault
 from kiosk.identity import CardProblem
 
@@ -58,6 +59,32 @@ CARD_PROBLEMS: dict[CardProblem, Message] = {
 PRINTER_UNAVAILABLE = Message(
     "打印机暂时不能使用", "需要打印的事项请到人工窗口办理；查询类事项仍可在本机办理。"
 )
+
+
+def printer_problem(status: DeviceStatus) -> str:
+    """What the screen says when the printer cannot take a job (plain words, who can help)."""
+    if status.state is DeviceState.NO_DEVICE:
+        return "打印机未连接，暂时无法打印，请联系工作人员。"
+    if status.cover_open:
+        return "打印机盖未关好，请联系工作人员处理。"
+    if status.paper is Paper.OUT:
+        return "打印纸已用完，请联系工作人员更换打印纸。"
+    if status.paper is Paper.JAMMED:
+        return "打印机卡纸，请联系工作人员处理。"
+    if status.state is DeviceState.HARDWARE_ERROR:
+        return "打印机故障，请联系工作人员。"
+    return "打印机暂时无响应，请联系工作人员。"
+
+
+def printer_unavailable(status: DeviceStatus | None) -> Message:
+    """Why printing is off and what to do: the printer's own trouble, then the way on."""
+    if status is None:
+        return PRINTER_UNAVAILABLE
+    return Message(
+        PRINTER_UNAVAILABLE.title, f"{printer_problem(status)}{PRINTER_UNAVAILABLE.text}"
+    )
+
+
 SESSION_TIMEOUT = Message("已自动退出", "长时间没有操作，为保护您的信息，本机已自动退出。")
 CARD_REMOVED = Message("已退出", "证件已移开，为保护您的信息，本机已退出。")
 NOTHING_AVAILABLE = "您暂无可在本机办理的事项。可查看清单了解办理条件，或到人工窗口咨询。"

@@ -26,7 +26,7 @@ class ItemsScreen(KioskScreen):
             f"您可在本机办理{len(doable)}项，材料由平台自动调取，无需提交纸质材料" if doable else ""
         )
         self.empty = "" if doable else messages.NOTHING_AVAILABLE
-        printer = messages.PRINTER_UNAVAILABLE
+        printer = journey.printer_message
         self.device_notice = "" if journey.printer_usable else f"{printer.title}：{printer.text}"
         # the list is data only; rebuild it when the items or what blocks them changed
         key = (s.started_at if s else None, len(items), journey.printer_usable, journey.elder_mode)

@@ -212,6 +212,15 @@ def test_printer_conditions_and_no_double_prints():
     assert record["midway_title"] == "打印未完成"
     assert record["reprints_complete"] == 1, "the citizen's reprint printed the whole document"
     assert record["jobs_for_case"] == 2, "the broken job and the one reprint asked for, no more"
+    # each condition says what is wrong, not only that printing is off
+    banners = {label: " ".join(lines) for label, lines in record["banners"].items()}
+    assert "打印纸已用完" in banners["paper_out"]
+    assert "打印机盖未关好" in banners["cover_open"]
+    assert "打印机暂时无响应" in banners["offline"]
+    assert all("人工窗口" in text for text in banners.values()), "and what to do instead"
+    # a status that changed after the last poll: the driver's own check refuses the job
+    assert "打印机盖未关好" in record["refused_at_print"]
+    assert record["jobs_after_refusal"] == 0, "nothing reached the printer"
     shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
     assert {
         "attract_paper_out.png",
@@ -219,6 +228,7 @@ def test_printer_conditions_and_no_double_prints():
         "attract_cover_open.png",
         "attract_offline.png",
         "print_failed_midway.png",
+        "print_refused_cover_open.png",
     } <= shots
 
 
