@@ -571,15 +571,11 @@ def offline(p: Pilot) -> Generator[Wait, None, None]:
     runtime.heartbeat_interval = 1.0
     yield p.screen(State.ATTRACT)
     yield p.until("the published list", lambda: p.journey.catalogue is not None)
-    p.say("browse one guide while online (the kiosk keeps the public guide)")
-    yield p.tap("attract.browse")
-    yield p.screen(State.CATALOGUE)
-    yield p.tap(f"catalogue.row:{PENSION}")
-    yield p.until("the guide", lambda: p.journey.browse_guide is not None)
-    yield p.tap("bottom.back")
-    yield p.screen(State.CATALOGUE)
-    yield p.tap("bottom.back")
-    yield p.screen(State.ATTRACT)
+    p.say("while online the kiosk keeps every published item's public guide")
+    published = {i.item_code for i in p.journey.catalogue.items}
+    cache = runtime.catalogue_cache
+    yield p.until("all guides kept", lambda: published <= cache.guide_codes(), timeout=30)
+    p.record["guides_kept"] = len(cache.guide_codes())
 
     p.say("a citizen finishes a case; the network goes before the rating is sent")
     yield from _identify(p, "zhang_wei", slow=False, shots=False)
@@ -600,13 +596,14 @@ def offline(p: Pilot) -> Generator[Wait, None, None]:
     p.stack.remove_card()
     yield from _back_to_attract(p)
 
-    p.say("the published list and a guide still open offline")
+    p.say("the published list and a guide nobody opened before still open offline")
     yield p.tap("attract.browse")
     yield p.screen(State.CATALOGUE)
     yield p.shot("catalogue_offline")
     yield p.tap(f"catalogue.row:{PENSION}")
     yield p.until("the cached guide", lambda: p.journey.browse_guide is not None, timeout=20)
     p.record["offline_guide"] = p.journey.browse_guide.item.item_code
+    p.record["offline_guide_dated"] = p.journey.browse_guide_saved_at is not None
     yield p.shot("guide_offline")
     yield p.tap("bottom.back")
     yield p.screen(State.CATALOGUE)

@@ -131,6 +131,7 @@ class Verified:
 @dataclass(frozen=True, slots=True)
 class GuideLoaded:
     guide: Guide
+    saved_at: float | None = None  # set when the kiosk's kept copy stands in for the platform
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,8 +279,10 @@ class Journey:
         self.elder_mode = False
         self.catalogue: Catalogue | None = None
         self.catalogue_fetched_at: float | None = None
+        self.catalogue_unavailable = False  # no list kept and the platform did not answer
         self.browse_item: Item | None = None
         self.browse_guide: Guide | None = None
+        self.browse_guide_saved_at: float | None = None  # the kept copy's age, offline
         self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
         self.deadline: float | None = None
@@ -671,6 +673,7 @@ class Journey:
                 self.session.guide = event.guide
         elif self.browse_item is not None and self.browse_item.item_code == code:
             self.browse_guide = event.guide
+            self.browse_guide_saved_at = event.saved_at
 
     def _on_submitted(self, event: Submitted, effects: list[Effect]) -> None:
         s = self.session
@@ -720,7 +723,9 @@ class Journey:
     def _on_failed(self, event: Failed, effects: list[Effect]) -> None:
         s = self.session
         if event.op == "catalogue":
-            return  # the cached list stays; availability is reported by PlatformHealth
+            # a list kept on the kiosk stays; without one, the list screen must say so
+            self.catalogue_unavailable = self.catalogue is None
+            return
         if event.op == "guide" and self.state is State.ITEM_DETAIL:
             retry_item = s.selected if s is not None else self.browse_item
             retry = LoadGuide(retry_item.item_code, s.ticket if s else None) if retry_item else None
@@ -795,6 +800,7 @@ class Journey:
             effects.append(LoadCatalogue())  # back online: is the list shown still current?
 
     def _on_catalogue(self, event: CatalogueLoaded, effects: list[Effect]) -> None:
+        self.catalogue_unavailable = False
         self.catalogue = event.catalogue
         self.catalogue_fetched_at = event.fetched_at
 

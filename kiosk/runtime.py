@@ -105,6 +105,7 @@ class Runtime:
         self._health_lock = threading.Lock()
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
+        self._guides_thread: threading.Thread | None = None
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
 
     # ---- life ---------------------------------------------------------------------------------
@@ -311,13 +312,13 @@ class Runtime:
             guide = self.platform.guide(code, ticket)
         except PlatformError as exc:
             # browsing the published list offline: the guide kept from an earlier visit
-            cached = cache.guide(code) if cache and ticket is None and exc.retryable else None
-            if cached is None:
+            kept = cache.cached_guide(code) if cache and ticket is None and exc.retryable else None
+            if kept is None:
                 self._platform_failed(reply, "guide", exc)
                 return
             if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
                 self._set_reachable(False, exc.detail)
-            reply(GuideLoaded(cached))
+            reply(GuideLoaded(kept.guide, saved_at=kept.fetched_at))
             return
         if cache is not None:
             cache.save_guide(code, guide)  # its public form only
@@ -412,12 +413,42 @@ class Runtime:
                 cache.touch(now)
             if self._catalogue_shown is not None:
                 self.post(CatalogueLoaded(self._catalogue_shown, now))
+                self._keep_guides(self._catalogue_shown, refresh=False)
             return
         self._catalogue_etag = catalogue.etag or None
         self._catalogue_shown = catalogue
         if cache is not None:
             cache.save(catalogue, catalogue.etag, now)
         self.post(CatalogueLoaded(catalogue, now))
+        self._keep_guides(catalogue, refresh=True)
+
+    def _keep_guides(self, catalogue: Catalogue, *, refresh: bool) -> None:
+        """Keep every published item's public guide on the kiosk, so the whole list can be read
+        during an outage, not only the guides someone happened to open. A new list version
+        refreshes them all; otherwise only the missing ones are fetched. Its own thread, one
+        call at a time: citizens' calls never wait behind it."""
+        cache = self.catalogue_cache
+        if cache is None or (self._guides_thread and self._guides_thread.is_alive()):
+            return
+        kept = set() if refresh else cache.guide_codes()
+        codes = [i.item_code for i in catalogue.items if i.item_code not in kept]
+        if not codes:
+            return
+
+        def fetch() -> None:
+            for code in codes:
+                if self._stop.is_set():
+                    return
+                try:
+                    cache.save_guide(code, self.platform.guide(code, None))
+                except PlatformError as exc:
+                    log.info("guides kept for offline: stopped at %s (%s)", code, exc.kind)
+                    return  # the next list check tries again
+            log.info("guides kept for offline: %d fetched", len(codes))
+
+        self._guides_thread = threading.Thread(target=self._guarded, args=(fetch,), daemon=True)
+        self._guides_thread.name = "kiosk-guides"
+        self._guides_thread.start()
 
     # ---- watching the platform and the printer ------------------------------------------------
 

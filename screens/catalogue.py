@@ -11,6 +11,18 @@ from screens.base import KioskScreen
 from screens.item_list import rows
 
 
+def saved_when(fetched: float, now: float | None = None) -> str:
+    """11月27日 10:30（25分钟前）: when a kept copy was fetched, and how long ago."""
+    now = time.time() if now is None else now
+    when = time.strftime("%m月%d日 %H:%M", time.localtime(fetched))
+    minutes = max(0, int((now - fetched) // 60))
+    if minutes < 2:
+        return f"{when}（刚刚更新）"
+    if minutes < 120:
+        return f"{when}（{minutes}分钟前）"
+    return f"{when}（{minutes // 60}小时前）"
+
+
 class CatalogueScreen(KioskScreen):
     kv_file = "catalogue.kv"
     summary = StringProperty("")
@@ -20,23 +32,18 @@ class CatalogueScreen(KioskScreen):
         super().render(journey)
         cat = journey.catalogue
         if cat is None:
-            self.summary = "正在获取清单…"
+            self.summary = (
+                "网络暂时中断，本机还没有保存清单，暂时无法查看。请到人工窗口咨询，或稍后再试。"
+                if journey.catalogue_unavailable
+                else "正在获取清单…"
+            )
             self.ids.list.data = []
             self._shown_version = ""
             return
         fetched = journey.catalogue_fetched_at
         self.summary = f"共{len(cat.items)}项，只需身份证（企业凭统一社会信用代码）即可办理"
         if fetched:
-            when = time.strftime("%m月%d日 %H:%M", time.localtime(fetched))
-            minutes = max(0, int((time.time() - fetched) // 60))
-            age = (
-                "刚刚更新"
-                if minutes < 2
-                else f"{minutes}分钟前"
-                if minutes < 120
-                else f"{minutes // 60}小时前"
-            )
-            self.summary += f"\n清单更新于 {when}（{age}）"
+            self.summary += f"\n清单更新于 {saved_when(fetched)}"
             if not journey.platform_reachable:
                 self.summary += "；网络暂时中断，显示的是本机保存的清单"
         key = f"{cat.version}/{journey.elder_mode}"

@@ -13,6 +13,7 @@ from kivy.utils import escape_markup, get_hex_from_color
 from kiosk.journey import Journey
 from kiosk.models import Guide, MaterialSource
 from screens.base import KioskScreen
+from screens.catalogue import saved_when
 
 SOURCE_LABELS = {
     MaterialSource.LICENCE: ("已从电子证照库调取，无需提交", "success"),
@@ -68,6 +69,13 @@ class ItemDetailScreen(KioskScreen):
         self.guide_text = "\n".join(
             f"[b]{escape_markup(k)}[/b]  {escape_markup(_steps(v))}" for k, v in parts if v
         )
+        saved_at = journey.browse_guide_saved_at if s is None else None
+        if saved_at is not None:  # the platform is away: this is the copy the kiosk kept
+            warn = get_hex_from_color(self.theme.warning)
+            self.guide_text += (
+                f"\n[color={warn}]网络暂时中断，以上是本机保存的指南，更新于 {saved_when(saved_at)}。"
+                "内容可能不是最新，请以人工窗口答复为准。[/color]"
+            )
         self.pledge_text = guide.pledge_text
 
     def _materials(self, guide: Guide) -> str:

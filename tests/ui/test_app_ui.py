@@ -238,7 +238,9 @@ def test_offline_list_ratings_wait_and_recovery():
     record = report["record"]
     assert record["pending_while_offline"] == 1
     assert record["offline_card_title"] == "暂时无法核验身份"
+    assert record["guides_kept"] == 31, "every published guide is kept while online"
     assert record["offline_guide"] == "1401002001100300"
+    assert record["offline_guide_dated"], "a kept guide says how old it is"
     assert record["delivered_after_outage"] == 1
     shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
     assert {

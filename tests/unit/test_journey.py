@@ -807,3 +807,17 @@ def test_paper_that_comes_out_after_the_guard_gave_up_is_not_printed_again():
     assert d.state is j.State.ERROR and d.journey.error.retry_state is j.State.PRINTING
     assert d(Printed(p.job.job_id)) == []
     assert d.state is j.State.TAKE_DOCUMENTS, "the late paper is the certificate: done"
+
+
+def test_no_list_kept_and_no_platform_is_said_not_spun():
+    from kiosk.events import CatalogueLoaded
+    from kiosk.models import Catalogue
+
+    d = Driver()
+    d.tap(Action.BROWSE)
+    d(Failed("catalogue", "网络暂时中断"))
+    assert d.state is j.State.CATALOGUE and d.journey.catalogue_unavailable
+    d(CatalogueLoaded(Catalogue("v1", (item("I1"),)), 1000.0))
+    assert not d.journey.catalogue_unavailable
+    d(Failed("catalogue", "网络暂时中断"))
+    assert not d.journey.catalogue_unavailable, "the list kept on the kiosk stays on screen"
