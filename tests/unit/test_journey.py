@@ -817,7 +817,7 @@ def test_no_list_kept_and_no_platform_is_said_not_spun():
     d.tap(Action.BROWSE)
     d(Failed("catalogue", "网络暂时中断"))
     assert d.state is j.State.CATALOGUE and d.journey.catalogue_unavailable
-    d(CatalogueLoaded(Catalogue("v1", (item("I1"),)), 1000.0))
+    d(CatalogueLoaded(Catalogue(items=(item("I1"),), version="v1"), 1000.0))
     assert not d.journey.catalogue_unavailable
     d(Failed("catalogue", "网络暂时中断"))
     assert not d.journey.catalogue_unavailable, "the list kept on the kiosk stays on screen"
