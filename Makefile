@@ -11,10 +11,11 @@ STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages: Python and a compiler for pyscard (swig, libpcsclite-dev), the PC/SC daemon,
-# a CJK font, a virtual X server for running without a display, GL for Kivy, a QR decoder for
-# the tests.
+# libusb for USB printers (pyusb), a CJK font, a virtual X server for running without a display,
+# GL for Kivy, a QR decoder for the tests.
 APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
-	fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools vsmartcard-vpcd
+	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
+	vsmartcard-vpcd
 
 .PHONY: run test deps venv lint format bench clean
 

@@ -14,7 +14,7 @@ Two ways to put a document on paper, chosen by configuration (``mode=`` in the p
 The printer is named by URL (see ``parse_printer_url``)::
 
     escpos+tcp://192.168.1.50:9100?width_dots=576&charset=GB18030&qr_mode=native&mode=text
-    escpos+usb://0x0416:0x5011?in_ep=0x81&out_ep=0x03&timeout=5        (needs pyusb)
+    escpos+usb://0x0416:0x5011?in_ep=0x81&out_ep=0x03&timeout=5
     escpos+serial:///dev/ttyS0?baud=115200&dsrdtr=1
 
 Connections (``Link``): TCP and serial get a fresh connection for each job or status query. USB
@@ -341,7 +341,8 @@ class _SerialIo:
 class _UsbIo:
     """Bulk endpoints through pyusb, every transfer with a timeout (Usb(timeout=0) waits forever).
 
-    Untested on hardware here: pyusb is not installed in the development environment.
+    Untested on a real printer here (none is attached); the path through pyusb and libusb to
+    "no such device" is tested.
     """
 
     def __init__(self, conn: Escpos, timeout: float) -> None:

@@ -674,3 +674,18 @@ def test_text_before_a_job_does_not_desync_it(noise):
     jobs, _ = _interpret([noise + b"\x1b@\x1c&\xd6\xa4\xc3\xf7\n\x1dV\x00"])
     assert jobs
     assert "证明" in "".join(getattr(i, "text", "") for i in jobs[-1][0])
+
+
+def test_a_usb_printer_that_is_not_plugged_in_is_no_device_not_a_crash() -> None:
+    """Through the real pyusb and libusb: the bus is searched and the printer is not there."""
+    printer = EscposPrinter("escpos+usb://0x0416:0x5011?timeout=1")
+    try:
+        status = printer.status()
+        assert status.state is DeviceState.NO_DEVICE, status
+        assert "0x0416:0x5011" in status.detail
+        job = PrintJob("j-usb", certificate())
+        with pytest.raises(PrintError) as err:
+            printer.print_job(job)
+        assert not err.value.started and "打印机未连接" in str(err.value)
+    finally:
+        printer.close()
