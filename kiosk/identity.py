@@ -146,6 +146,10 @@ class IdentityCard:
         self.issue_count = None
 
 
+# 港澳台居民居住证: the number's region part says Hong Kong, Macau or Taiwan
+PERMIT_PREFIXES = frozenset({"810000", "820000", "830000"})
+
+
 class CardProblem(StrEnum):
     """Reasons a card that was read cannot start a session."""
 
@@ -163,8 +167,14 @@ def card_problem(card: IdentityCard, today: dt.date | None = None) -> CardProble
         and id_number_problem(card.number, today) is not None
     ):
         return CardProblem.BAD_NUMBER
+    if card.card_type is CardType.HK_MO_TW_PERMIT and card.number[:6] not in PERMIT_PREFIXES:
+        return CardProblem.BAD_NUMBER
     if card.birth_date is None or card.birth_date > today:
         return CardProblem.BAD_BIRTH_DATE
+    if card.card_type in (CardType.RESIDENT, CardType.HK_MO_TW_PERMIT) and card.number[
+        6:14
+    ] != card.birth_date.strftime("%Y%m%d"):
+        return CardProblem.BAD_BIRTH_DATE  # the chip contradicts itself: not a card to trust
     if card.valid_from is not None and card.valid_from > today:
         return CardProblem.NOT_YET_VALID
     if card.valid_to is not None and card.valid_to < today:

@@ -246,6 +246,26 @@ def test_not_yet_valid_card():
     assert d.journey.error.title == "证件尚未生效"
 
 
+@pytest.mark.parametrize(
+    ("key", "change", "problem"),
+    [
+        ("zhang_wei", {"birth_date": dt.date(1985, 3, 13)}, "bad_birth_date"),
+        ("zhang_wei", {"birth_date": TODAY + dt.timedelta(days=1)}, "bad_birth_date"),
+        ("zhang_wei", {"number": "140105198503120211"}, "bad_number"),
+        # a permit whose number is a mainland one (check digit fine, region not 81/82/83)
+        ("chan_kaming", {"number": "140105199005120036"}, "bad_number"),
+    ],
+)
+def test_a_card_that_contradicts_itself_starts_no_session(key, change, problem):
+    d = Driver()
+    c = card(key)
+    for name, value in change.items():
+        setattr(c, name, value)
+    assert d(CardRead(c)) == []
+    assert d.state is j.State.ERROR and d.journey.session is None
+    assert d.journey.error.title == messages.CARD_PROBLEMS[problem].title
+
+
 def test_card_read_failure_shows_the_fault_then_a_new_card_works():
     d = Driver()
     d(CardDetected())
