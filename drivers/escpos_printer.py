@@ -60,6 +60,7 @@ from kiosk.print_layout import (
     Qr,
     Rule,
     Text,
+    char_width,
     columns,
     layout_document,
     line_images,
@@ -139,9 +140,13 @@ def encodable(text: str, charset: str) -> bytes | None:
     """``text`` in the printer's charset, or None when it must go out as a bitmap.
 
     GB18030 printers carry glyphs for the BMP part (2-byte and Ext-A); supplementary-plane
-    characters (𠮷 U+20BB7) are drawn instead. Control bytes never reach the wire as text.
+    characters (𠮷 U+20BB7) are drawn instead. In Chinese mode every multi-byte code prints in
+    a full-width cell, so a character the layout counts as one column (¥, À, Uyghur letters)
+    is drawn too: the paper then matches the preview. Control bytes never reach the wire.
     """
     if charset == "GB18030" and any(ord(ch) > 0xFFFF for ch in text):
+        return None
+    if any(ord(ch) >= 0x80 and char_width(ch) != 2 for ch in text):
         return None
     try:
         data = text.encode(CHARSETS[charset])

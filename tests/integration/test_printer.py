@@ -170,6 +170,15 @@ def test_characters_outside_the_bmp_go_as_bitmap_even_in_gb18030():
     assert encodable("，。：（）《》", "GBK") == "，。：（）《》".encode("gbk")
 
 
+@pytest.mark.parametrize("text", ["金额：¥8,900", "Ànna 安娜", "ئابدۇللا"])
+def test_one_column_characters_that_print_full_width_are_drawn(text):
+    """¥ and À are 4-byte GB18030 codes a Chinese-mode printer puts in full-width cells, but
+    the layout (and the preview) gives them one column: sent as text the line would overflow
+    and wrap on paper unlike on screen (found in review)."""
+    assert encodable(text, "GB18030") is None
+    assert encodable("薪资8,900元", "GB18030") is not None, "plain CJK and ASCII stay text"
+
+
 # --- QR codes ------------------------------------------------------------------------------------
 
 
