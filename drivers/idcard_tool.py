@@ -13,7 +13,6 @@ with one line on stderr saying why.
 from __future__ import annotations
 
 import argparse
-import json
 import queue
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 from drivers.sam_cards import ADDRESS_CARD_TYPES, parse_read_data
 from drivers.sam_protocol import PREAMBLE, Command, FrameError, SamError, Sw3, parse_reply
+from kiosk.console import print_json
 from kiosk.devices import DeviceState
 from kiosk.events import CardRead, CardReadFailed, DeviceChanged
 from kiosk.identity import CardType, IdentityCard
@@ -158,7 +158,7 @@ def _parse(args: argparse.Namespace) -> int:
     except Exception as exc:  # a parser bug must still end in one line, not a traceback
         return _fail(f"cannot decode the reply ({type(exc).__name__})")
     try:
-        _print_json(card_json(card, unmasked=args.unmasked))
+        print_json(card_json(card, unmasked=args.unmasked))
     finally:
         card.wipe()
     return EXIT_OK
@@ -200,7 +200,7 @@ def _read(args: argparse.Namespace) -> int:
                 _note(f"read failed: {event.fault.value} ({event.detail}){words}")
             elif isinstance(event, CardRead):
                 try:
-                    _print_json(card_json(event.card, unmasked=args.unmasked))
+                    print_json(card_json(event.card, unmasked=args.unmasked))
                 finally:
                     event.card.wipe()
                 return EXIT_OK
@@ -276,16 +276,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))
-
-
-def _print_json(obj: dict[str, Any]) -> None:
-    text = json.dumps(obj, ensure_ascii=False) + "\n"
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # a terminal that is not UTF-8
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
 
 
 def _note(text: str) -> None:

@@ -31,6 +31,7 @@ from drivers.printer_url import (
 )
 from kiosk.config import ConfigError
 from kiosk.config import load as load_config
+from kiosk.console import print_json
 from kiosk.devices import DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document, DocumentKind, Field
 from kiosk.print_layout import PAPER_58MM, PAPER_80MM, Text, columns, layout_document, render_lines
@@ -142,7 +143,7 @@ def _render(args: argparse.Namespace) -> int:
             out["png_size"] = list(preview.size)
     except OSError as e:
         return _fail(f"cannot write: {e.strerror or e} ({e.filename or ''})")
-    _print_json(out)
+    print_json(out)
     return EXIT_OK
 
 
@@ -239,7 +240,7 @@ def _test(args: argparse.Namespace) -> int:
         before = printer.status()
         if not before.usable:
             out |= {"printed": False, "started": False, "reason": citizen_message(before)}
-            _print_json(out | status_json(before))
+            print_json(out | status_json(before))
             reason = f"not printed: {citizen_message(before)} ({before.detail})"
             return _fail(reason, EXIT_REFUSED)
         page = check_page(c, before, job_id, dt.date.today())
@@ -248,9 +249,9 @@ def _test(args: argparse.Namespace) -> int:
         except PrintError as e:
             after = e.status or printer.last_status or before
             out |= {"printed": False, "started": e.started, "reason": str(e)}
-            _print_json(out | status_json(after))
+            print_json(out | status_json(after))
             return _fail(f"not printed: {e} ({after.detail})", EXIT_REFUSED)
-        _print_json(out | {"printed": True} | status_json(printer.last_status or before))
+        print_json(out | {"printed": True} | status_json(printer.last_status or before))
         return EXIT_OK
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
@@ -324,16 +325,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))
-
-
-def _print_json(obj: dict[str, Any]) -> None:
-    text = json.dumps(obj, ensure_ascii=False) + "\n"
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # a terminal that is not UTF-8
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
 
 
 def _fail(reason: str, status: int = EXIT_UNUSABLE) -> int:

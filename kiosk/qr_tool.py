@@ -8,11 +8,11 @@ kiosk refuses (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
+from kiosk.console import print_json
 from kiosk.qr import (
     DEFAULT_TOKEN_PREFIXES,
     DEFAULT_VERIFY_BASE_URL,
@@ -98,8 +98,7 @@ def _parse(args: argparse.Namespace) -> int:
         detail = f" ({exc.detail})" if exc.detail else ""
         print(f"kiosk qr: refused: {exc.code.value}{detail}", file=sys.stderr, flush=True)
         return EXIT_REFUSED
-    sys.stdout.write(json.dumps(scan_json(scan), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    print_json(scan_json(scan))
     return EXIT_OK
 
 

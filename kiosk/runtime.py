@@ -95,7 +95,6 @@ class Runtime:
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-outbox")
         self._stop = threading.Event()
-        self._printing = threading.Event()
         self._jobs_lock = threading.Lock()
         self._jobs_in_flight: set[str] = set()
         self._jobs_printed: deque[str] = deque(maxlen=200)  # whole on paper: never again
@@ -358,24 +357,20 @@ class Runtime:
                 self._jobs_printed.append(job_id)
 
     def _print_job(self, reply: Reply, job) -> None:
-        self._printing.set()
+        printed = False
         try:
             self.printer.print_job(job, progress=lambda f: reply(PrintProgress(job.job_id, f)))
+            printed = True
         except PrintError as exc:
             log.warning("print job %s failed: %s", job.job_id, exc)
             if exc.status is not None:
                 self._printer_changed(exc.status)
             reply(Failed("print", str(exc), retryable=True))
-            self._print_done(job.job_id)
-            return
-        except BaseException:
-            self._print_done(job.job_id)
-            raise
         finally:
-            self._printing.clear()
-        self._print_done(job.job_id, printed=True)
-        reply(Printed(job.job_id))
-        self._refresh_printer()
+            self._print_done(job.job_id, printed=printed)
+        if printed:
+            reply(Printed(job.job_id))
+            self._refresh_printer()
 
     def _store_rating(self, reply: Reply, rating) -> None:
         try:
@@ -519,7 +514,7 @@ class Runtime:
 
     def _printer_loop(self) -> None:
         while not self._stop.is_set():
-            if not self._printing.is_set():
+            if not self._jobs_in_flight:  # a job reads its own status
                 self._refresh_printer()
             self._stop.wait(self.printer_poll_interval)
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from kiosk import config as cfg
+from kiosk.console import print_json, print_text
 from kiosk.masking import scrub
 from offline.outbox import Kind, Outbox, OutboxError, Status
 
@@ -151,9 +151,9 @@ def _status(args: argparse.Namespace) -> int:
     except OutboxError as exc:
         return _fail(str(exc))
     if args.json:
-        _print(json.dumps(report, ensure_ascii=False))
+        print_json(report)
     else:
-        _print(human(report))
+        print_text(human(report))
     return EXIT_OK
 
 
@@ -177,7 +177,7 @@ def _retry(args: argparse.Namespace) -> int:
     except OutboxError as exc:
         return _fail(str(exc))
     if args.json:
-        _print(json.dumps({"path": str(path), "moved": moved, "not_found": missing}))
+        print_json({"path": str(path), "moved": moved, "not_found": missing})
     else:
         lines = [f"outbox {path}"]
         if moved:
@@ -188,7 +188,7 @@ def _retry(args: argparse.Namespace) -> int:
         else:
             lines.append("  no dead letters moved")
         lines += [f"  not a dead letter here: {i}" for i in missing]
-        _print("\n".join(lines))
+        print_text("\n".join(lines))
     return EXIT_NOT_FOUND if missing else EXIT_OK
 
 
@@ -242,16 +242,6 @@ def duration(seconds: float) -> str:
 
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
-
-
-def _print(text: str) -> None:
-    text += "\n"
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # a terminal that is not UTF-8
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
 
 
 def _fail(reason: str) -> int:

@@ -138,6 +138,22 @@ def to_items(d: Driver, items: tuple[Item, ...] | None = None) -> None:
     assert d.state is j.State.ITEMS
 
 
+def to_preview(d: Driver) -> None:
+    """A session with item I1 done and its certificate on screen, not yet printed."""
+    to_items(d)
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(item("I1"))))
+    d.tap(Action.CONFIRM)
+    d(Submitted(case(item("I1"))))
+    assert d.state is j.State.PREVIEW
+
+
+def to_printing(d: Driver) -> j.PrintDocument:
+    to_preview(d)
+    (p,) = d.tap(Action.PRINT)
+    return p
+
+
 def test_whole_journey_of_a_certificate():
     d = Driver()
     assert d.state is j.State.ATTRACT
@@ -330,12 +346,7 @@ def test_card_removed_while_choosing_ends_the_session():
 
 def test_card_removed_while_printing_does_not_strand_the_paper():
     d = Driver()
-    to_items(d)
-    d.tap(Action.SELECT_ITEM, "I1")
-    d(GuideLoaded(guide(item("I1"))))
-    d.tap(Action.CONFIRM)
-    d(Submitted(case(item("I1"))))
-    (p,) = d.tap(Action.PRINT)
+    p = to_printing(d)
     d(CardRemoved())
     assert d.state is j.State.PRINTING
     assert d.tap(Action.EXIT) == [], "leaving while printing is not offered"
@@ -367,12 +378,7 @@ def test_submit_failure_retry_reuses_the_request_id():
 
 def test_print_failure_offers_a_reprint_of_the_same_job_only_when_asked():
     d = Driver()
-    to_items(d)
-    d.tap(Action.SELECT_ITEM, "I1")
-    d(GuideLoaded(guide(item("I1"))))
-    d.tap(Action.CONFIRM)
-    d(Submitted(case(item("I1"))))
-    (p,) = d.tap(Action.PRINT)
+    p = to_printing(d)
     assert d(Failed("print", "打印机缺纸")) == [], "nothing is reprinted on its own"
     assert d.state is j.State.ERROR
     assert "C-1" in d.journey.error.text
@@ -743,11 +749,7 @@ def test_dimensions_are_optional_and_travel_by_name():
 
 def test_the_preview_can_be_declined_and_times_out_without_printing():
     d = Driver()
-    to_items(d)
-    d.tap(Action.SELECT_ITEM, "I1")
-    d(GuideLoaded(guide(item("I1"))))
-    d.tap(Action.CONFIRM)
-    d(Submitted(case(item("I1"))))
+    to_preview(d)
     assert d.tap(Action.NO_PRINT) == []
     assert d.state is j.State.TAKE_DOCUMENTS and d.journey.session.job_id == ""
     d2 = Driver()
@@ -800,12 +802,7 @@ def test_a_kiosk_that_cannot_start_its_devices_is_out_of_service():
 
 def test_a_slow_print_that_makes_progress_is_not_timed_out():
     d = Driver()
-    to_items(d)
-    d.tap(Action.SELECT_ITEM, "I1")
-    d(GuideLoaded(guide(item("I1"))))
-    d.tap(Action.CONFIRM)
-    d(Submitted(case(item("I1"))))
-    (p,) = d.tap(Action.PRINT)
+    p = to_printing(d)
     for step in range(1, 6):  # a 9600-baud raster job: well past the 90 s guard in all
         d.now += 40
         d(PrintProgress(p.job.job_id, step / 6))
@@ -817,12 +814,7 @@ def test_a_slow_print_that_makes_progress_is_not_timed_out():
 
 def test_paper_that_comes_out_after_the_guard_gave_up_is_not_printed_again():
     d = Driver()
-    to_items(d)
-    d.tap(Action.SELECT_ITEM, "I1")
-    d(GuideLoaded(guide(item("I1"))))
-    d.tap(Action.CONFIRM)
-    d(Submitted(case(item("I1"))))
-    (p,) = d.tap(Action.PRINT)
+    p = to_printing(d)
     d.wait(91)
     assert d.state is j.State.ERROR and d.journey.error.retry_state is j.State.PRINTING
     assert d(Printed(p.job.job_id)) == []
