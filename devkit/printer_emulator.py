@@ -556,6 +556,8 @@ class _State:
     silent: bool = False
     paper_out_after: int | None = None  # bytes still to accept before the paper runs out
     drop_after: int | None = None  # bytes still to accept before the line drops
+    # (status questions still to answer, the state after them): a change between two questions
+    change_after: tuple[int, dict] | None = None
     rejected: bytearray = field(default_factory=bytearray)
 
 
@@ -613,6 +615,12 @@ class PrinterEmulator:
             s = self._state
             return PrinterState(s.paper, s.cover_open, s.online, s.silent)
 
+    def change_state_after_questions(self, n: int, **state: object) -> None:
+        """After ``n`` more DLE EOT answers, ``set_state(**state)``: the printer's state changes
+        between the kiosk's status questions (a cover closed between DLE EOT 1 and 2)."""
+        with self._cond:
+            self._state.change_after = (n, state)
+
     def run_out_of_paper_after(self, nbytes: int) -> None:
         """The paper ends after ``nbytes`` more bytes arrive (a job that stops half-way)."""
         with self._cond:
@@ -662,6 +670,11 @@ class PrinterEmulator:
                 byte |= (0x04 if s.cover_open else 0) | (0x20 if out else 0)
             elif n == 4:
                 byte |= 0x6C if out else 0x0C if s.paper is PaperLevel.NEAR_END else 0
+            if s.change_after is not None:
+                left, state = s.change_after
+                s.change_after = (left - 1, state) if left > 1 else None
+                if left <= 1:
+                    self.set_state(**state)  # the condition is re-entrant
             return byte
 
     def _accepting(self) -> bool:

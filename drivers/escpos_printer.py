@@ -87,6 +87,17 @@ def valid_status_byte(b: int) -> bool:
     return (b & 0x93) == 0x12
 
 
+def torn(printer: int | None, offline_cause: int | None, roll: int | None) -> bool:
+    """The three answers disagree: DLE EOT 1 says offline, yet DLE EOT 2 names no cause (cover,
+    feed button, paper end, error). Typically a cover closed between the two questions; asked
+    once more, the printer gives a consistent picture, and no alert is raised for a state that
+    never was. A printer that stays offline without a cause still reads offline the second time.
+    """
+    if printer is None or offline_cause is None or roll is None:
+        return False
+    return bool(printer & 0x08) and not offline_cause & 0x6C
+
+
 def decode_status(
     printer: int | None, offline_cause: int | None, roll: int | None, detail: str = ""
 ) -> DeviceStatus:
@@ -582,6 +593,8 @@ class EscposPrinter:
             io, reused = self._link.acquire()
             try:
                 replies = self._replies(io)
+                if torn(*replies):  # the state changed between the questions: ask again
+                    replies = self._replies(io)
             except Exception as e:
                 self._link.broken()
                 if not reused or attempt == 2:

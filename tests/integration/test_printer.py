@@ -374,6 +374,16 @@ def test_offline_is_offline_and_refused(emulator):
     _assert_refused(emulator, printer)
 
 
+def test_a_cover_closed_between_the_status_questions_is_no_fault(emulator):
+    """DLE EOT 1 answered with the cover open, 2 and 4 after it closed: asked again, the
+    printer is online. Taken as it came, it read "offline" and raised a staff alert for a
+    state that never was."""
+    emulator.set_state(cover_open=True)
+    emulator.change_state_after_questions(1)
+    st_ = printer_for(emulator).status()
+    assert (st_.state, st_.cover_open, st_.usable) == (DeviceState.ONLINE, False, True)
+
+
 def test_silent_printer_is_unknown_never_ok_and_refused(emulator):
     emulator.set_state(silent=True)
     printer = printer_for(emulator, status_timeout=0.3)
