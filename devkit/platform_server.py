@@ -186,6 +186,9 @@ CREATE TABLE IF NOT EXISTS ratings (
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, last_seen TEXT NOT NULL, sent_at TEXT NOT NULL,
     status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS device_events (
+    device_id TEXT NOT NULL, event_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    event TEXT NOT NULL, PRIMARY KEY (device_id, event_id));
 CREATE TABLE IF NOT EXISTS app_tokens (
     token_hash TEXT PRIMARY KEY, subject_id INTEGER NOT NULL, expires_at REAL NOT NULL,
     used_at REAL);
@@ -603,6 +606,12 @@ class ReferencePlatform:
             }
             for r in rows
         ]
+
+    def device_events(self, event: str | None = None) -> list[dict]:
+        """Device events received in heartbeats (staff alerts, staff calls), oldest first."""
+        rows = self.store.query("SELECT * FROM device_events ORDER BY rowid")
+        out = [{"device_id": r["device_id"], **json.loads(r["event"])} for r in rows]
+        return [e for e in out if event is None or e.get("event") == event]
 
     def state(self) -> dict:
         def count(table: str, where: str = "") -> int:
@@ -1221,16 +1230,24 @@ class ReferencePlatform:
         status = json.dumps(body["status"], ensure_ascii=False)
         if len(status) > 64_000:
             raise ApiError(413, "body_too_large")
-        self.store.execute(
-            "INSERT INTO devices VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET"
-            " last_seen=excluded.last_seen, sent_at=excluded.sent_at, status=excluded.status",
-            (
-                device_id,
-                dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
-                sent_at.isoformat(),
-                status,
-            ),
-        )
+        events = body["status"].get("events")
+        events = [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+        now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        with self.store.lock:
+            self.store.execute(
+                "INSERT INTO devices VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET"
+                " last_seen=excluded.last_seen, sent_at=excluded.sent_at, status=excluded.status",
+                (device_id, now, sent_at.isoformat(), status),
+            )
+            # staff alerts and other device events are kept, once each: a heartbeat whose reply
+            # was lost sends them again (at-least-once), so the event id decides
+            for event in events:
+                event_id = event.get("id")
+                if isinstance(event_id, str) and 0 < len(event_id) <= 64:
+                    self.store.execute(
+                        "INSERT OR IGNORE INTO device_events VALUES (?,?,?,?)",
+                        (device_id, event_id, now, json.dumps(event, ensure_ascii=False)),
+                    )
         return _Reply(204)
 
     # ---- /devkit (unsigned; reference server only) --------------------------------------------

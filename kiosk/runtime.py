@@ -487,7 +487,7 @@ class Runtime:
                 for (kind, source), s in dict(self.journey.devices).items()
             },
             "outbox": pending,
-            "events": [e.payload for e in events],
+            "events": [{"id": e.id, **e.payload} for e in events],
         }
         if self.outbox.problem:  # the platform's operators see a full disk before anyone else
             status["outbox_problem"] = self.outbox.problem
