@@ -81,6 +81,7 @@ class Pilot:
         self._started = 0.0
         self._n = 0
         self._done = False
+        self._cursor = 0  # into ``seen``: states entered before it have been waited for
         self.drawn_at: dict[str, float] = {}  # state -> perf_counter of its first frame on screen
 
     # ---- running --------------------------------------------------------------------------------
@@ -179,10 +180,30 @@ class Pilot:
         print(f"[{self.name}] {self._n:02d} {state:<15} {text}", flush=True)
 
     def screen(self, state: State, timeout: float = 20.0) -> Wait:
+        """Wait until the journey has entered ``state`` since the last screen waited for (or
+        the last tap), or is in it now.
+
+        What happened is in the journey's history: a screen that waits for a machine
+        (identifying, verifying, printing…) may be gone again before this looks, on a loaded
+        machine, and that is no failure. A screen that is still up is given two frames to draw.
+        """
+        found: list[int] = []
+
         def ready() -> bool:
+            states = [s for _, s in self.seen]
+            later = states[self._cursor :]
+            if state.value in later:
+                found[:] = [self._cursor + later.index(state.value)]
+                return True
             return self.journey.state is state and self.app.sm.current == state.value
 
-        return Wait(f"the {state.value} screen", ready, timeout, settle_frames=2)
+        def consume() -> None:
+            if found:
+                self._cursor = max(self._cursor, found[0] + 1)
+            else:
+                self._cursor = len(self.seen)
+
+        return Wait(f"the {state.value} screen", ready, timeout, then=consume, settle_frames=2)
 
     def until(self, what: str, ready: Callable[[], bool], timeout: float = 20.0) -> Wait:
         return Wait(what, ready, timeout)
@@ -195,12 +216,18 @@ class Pilot:
         end = time.monotonic() + s
         return Wait(f"{s} s", lambda: time.monotonic() >= end, s + 5.0)
 
-    def shot(self, name: str) -> Wait:
-        """A screenshot two frames from now (after the screen has been drawn)."""
+    def shot(self, name: str, *, of: State | None = None) -> Wait:
+        """A screenshot two frames from now (after the screen has been drawn). ``of``: a screen
+        that may already be gone (one that waits for a machine); then no picture is taken, and
+        the report says so, rather than a picture of the wrong screen."""
         count = itertools.count()
         path = self.shots / f"{len(list(self.shots.glob('*.png'))) + 1:02d}-{name}.png"
 
         def take() -> None:
+            if of is not None and self.app.sm.current != of.value:
+                self.record.setdefault("shots_missed", []).append(name)
+                print(f"[{self.name}] no screenshot of {name}: the screen had moved on", flush=True)
+                return
             self._screenshot(path)
             if self.steps:
                 self.steps[-1].setdefault("screenshots", []).append(path.name)
@@ -222,6 +249,7 @@ class Pilot:
             return True
 
         def touch() -> None:
+            self._cursor = len(self.seen)  # from now on, what happens answers this tap
             widget = self.find(kid)
             x, y = widget.to_window(*widget.center)
             t = _Touch(x, y)

@@ -32,11 +32,11 @@ def _identify(p: Pilot, key: str, *, slow: bool, shots: bool) -> Generator[Wait,
     if slow:
         yield p.screen(State.IDENTIFYING)
         if shots:
-            yield p.shot("identifying")
+            yield p.shot("identifying", of=State.IDENTIFYING)
         yield p.screen(State.VERIFYING)
         p.stack.sam.reply_delay = 0.0
         if shots:
-            yield p.shot("verifying")
+            yield p.shot("verifying", of=State.VERIFYING)
     yield p.screen(State.ITEMS, timeout=30)
     p.stack.platform.set_faults()
     s = p.journey.session
@@ -73,7 +73,7 @@ def _handle(
     if slow:
         yield p.screen(State.SUBMITTING)
         if shots:
-            yield p.shot("submitting")
+            yield p.shot("submitting", of=State.SUBMITTING)
     yield p.screen(State.PREVIEW, timeout=30)
     p.stack.platform.set_faults()
     if shots:
@@ -84,7 +84,7 @@ def _handle(
         yield p.screen(State.PRINTING)
         if shots:
             yield p.until("some progress", lambda: p.journey.session.print_progress > 0.2)
-            yield p.shot("printing")
+            yield p.shot("printing", of=State.PRINTING)
     yield p.screen(State.TAKE_DOCUMENTS, timeout=40)
     p.stack.printer.answer_delay = 0.0
     case = p.journey.session.case
@@ -138,7 +138,7 @@ def _rate(
     yield p.screen(State.GOODBYE)
     p.record.setdefault("rated", []).append(level)
     if shots:
-        yield p.shot("goodbye")
+        yield p.shot("goodbye", of=State.GOODBYE)
     yield p.screen(State.ATTRACT, timeout=15)
 
 
@@ -453,10 +453,22 @@ def qr_codes(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
 
 
-def printer(p: Pilot) -> Generator[Wait, None, None]:
-    """Issue 5: each printer condition on screen; a job cut short is reprinted only on request."""
+def _staff_alerts(p: Pilot) -> list[str]:
+    """Every staff alert the kiosk raised: those the platform received in heartbeats and those
+    still queued. Only the two together are what happened; either one alone races the
+    heartbeat. The queue is read first: what leaves it meanwhile is at the platform by then."""
     from offline.outbox import Kind
 
+    queued = [e for e in p.app.runtime.outbox.due(Kind.EVENT, 1000)]
+    by_id = {e["id"]: e for e in p.stack.platform.device_events("staff_alert")}
+    for e in queued:
+        if e.payload.get("event") == "staff_alert":
+            by_id.setdefault(e.id, e.payload)
+    return [e["problem"] for e in sorted(by_id.values(), key=lambda e: e["at"])]
+
+
+def printer(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 5: each printer condition on screen; a job cut short is reprinted only on request."""
     runtime = p.app.runtime
     runtime.printer_poll_interval = 0.3
     yield p.screen(State.ATTRACT)
@@ -467,8 +479,14 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
         ("offline", {"online": False}),
     ):
         p.say(f"printer: {label}")
+        alerts_before = len(_staff_alerts(p))
         p.stack.printer.set_state(**state)
         yield p.until(f"{label} noticed", lambda: not p.journey.printer_usable, timeout=10)
+        yield p.until(
+            f"the staff alerted of {label}",
+            lambda n=alerts_before: len(_staff_alerts(p)) > n,
+            timeout=10,
+        )
         p.record.setdefault("banners", {})[label] = list(p.journey.banners)
         yield p.shot(f"attract_{label}")
         if label == "paper_out":
@@ -484,22 +502,11 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
             yield from _back_to_attract(p)
         p.stack.printer.set_state(paper="ok", cover_open=False, online=True)
         yield p.until("the printer back", lambda: p.journey.printer_usable, timeout=10)
-    alerts = [
-        e.payload["problem"]
-        for e in runtime.outbox.due(Kind.EVENT, 100)
-        if e.payload.get("event") == "staff_alert"
-    ]
-    p.record["staff_alerts"] = alerts
+    p.record["staff_alerts"] = _staff_alerts(p)
 
     p.say("paper near its end: the certificate prints, the staff are told")
     p.stack.printer.set_state(paper="near_end")
-    yield p.until(
-        "near end noticed",
-        lambda: any(
-            e.payload.get("problem") == "paper_low" for e in runtime.outbox.due(Kind.EVENT, 100)
-        ),
-        timeout=10,
-    )
+    yield p.until("near end noticed", lambda: "paper_low" in _staff_alerts(p), timeout=10)
     yield from _identify(p, "zhang_wei", slow=False, shots=False)
     yield from _handle(p, SOCIAL_INSURANCE, shots=False)
     yield p.tap("take.done")
@@ -507,6 +514,27 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
     yield p.tap("rating.skip")
     yield from _back_to_attract(p)
     p.stack.printer.set_state(paper="ok")
+
+    p.say("the citizen declines the paper: the screen says so, not that the printer failed")
+    jobs_before = len(p.stack.printer.jobs)
+    yield from _identify(p, "zhao_min", slow=False, shots=False)
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=20)
+    yield p.tap("preview.no_print")
+    yield p.screen(State.TAKE_DOCUMENTS)
+    take = p.app.screens[State.TAKE_DOCUMENTS]
+    p.record["declined"] = {
+        "headline": take.headline,
+        "details": take.details,
+        "jobs": len(p.stack.printer.jobs) - jobs_before,
+    }
+    yield p.shot("take_documents_declined")
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield from _back_to_attract(p)
 
     p.say("the paper runs out in the middle of a job")
     jobs_before = len(p.stack.printer.jobs)

@@ -210,6 +210,10 @@ def test_printer_conditions_and_no_double_prints():
     record = report["record"]
     assert record["staff_alerts"] == ["paper_out", "cover_open", "printer_offline"]
     assert record["midway_title"] == "打印未完成"
+    declined = record["declined"]
+    assert "您选择了不打印" in declined["details"], declined
+    assert "打印机" not in declined["details"] + declined["headline"], "不打印 is no printer fault"
+    assert declined["jobs"] == 0
     assert record["reprints_complete"] == 1, "the citizen's reprint printed the whole document"
     assert record["jobs_for_case"] == 2, "the broken job and the one reprint asked for, no more"
     # each condition says what is wrong, not only that printing is off
@@ -229,6 +233,7 @@ def test_printer_conditions_and_no_double_prints():
         "attract_offline.png",
         "print_failed_midway.png",
         "print_refused_cover_open.png",
+        "take_documents_declined.png",
     } <= shots
 
 
