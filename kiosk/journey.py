@@ -931,6 +931,7 @@ class Journey:
             self._enter(State.PRINTING)
             effects.append(PrintDocument(PrintJob(s.job_id, s.case.document)))
         elif tap.action in (Action.NO_PRINT, Action.BACK):
+            s.print_declined = True
             self._enter(State.TAKE_DOCUMENTS)
 
     def _tap_take(self, tap: Tap, effects: list[Effect]) -> None:

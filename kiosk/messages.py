@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.devices import DeviceState, DeviceStatus, Paper
+from kiosk.document import DocumentKind
 from kiosk.events import CardFault
 from kiosk.identity import CardProblem
 
@@ -96,3 +97,22 @@ QR_UNKNOWN = Message(
     "请确认后重新扫码。",
 )
 USCC_CHECK_FAILED = "营业执照上的统一社会信用代码未通过校验，已交由平台核实。"
+
+
+def not_printed(kind: DocumentKind, case_no: str, *, declined: bool) -> Message:
+    """The take-away screen when nothing went on paper: the citizen said 不打印, or the printer
+    could not. Each says what happened; the case number is then the only record."""
+    receipt = kind is DocumentKind.RECEIPT
+    title = "已受理，请记下您的办件编号" if receipt else "已办理，请记下您的办件编号"
+    if declined:
+        what = "受理回执" if receipt else "证明"
+        text = (
+            f"办件编号：{case_no}\n您选择了不打印{what}。如需纸质{what}，可凭办件编号到人工窗口打印，"
+            "或在“三晋通”APP查询。"
+        )
+    else:
+        text = (
+            f"办件编号：{case_no}\n打印机暂时不能使用，可凭办件编号到人工窗口打印，"
+            "或在“三晋通”APP查询。"
+        )
+    return Message(title, text)

@@ -32,6 +32,7 @@ class Session:
     request_id: str = ""
     case: CaseResult | None = None
     job_id: str = ""
+    print_declined: bool = False  # the citizen tapped 不打印 on the preview
     print_progress: float = 0.0
     rating_level: RatingLevel | None = None
     rating_reasons: set[str] = field(default_factory=set)
@@ -71,6 +72,7 @@ class Session:
         self.guide = None
         self.case = None
         self.request_id = self.job_id = ""
+        self.print_declined = False
         self.rating_level = None
         self.rating_reasons.clear()
         self.rating_dimensions.clear()

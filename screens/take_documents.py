@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk import messages
 from kiosk.document import DocumentKind
 from kiosk.journey import Journey
 from screens.base import KioskScreen
@@ -13,23 +14,20 @@ class TakeDocumentsScreen(KioskScreen):
     kv_file = "take_documents.kv"
     headline = StringProperty("")
     details = StringProperty("")
+    printed = BooleanProperty(True)
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
         s = journey.session
         case = s.case if s else None
+        self.printed = bool(s and s.job_id)
         if case is None:
             self.headline, self.details = "请取走您的身份证", ""
             return
         doc = case.document
         if not s.job_id:  # nothing was printed: the screen is the only record
-            self.headline = (
-                "已受理，请记下您的办件编号" if doc.kind is DocumentKind.RECEIPT else "已办理"
-            )
-            self.details = (
-                f"办件编号：{case.case_no}\n打印机暂时不能使用，可凭办件编号到人工窗口打印，"
-                "或在“三晋通”APP查询。"
-            )
+            said = messages.not_printed(doc.kind, case.case_no, declined=s.print_declined)
+            self.headline, self.details = said.title, said.text
             return
         if doc.kind is DocumentKind.RECEIPT:
             self.headline = "已受理，请取走身份证和受理回执"

@@ -163,7 +163,10 @@ class ReaderPicture(Picture):
 
 
 class PaperPicture(Picture):
-    """The paper slot with a slip coming out, and the card on the reader."""
+    """The paper slot with a slip coming out, and the card on the reader. ``paper`` False:
+    nothing was printed, so only the card is shown to be taken."""
+
+    paper = BooleanProperty(True)
 
 
 class ScanPicture(Picture):

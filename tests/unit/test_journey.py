@@ -752,6 +752,7 @@ def test_the_preview_can_be_declined_and_times_out_without_printing():
     to_preview(d)
     assert d.tap(Action.NO_PRINT) == []
     assert d.state is j.State.TAKE_DOCUMENTS and d.journey.session.job_id == ""
+    assert d.journey.session.print_declined, "the screen must say the citizen chose this"
     d2 = Driver()
     to_items(d2)
     d2.tap(Action.SELECT_ITEM, "I1")
@@ -833,3 +834,15 @@ def test_no_list_kept_and_no_platform_is_said_not_spun():
     assert not d.journey.catalogue_unavailable
     d(Failed("catalogue", "网络暂时中断"))
     assert not d.journey.catalogue_unavailable, "the list kept on the kiosk stays on screen"
+
+
+def test_not_printed_says_why():
+    """不打印 is the citizen's choice, not a broken printer (and the reverse)."""
+    from kiosk import messages
+    from kiosk.document import DocumentKind
+
+    declined = messages.not_printed(DocumentKind.CERTIFICATE, "C1", declined=True)
+    broken = messages.not_printed(DocumentKind.CERTIFICATE, "C1", declined=False)
+    assert "您选择了不打印" in declined.text and "打印机" not in declined.text
+    assert "打印机暂时不能使用" in broken.text
+    assert all("C1" in m.text for m in (declined, broken))
