@@ -112,14 +112,31 @@ class PlatformHealth:
     detail: str = ""
 
 
+class Operation(StrEnum):
+    """What the kiosk asked for that can fail; each has its own handling in the journey."""
+
+    VERIFY = "verify"  # identity: card, phone-app token, kiosk QR, enterprise
+    REPRESENTATIVE = "representative"  # an enterprise's legal representative's own card
+    PHONE = "phone"  # the session behind the kiosk-shown QR
+    CHECK = "check"  # 证明核验: a printed certificate's code
+    GUIDE = "guide"  # an item's guide
+    SUBMIT = "submit"  # a case
+    PRINT = "print"  # a certificate or receipt on paper
+    RATING = "rating"  # a 好差评 rating to the outbox
+    CATALOGUE = "catalogue"  # the published list
+
+
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """A platform or device operation failed. ``op`` names the effect it answers."""
+    """An operation failed; ``op`` says which, so the journey routes it by type."""
 
-    op: str
+    op: Operation
     message: str  # citizen-facing, plain words
     detail: str = ""  # technician-facing, no personal data
     retryable: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", Operation(self.op))  # an unknown operation is a bug
 
 
 @dataclass(frozen=True, slots=True)

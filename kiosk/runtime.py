@@ -37,6 +37,7 @@ from kiosk.events import (
     GuideLoaded,
     IdentitySessionExpired,
     IdentitySessionStarted,
+    Operation,
     PlatformHealth,
     Printed,
     PrintProgress,
@@ -72,6 +73,7 @@ class Runtime:
         scanner: CardReader | None = None,
         call_soon: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
+        record: Callable[[object, j.Now], None] | None = None,
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
         journey: j.Journey | None = None,
@@ -86,6 +88,7 @@ class Runtime:
         self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
         self.clock = clock
+        self.record = record  # sees every (event, moment) the journey is given: a replay log
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
         self.journey = journey or j.Journey(j.JourneySettings.from_config(config))
@@ -109,8 +112,12 @@ class Runtime:
 
     # ---- life ---------------------------------------------------------------------------------
 
+    def now(self) -> j.Now:
+        """The moment for the next event: the journey reads no clock of its own."""
+        return j.Now.read(self.clock())
+
     def start(self) -> None:
-        self._apply(self.journey.start(self.clock()))
+        self._apply(self.journey.start(self.now()))
         self.card_reader.start(self.post)
         if self.scanner is not None:
             self.scanner.start(self.post)
@@ -147,7 +154,10 @@ class Runtime:
     def dispatch(self, event: object) -> None:
         """UI thread only."""
         version = self.journey.version
-        self._apply(self.journey.dispatch(event, self.clock()))
+        now = self.now()
+        if self.record is not None:
+            self.record(event, now)
+        self._apply(self.journey.dispatch(event, now))
         if self.journey.version != version:
             for listener in list(self.listeners):
                 listener(self.journey)
@@ -221,7 +231,7 @@ class Runtime:
         except Exception:
             log.exception("worker %s failed", getattr(fn, "__name__", fn))
 
-    def _platform_failed(self, reply: Reply, op: str, exc: PlatformError) -> None:
+    def _platform_failed(self, reply: Reply, op: Operation, exc: PlatformError) -> None:
         log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
         if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
             self._set_reachable(False, exc.detail)
@@ -233,7 +243,7 @@ class Runtime:
             ticket = verify(credential)
             items = self.platform.available_items(ticket)
         except PlatformError as exc:
-            self._platform_failed(reply, "verify", exc)
+            self._platform_failed(reply, Operation.VERIFY, exc)
             return
         self._set_reachable(True)
         reply(Verified(ticket, items))
@@ -243,7 +253,7 @@ class Runtime:
         try:
             self.platform.confirm_representative(ticket, card)
         except PlatformError as exc:
-            self._platform_failed(reply, "representative", exc)
+            self._platform_failed(reply, Operation.REPRESENTATIVE, exc)
             return
         reply(RepresentativeConfirmed())
 
@@ -251,7 +261,7 @@ class Runtime:
         try:
             result = self.platform.verify_certificate(code)
         except PlatformError as exc:
-            self._platform_failed(reply, "check", exc)
+            self._platform_failed(reply, Operation.CHECK, exc)
             return
         reply(CertificateChecked(result))
 
@@ -277,7 +287,7 @@ class Runtime:
             session = self.platform.start_identity_session()
         except PlatformError as exc:
             if not cancel.is_set():
-                self._platform_failed(reply, "phone", exc)
+                self._platform_failed(reply, Operation.PHONE, exc)
             return
         if cancel.is_set():
             return
@@ -313,7 +323,7 @@ class Runtime:
             # browsing the published list offline: the guide kept from an earlier visit
             kept = cache.cached_guide(code) if cache and ticket is None and exc.retryable else None
             if kept is None:
-                self._platform_failed(reply, "guide", exc)
+                self._platform_failed(reply, Operation.GUIDE, exc)
                 return
             if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
                 self._set_reachable(False, exc.detail)
@@ -329,7 +339,7 @@ class Runtime:
                 effect.ticket, effect.item_code, effect.request_id, effect.pledge_confirmed
             )
         except PlatformError as exc:
-            self._platform_failed(reply, "submit", exc)
+            self._platform_failed(reply, Operation.SUBMIT, exc)
             return
         reply(Submitted(result))
 
@@ -365,7 +375,7 @@ class Runtime:
             log.warning("print job %s failed: %s", job.job_id, exc)
             if exc.status is not None:
                 self._printer_changed(exc.status)
-            reply(Failed("print", str(exc), retryable=True))
+            reply(Failed(Operation.PRINT, str(exc), retryable=True))
         finally:
             self._print_done(job.job_id, printed=printed)
         if printed:
@@ -377,7 +387,7 @@ class Runtime:
             self.outbox.enqueue(Kind.RATING, rating.rating_id, rating.to_json())
         except OutboxError as exc:
             log.error("rating not stored: %s", exc)
-            reply(Failed("rating", "评价暂未保存成功。", str(exc), retryable=False))
+            reply(Failed(Operation.RATING, "评价暂未保存成功。", str(exc), retryable=False))
             return
         reply(RatingStored(rating.rating_id))
         self.sync.poke()
@@ -400,7 +410,7 @@ class Runtime:
         try:
             catalogue = self.platform.catalogue(self._catalogue_etag)
         except PlatformError as exc:
-            self._platform_failed(self.post, "catalogue", exc)
+            self._platform_failed(self.post, Operation.CATALOGUE, exc)
             return
         now = time.time()
         if catalogue is None:  # 304 Not Modified: the list shown is current as of now

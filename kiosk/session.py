@@ -6,7 +6,6 @@ the platform's ticket and masked display values. ``wipe()`` is the single exit f
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from kiosk.identity import IdentityCard
@@ -55,12 +54,13 @@ class Session:
             self.card.wipe()
             self.card = None
 
-    def choose(self, item: Item) -> None:
+    def choose(self, item: Item, request_id: str) -> None:
+        """``request_id`` is for a new choice (one per item chosen: a retry reuses it)."""
         if self.selected is None or self.selected.item_code != item.item_code:
             self.selected = item
             self.guide = None
             self.pledge_confirmed = False
-            self.request_id = str(uuid.uuid4())  # one per item choice: a retry reuses it
+            self.request_id = request_id
 
     def wipe(self) -> None:
         self.forget_card()

@@ -28,7 +28,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
-from kiosk.journey import Journey, State
+from kiosk.journey import Journey, Now, State
 from kiosk.qr import REFUSAL_REASONS, QrRejected, Refusal
 from kiosk.wedge import WedgeDetector
 from screens import item_list, widgets  # noqa: F401  (registers the kv classes)
@@ -165,7 +165,7 @@ class KioskApp(App):
             if runtime is not None:
                 with contextlib.suppress(Exception):
                     runtime.stop()
-            self.journey.halt(time.monotonic())
+            self.journey.halt(Now.read())
             self._show(self.journey.state, self.journey)
             Clock.schedule_once(self._start_runtime, RUNTIME_RETRY_SECONDS)
             return

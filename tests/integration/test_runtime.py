@@ -97,6 +97,60 @@ def test_a_whole_journey_through_real_transports(kiosk, stack):
     assert stored["channel"] == 5 and stored["device_id"] == "SX-TY-0001"
 
 
+def test_a_real_journey_replays_from_its_event_log(stack, tmp_path):
+    """Everything the journey depended on was in its log: the devices' and the platform's
+    events and the moments they were handled at. Replayed into a fresh journey, the same
+    states and effects come out (ids and times included)."""
+    import copy
+
+    from kiosk.journey import Journey, JourneySettings
+
+    loop = Loop()
+    runtime = composition.build_runtime(stack.config(), loop.call_soon)
+    log: list = []
+    seen: list = []
+    runtime.record = lambda event, now: log.append((copy.deepcopy(event), now))
+    live = runtime.journey
+    dispatch = live.dispatch
+
+    def traced(event, now):
+        effects = dispatch(event, now)
+        seen.append((live.state, live.deadline, live.epoch, [repr(e) for e in effects]))
+        return effects
+
+    live.dispatch = traced
+    runtime.start()
+    try:
+        j = runtime.journey
+        loop.until(lambda: j.catalogue is not None, what="the published list")
+        stack.place_card("zhang_wei")
+        loop.until(lambda: j.state is State.ITEMS, what="the item list")
+        runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+        loop.until(lambda: j.session.guide is not None, what="the guide")
+        runtime.tap(Action.CONFIRM)
+        loop.until(lambda: j.state is State.PREVIEW, what="the certificate on screen")
+        runtime.tap(Action.PRINT)
+        loop.until(lambda: j.state is State.TAKE_DOCUMENTS, what="the printed certificate")
+        stack.remove_card()
+        loop.until(lambda: j.state is State.RATING, what="the rating screen")
+        runtime.tap(Action.RATE, "satisfied")
+        runtime.tap(Action.SUBMIT_RATING)
+        loop.until(lambda: j.state is State.GOODBYE, what="goodbye")
+    finally:
+        runtime.stop()
+
+    fresh = Journey(JourneySettings.from_config(runtime.config))
+    fresh.start(log[0][1])
+    replayed = []
+    for event, now in log:
+        effects = fresh.dispatch(copy.deepcopy(event), now)
+        replayed.append((fresh.state, fresh.deadline, fresh.epoch, [repr(e) for e in effects]))
+    assert len(replayed) == len(seen) > 10
+    assert replayed == seen
+    assert {s for s, *_ in seen} >= {State.VERIFYING, State.PRINTING, State.GOODBYE}
+    assert any("StoreRating" in e for *_, effects in seen for e in effects)
+
+
 @pytest.fixture
 def logged(kiosk):
     """The kiosk's own log files in its data directory, plus every DEBUG record unscrubbed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -21,6 +22,7 @@ from kiosk.events import (
     DeviceChanged,
     Failed,
     GuideLoaded,
+    Operation,
     PlatformHealth,
     Printed,
     PrintProgress,
@@ -94,20 +96,26 @@ def case(it: Item) -> CaseResult:
 
 
 class Driver:
-    """Feeds events with a controllable clock and keeps the effects."""
+    """Feeds events with a controllable clock and keeps the effects (and the log of what it
+    fed, for the replay test)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
-        self.journey = j.Journey(
-            j.JourneySettings("SX-TY-0001", "140100", 60, 20),
-            wall_clock=lambda: WALL,
-            today=lambda: TODAY,
-        )
-        self.effects: list = self.journey.start(self.now)
+        self.journey = j.Journey(j.JourneySettings("SX-TY-0001", "140100", 60, 20))
+        self.log: list[tuple[object, j.Now]] = []
+        self.trace: list[tuple] = []
+        self.effects: list = self.journey.start(self.moment())
+
+    def moment(self) -> j.Now:
+        """The wall clock moves with the monotonic one; every moment has fresh id bits."""
+        return j.Now(self.now, WALL + dt.timedelta(seconds=self.now - 1000.0), len(self.log) + 1)
 
     def __call__(self, event) -> list:
-        out = self.journey.dispatch(event, self.now)
+        now = self.moment()
+        self.log.append((copy.deepcopy(event), now))  # as fed: the journey wipes cards later
+        out = self.journey.dispatch(event, now)
         self.effects.extend(out)
+        self.trace.append(trace(self.journey, out))
         return out
 
     def tap(self, action: Action, arg: str = "") -> list:
@@ -120,6 +128,11 @@ class Driver:
     @property
     def state(self) -> j.State:
         return self.journey.state
+
+
+def trace(journey: j.Journey, effects: list) -> tuple:
+    """What one event did: the state, its deadline, the turn, and the effects asked for."""
+    return (journey.state, journey.deadline, journey.epoch, [repr(e) for e in effects])
 
 
 def card(key="zhang_wei"):
@@ -368,7 +381,7 @@ def test_submit_failure_retry_reuses_the_request_id():
     d.tap(Action.SELECT_ITEM, "I1")
     d(GuideLoaded(guide(item("I1"))))
     (first,) = d.tap(Action.CONFIRM)
-    d(Failed("submit", "暂时无法连接", "timeout"))
+    d(Failed(Operation.SUBMIT, "暂时无法连接", "timeout"))
     assert d.state is j.State.ERROR and d.journey.error.retry is not None
     (again,) = d.tap(Action.RETRY)
     assert isinstance(again, j.SubmitCase)
@@ -379,7 +392,7 @@ def test_submit_failure_retry_reuses_the_request_id():
 def test_print_failure_offers_a_reprint_of_the_same_job_only_when_asked():
     d = Driver()
     p = to_printing(d)
-    assert d(Failed("print", "打印机缺纸")) == [], "nothing is reprinted on its own"
+    assert d(Failed(Operation.PRINT, "打印机缺纸")) == [], "nothing is reprinted on its own"
     assert d.state is j.State.ERROR
     assert "C-1" in d.journey.error.text
     assert d.journey.error.retry_label == "重新打印"
@@ -393,11 +406,11 @@ def test_verify_failure_is_retryable_while_the_card_is_known():
     d = Driver()
     d(CardDetected())
     d(CardRead(card()))
-    d(Failed("verify", "暂时无法连接政务服务平台", "timeout", retryable=True))
+    d(Failed(Operation.VERIFY, "暂时无法连接政务服务平台", "timeout", retryable=True))
     assert d.state is j.State.ERROR
     (again,) = d.tap(Action.RETRY)
     assert isinstance(again, j.VerifyIdentity)
-    d(Failed("verify", "身份信息不一致", "card_mismatch", retryable=False))
+    d(Failed(Operation.VERIFY, "身份信息不一致", "card_mismatch", retryable=False))
     assert d.journey.error.retry is None
     d.tap(Action.BACK)
     assert d.state is j.State.ATTRACT and d.journey.session is None
@@ -407,7 +420,7 @@ def test_guide_failure_and_back_to_the_list():
     d = Driver()
     to_items(d)
     d.tap(Action.SELECT_ITEM, "I1")
-    d(Failed("guide", "办事指南暂时无法获取"))
+    d(Failed(Operation.GUIDE, "办事指南暂时无法获取"))
     assert d.state is j.State.ERROR
     d.tap(Action.BACK)
     assert d.state is j.State.ITEMS, "the session is still good"
@@ -580,7 +593,7 @@ def test_a_used_app_code_is_refused_and_nothing_is_kept():
 
     d = Driver()
     d(QrScanned("SXT1.abcdefghijklmnop"))
-    ended = d(Failed("verify", "此身份码已使用过", "token_used", retryable=False))
+    ended = d(Failed(Operation.VERIFY, "此身份码已使用过", "token_used", retryable=False))
     assert d.state is j.State.ERROR and d.journey.error.retry is None
     assert d.journey.session is None
     assert any(isinstance(e, j.SessionEnded) for e in ended)
@@ -644,7 +657,14 @@ def test_a_wrong_representative_is_told_and_can_try_again():
     d(QrScanned(GSXT))
     d(Verified(enterprise_ticket(True), (item("E1"),)))
     d(CardRead(card("li_ming"), reader="sam"))
-    d(Failed("representative", "您不是该企业的法定代表人", "not_representative", retryable=False))
+    d(
+        Failed(
+            Operation.REPRESENTATIVE,
+            "您不是该企业的法定代表人",
+            "not_representative",
+            retryable=False,
+        )
+    )
     assert d.state is j.State.ERROR
     d.tap(Action.RETRY)
     assert d.state is j.State.REPRESENTATIVE
@@ -788,7 +808,7 @@ def test_each_turn_has_its_own_epoch():
 def test_a_phone_code_the_platform_cannot_make_says_so_and_retries():
     d = Driver()
     d.tap(Action.PHONE)
-    d(Failed("phone", "政务服务平台暂时无法连接。", retryable=True))
+    d(Failed(Operation.PHONE, "政务服务平台暂时无法连接。", retryable=True))
     assert d.state is j.State.ERROR and d.journey.error.title == "二维码暂时无法显示"
     (again,) = [e for e in d.tap(Action.RETRY) if isinstance(e, j.StartIdentitySession)]
     assert d.state is j.State.PHONE and again == j.StartIdentitySession()
@@ -828,11 +848,11 @@ def test_no_list_kept_and_no_platform_is_said_not_spun():
 
     d = Driver()
     d.tap(Action.BROWSE)
-    d(Failed("catalogue", "网络暂时中断"))
+    d(Failed(Operation.CATALOGUE, "网络暂时中断"))
     assert d.state is j.State.CATALOGUE and d.journey.catalogue_unavailable
     d(CatalogueLoaded(Catalogue(items=(item("I1"),), version="v1"), 1000.0))
     assert not d.journey.catalogue_unavailable
-    d(Failed("catalogue", "网络暂时中断"))
+    d(Failed(Operation.CATALOGUE, "网络暂时中断"))
     assert not d.journey.catalogue_unavailable, "the list kept on the kiosk stays on screen"
 
 
@@ -846,3 +866,37 @@ def test_not_printed_says_why():
     assert "您选择了不打印" in declined.text and "打印机" not in declined.text
     assert "打印机暂时不能使用" in broken.text
     assert all("C1" in m.text for m in (declined, broken))
+
+
+def test_a_recorded_journey_replays_to_the_same_states_and_effects():
+    """The journey reads no clock and draws no id of its own: fed its log again, a fresh one
+    goes through the same states, deadlines and effects, with the same ids and times."""
+    d = Driver()
+    one = item("I1")
+    to_items(d, (one, item("I2", prints=False)))
+    d.now += 3
+    d.tap(Action.SELECT_ITEM, "I1")
+    d(GuideLoaded(guide(one)))
+    d.tap(Action.CONFIRM)
+    d(Failed(Operation.SUBMIT, "暂时无法连接", "timeout"))
+    d.tap(Action.RETRY)
+    d(Submitted(case(one)))
+    d.tap(Action.PRINT)
+    d(Printed(d.journey.session.job_id))
+    d(CardRemoved())
+    d.tap(Action.RATE, "very_dissatisfied")
+    d.tap(Action.REASON, "R02")
+    (store,) = d.tap(Action.SUBMIT_RATING)
+    d(RatingStored(store.rating.rating_id))
+    d.wait(7)
+    assert d.state is j.State.ATTRACT, "the journey went all the way round"
+
+    fresh = j.Journey(j.JourneySettings("SX-TY-0001", "140100", 60, 20))
+    fresh.start(d.log[0][1])
+    replayed = [trace(fresh, fresh.dispatch(copy.deepcopy(e), now)) for e, now in d.log]
+    assert replayed == d.trace
+    moments = {type(e).__name__ + getattr(e, "action", ""): now for e, now in d.log}
+    submit = next(e for e in d.effects if isinstance(e, j.SubmitCase))
+    assert submit.request_id == moments["Tapselect_item"].id("request")
+    assert store.rating.rated_at == moments["Tapsubmit_rating"].wall
+    assert store.rating.rating_id == moments["Tapsubmit_rating"].id("rating")

@@ -1,0 +1,80 @@
+"""The citizen's journey as a pure state machine, one module per phase.
+
+Where to find a behaviour:
+
+| module | holds |
+|---|---|
+| states | every state, its step and what it waits for (a person, or a machine's guard) |
+| machine | the Journey: dispatch, entering a state, the session's end, errors, the frame's buttons, timeouts |
+| now | the moment an event is handled: the only source of time and ids |
+| effects | what the journey asks the runtime to do |
+| phase | how a phase declares what it handles (events, taps, failures, retries, timeouts) |
+| availability | devices, the platform, out of service, the published list's arrival |
+| entry | the attract screen's ways in, scanned codes routed by kind |
+| identify / identify_card / identify_phone / identify_enterprise | identification |
+| items | the citizen's items, guides, the published list browsed |
+| submit_print | the case, the preview, the paper |
+| rating | 好差评 and goodbye |
+| certificate | 证明核验 |
+"""
+
+from kiosk.journey.effects import (
+    CallStaff,
+    CheckCertificate,
+    ConfirmRepresentative,
+    Effect,
+    Effects,
+    ErrorInfo,
+    LoadCatalogue,
+    LoadGuide,
+    PrintDocument,
+    SessionEnded,
+    StartIdentitySession,
+    StopIdentitySession,
+    StoreRating,
+    SubmitCase,
+    VerifyEnterprise,
+    VerifyIdentity,
+    VerifyToken,
+)
+from kiosk.journey.machine import Journey, JourneySettings
+from kiosk.journey.now import Now
+from kiosk.journey.states import (
+    IDLE_STATES,
+    MACHINE_WAITS,
+    PERSON_WAITS,
+    SCAN_STATES,
+    STEP_OF,
+    STEPS,
+    State,
+)
+
+__all__ = [
+    "IDLE_STATES",
+    "MACHINE_WAITS",
+    "PERSON_WAITS",
+    "SCAN_STATES",
+    "STEPS",
+    "STEP_OF",
+    "CallStaff",
+    "CheckCertificate",
+    "ConfirmRepresentative",
+    "Effect",
+    "Effects",
+    "ErrorInfo",
+    "Journey",
+    "JourneySettings",
+    "LoadCatalogue",
+    "LoadGuide",
+    "Now",
+    "PrintDocument",
+    "SessionEnded",
+    "StartIdentitySession",
+    "State",
+    "StopIdentitySession",
+    "StoreRating",
+    "SubmitCase",
+    "VerifyEnterprise",
+    "VerifyIdentity",
+    "VerifyToken",
+]

@@ -1,0 +1,120 @@
+"""What the journey asks the application to do (effects), and what an error screen offers.
+
+Effects are plain values: the runtime carries them out on its threads and answers with events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiosk.devices import PrintJob
+from kiosk.identity import IdentityCard
+from kiosk.journey.states import State
+from kiosk.models import Ticket
+from kiosk.ratings import Rating
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyIdentity:
+    card: IdentityCard = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyToken:
+    token: str = field(repr=False)  # opaque, from a phone app: never logged, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyEnterprise:
+    uscc: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRepresentative:
+    ticket: Ticket
+    card: IdentityCard = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StartIdentitySession:
+    """Open (or renew) the session behind the kiosk-shown QR, and watch it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopIdentitySession:
+    """The citizen left the 扫码办理 screen: stop watching."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCertificate:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadGuide:
+    item_code: str
+    ticket: Ticket | None  # None when browsing the public list
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitCase:
+    ticket: Ticket
+    item_code: str
+    request_id: str
+    pledge_confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PrintDocument:
+    job: PrintJob
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRating:
+    rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCatalogue:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CallStaff:
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    reason: str  # "done", "timeout", "exit", "card_removed", ... for counts; never personal
+
+
+Effect = (
+    VerifyIdentity
+    | VerifyToken
+    | VerifyEnterprise
+    | ConfirmRepresentative
+    | StartIdentitySession
+    | StopIdentitySession
+    | CheckCertificate
+    | LoadGuide
+    | SubmitCase
+    | PrintDocument
+    | StoreRating
+    | LoadCatalogue
+    | CallStaff
+    | SessionEnded
+)
+Effects = list[Effect]  # what one event asks for, in order
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """The error screen: what happened, what to do, and what a retry does (an effect to carry
+    out again and the state to wait in, or only a state to go back to)."""
+
+    title: str
+    text: str
+    retry: Effect | None = None
+    retry_state: State | None = None
+    retry_label: str = "重试"

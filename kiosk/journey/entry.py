@@ -1,0 +1,87 @@
+"""The one entry point: from the attract screen to each way in, and back out of the scan screens.
+
+    ATTRACT ─查看清单→ CATALOGUE          ─扫码办理→ PHONE          ─企业办事→ ENTERPRISE
+            ─证明核验→ VERIFY_SCAN         a scanned code goes where its kind says:
+              identity token → VERIFYING, business licence → VERIFYING, certificate → CHECKING
+    PHONE, ENTERPRISE, VERIFY_SCAN, VERIFY_RESULT ─‹ 返回→ ATTRACT
+
+A card placed on the reader starts identification from any of these (identify_card). A code
+scanned during someone's session changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from kiosk import messages, qr
+from kiosk.events import Action, Tap
+from kiosk.journey import availability, certificate, identify_enterprise, identify_phone
+from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue, StartIdentitySession
+from kiosk.journey.phase import Phase
+from kiosk.journey.states import SCAN_STATES, State
+
+if TYPE_CHECKING:
+    from kiosk.journey.machine import Journey
+
+log = logging.getLogger("kiosk.journey")
+
+phase = Phase("entry")
+
+
+@phase.tap(State.ATTRACT)
+def tap_attract(j: Journey, tap: Tap, effects: Effects) -> None:
+    if tap.action is Action.BROWSE:
+        j.enter(State.CATALOGUE)
+        if j.catalogue is None:
+            effects.append(LoadCatalogue())
+    elif tap.action is Action.PHONE and not availability.platform_down(j):
+        j.phone_session = None
+        j.enter(State.PHONE)
+        effects.append(StartIdentitySession())
+    elif tap.action is Action.ENTERPRISE:
+        j.enter(State.ENTERPRISE)
+    elif tap.action is Action.VERIFY:
+        j.enter(State.VERIFY_SCAN)
+
+
+@phase.tap(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)
+def tap_scan_screen(j: Journey, tap: Tap, effects: Effects) -> None:
+    """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from."""
+    if tap.action is Action.BACK:
+        j.verify_result = None
+        j.checking_code = None
+        j.enter(j.idle_state())
+
+
+@phase.on(qr.QrScanned)
+def scanned(j: Journey, event: qr.QrScanned, effects: Effects) -> None:
+    if j.session is not None or j.state not in SCAN_STATES:
+        return  # a code scanned in the middle of someone's session changes nothing
+    try:
+        scan = qr.classify(
+            event.payload,
+            certificate_prefixes=j.settings.certificate_prefixes,
+            token_prefixes=j.settings.token_prefixes,
+        )
+    except qr.ScanRefused as refused:
+        j.fail(ErrorInfo("无法读取二维码", refused.reason))
+        return
+    log.info("scanned: %s", qr.describe(scan))
+    j.browse_item = j.browse_guide = None
+    if scan.kind is qr.QrKind.UNKNOWN:
+        j.fail(ErrorInfo(messages.QR_UNKNOWN.title, messages.QR_UNKNOWN.text))
+    elif availability.platform_down(j):
+        return
+    elif scan.kind is qr.QrKind.CERTIFICATE:
+        certificate.check(j, scan, effects)
+    elif scan.kind is qr.QrKind.IDENTITY_TOKEN:
+        identify_phone.verify_token(j, scan, effects)
+    elif scan.kind is qr.QrKind.BUSINESS_LICENCE:
+        identify_enterprise.verify_licence(j, scan, effects)
+
+
+@phase.on(qr.QrRejected)
+def rejected(j: Journey, event: qr.QrRejected, effects: Effects) -> None:
+    if j.session is None and j.state in SCAN_STATES:
+        j.fail(ErrorInfo("无法读取二维码", event.reason))

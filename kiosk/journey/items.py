@@ -1,0 +1,99 @@
+"""The citizen's items and their guides, and the published list for anyone (no card needed).
+
+CATALOGUE ─an item→ ITEM_DETAIL (its public guide; from the kiosk's kept copy offline)
+ITEMS ─an item this citizen can do here→ ITEM_DETAIL ─确认办理→ SUBMITTING (submit_print)
+ITEM_DETAIL ─‹ 返回→ ITEMS (or CATALOGUE when browsing);  ITEMS ─‹ 返回→ ATTRACT
+a guide that cannot be fetched → ERROR (retry)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kiosk.events import Action, Failed, GuideLoaded, Operation, Tap
+from kiosk.journey import availability, submit_print
+from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
+from kiosk.journey.phase import Phase
+from kiosk.journey.states import State
+
+if TYPE_CHECKING:
+    from kiosk.journey.machine import Journey
+
+phase = Phase("items and guides")
+
+
+def can_confirm(j: Journey) -> bool:
+    """The guide is read and, where the item asks for a 告知承诺, it is confirmed."""
+    s = j.session
+    if s is None or s.guide is None or s.selected is None or s.ticket is None:
+        return False
+    return not s.guide.pledge_text or s.pledge_confirmed
+
+
+@phase.tap(State.CATALOGUE)
+def tap_catalogue(j: Journey, tap: Tap, effects: Effects) -> None:
+    if tap.action is Action.BACK:
+        j.enter(j.idle_state())
+    elif tap.action is Action.SELECT_ITEM and j.catalogue is not None:
+        item = next((i for i in j.catalogue.items if i.item_code == tap.arg), None)
+        if item is not None:
+            j.browse_item, j.browse_guide = item, None
+            j.enter(State.ITEM_DETAIL)
+            effects.append(LoadGuide(item.item_code, None))
+
+
+@phase.tap(State.ITEMS)
+def tap_items(j: Journey, tap: Tap, effects: Effects) -> None:
+    s = j.session
+    if s is None:
+        return
+    if tap.action is Action.BACK:
+        j.end_session("exit", effects)
+    elif tap.action is Action.SELECT_ITEM:
+        item = next((i for i in s.items if i.item_code == tap.arg), None)
+        if item is None or availability.item_blocked_reason(j, item):
+            return
+        s.choose(item, request_id=j.now.id("request"))
+        j.enter(State.ITEM_DETAIL)
+        if s.guide is None:
+            effects.append(LoadGuide(item.item_code, s.ticket))
+
+
+@phase.tap(State.ITEM_DETAIL)
+def tap_detail(j: Journey, tap: Tap, effects: Effects) -> None:
+    s = j.session
+    if s is None:  # browsing the public list
+        if tap.action is Action.BACK:
+            j.browse_item = j.browse_guide = None
+            j.enter(State.CATALOGUE)
+        return
+    if tap.action is Action.BACK:
+        j.enter(State.ITEMS)
+    elif tap.action is Action.PLEDGE:
+        s.pledge_confirmed = not s.pledge_confirmed
+    elif tap.action is Action.CONFIRM and can_confirm(j):
+        submit_print.submit(j, effects)
+
+
+@phase.on(GuideLoaded)
+def guide_loaded(j: Journey, event: GuideLoaded, effects: Effects) -> None:
+    if j.state is not State.ITEM_DETAIL:
+        return
+    code = event.guide.item.item_code
+    s = j.session
+    if s is not None and s.selected is not None:
+        if s.selected.item_code == code:
+            s.guide = event.guide
+    elif j.browse_item is not None and j.browse_item.item_code == code:
+        j.browse_guide = event.guide
+        j.browse_guide_saved_at = event.saved_at
+
+
+@phase.failed(Operation.GUIDE)
+def guide_failed(j: Journey, event: Failed, effects: Effects) -> None:
+    if j.state is not State.ITEM_DETAIL:
+        return
+    s = j.session
+    item = s.selected if s is not None else j.browse_item
+    retry = LoadGuide(item.item_code, s.ticket if s else None) if item else None
+    j.fail(ErrorInfo("办事指南暂时无法显示", event.message, retry, State.ITEM_DETAIL))
