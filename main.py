@@ -62,6 +62,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
     from kiosk.runtime import Runtime
     from offline.catalogue_cache import CatalogueCache
     from offline.outbox import Outbox
+    from offline.sync import SyncWorker
 
     platform = PlatformClient(
         config.platform.url,
@@ -71,13 +72,15 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         read_timeout=config.platform.read_timeout,
         retries=config.platform.retries,
     )
+    outbox = Outbox(config.data_dir / "outbox.db")
     return Runtime(
         config,
         platform=platform,
         printer=open_printer(config),
         card_reader=open_card_readers(config.devices.card_readers),
         scanner=open_scanner(config.devices.qr_scanner),
-        outbox=Outbox(config.data_dir / "outbox.db"),
+        outbox=outbox,
+        delivery=lambda on_health: SyncWorker(outbox, platform, on_health=on_health),
         call_soon=call_soon,
         heartbeat_interval=5.0 if config.demo else 15.0,
         printer_poll_interval=2.0 if config.demo else 5.0,
@@ -230,7 +233,9 @@ def _run(args: argparse.Namespace) -> int:
     from devkit.demo import run_demo
 
     headless = args.headless or not os.environ.get("DISPLAY")
+    kivy_environment(args.out.resolve() / "demo" / "kivy")
     return run_demo(
+        run,
         out=args.out,
         script=args.script or ("demo" if headless else None),
         headless=headless,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -192,6 +193,7 @@ class DemoStack:
 
 
 def run_demo(
+    run_kiosk: Callable[..., int],
     *,
     out: Path,
     script: str | None,
@@ -199,12 +201,14 @@ def run_demo(
     window: tuple[int, int] | None = None,
     landscape: bool = False,
 ) -> int:
-    """`kiosk run --demo`: interactive with a display, scripted under Xvfb without one."""
+    """`kiosk run --demo`: interactive with a display, scripted under Xvfb without one.
+
+    ``run_kiosk`` is the composition root's ``run(config, window=, overlays=, on_ready=)``: the
+    demo runs the real kiosk, only with the stack's addresses. The caller has set Kivy's
+    environment (KIVY_HOME under ``out``) before anything imported Kivy.
+    """
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    import main as composition
-
-    composition.kivy_environment(out / "demo" / "kivy")
     size = window or (LANDSCAPE if landscape else PORTRAIT)
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
@@ -247,7 +251,7 @@ def run_demo(
                 return demo_panel(app, stack)
 
             overlays.append(panel)
-        return composition.run(config, window=size, overlays=overlays, on_ready=on_ready)
+        return run_kiosk(config, window=size, overlays=overlays, on_ready=on_ready)
     finally:
         stack.stop()
         if xvfb is not None:

@@ -49,9 +49,7 @@ from kiosk.events import (
 )
 from kiosk.models import Catalogue, SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
-from offline.catalogue_cache import CatalogueCache
-from offline.outbox import Kind, Outbox, OutboxError
-from offline.sync import SyncWorker
+from kiosk.storage import CatalogueStore, Kind, MakeDelivery, OutboxError, OutboxStore
 
 log = logging.getLogger("kiosk.runtime")
 
@@ -69,7 +67,8 @@ class Runtime:
         platform: PlatformClient,
         printer: Printer,
         card_reader: CardReader,
-        outbox: Outbox,
+        outbox: OutboxStore,
+        delivery: MakeDelivery,
         scanner: CardReader | None = None,
         call_soon: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
@@ -77,7 +76,7 @@ class Runtime:
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
         journey: j.Journey | None = None,
-        catalogue_cache: CatalogueCache | None = None,
+        catalogue_cache: CatalogueStore | None = None,
     ) -> None:
         self.config = config
         self.platform = platform
@@ -92,7 +91,7 @@ class Runtime:
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
         self.journey = journey or j.Journey(j.JourneySettings.from_config(config))
-        self.sync = SyncWorker(outbox, platform, on_health=self._health_from_worker)
+        self.sync = delivery(self._health_from_worker)  # the outbox's background delivery
         self.listeners: list[Listener] = []
         self._work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-platform")
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")

@@ -25,9 +25,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from kiosk.models import Catalogue, Guide, Item, Material
+from kiosk.storage import CachedCatalogue, CachedGuide
 from kiosk.validate import InvalidData, Reader
 
 log = logging.getLogger("offline.catalogue")
@@ -48,23 +49,6 @@ CREATE TABLE IF NOT EXISTS guides (
     fetched_at REAL NOT NULL
 );
 """
-
-
-class CachedCatalogue(NamedTuple):
-    catalogue: Catalogue  # its ``etag`` is the cached ETag
-    etag: str
-    fetched_at: float  # time.time() of the last fetch that returned it or confirmed it (304)
-
-    def age(self, now: float | None = None) -> float:
-        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
-
-
-class CachedGuide(NamedTuple):
-    guide: Guide  # the public guide: ``guide.item.available`` is True, no reason
-    fetched_at: float
-
-    def age(self, now: float | None = None) -> float:
-        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
 
 
 # ---- the contract's JSON, from the models ---------------------------------------------------

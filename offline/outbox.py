@@ -24,10 +24,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
+
+from kiosk.storage import Counts, Entry, Kind, OutboxError
 
 log = logging.getLogger("offline.outbox")
 
@@ -69,36 +70,12 @@ _DROPPED = "dropped_events"
 _V1_DROPPED_ROW = "dropped-events"  # schema 1 counted drops in a pseudo dead letter
 
 
+__all__ = ["Counts", "Entry", "Kind", "Outbox", "OutboxError"]  # the first four: kiosk.storage
+
 _INSERT = (
     "INSERT OR IGNORE INTO outbox (id, kind, payload, created_at, next_attempt_at)"
     " VALUES (?, ?, ?, ?, ?)"
 )
-
-
-class Kind(StrEnum):
-    RATING = "rating"
-    EVENT = "event"
-
-
-class OutboxError(Exception):
-    """The outbox could not store or read; the message is fit for a technician."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    id: str
-    kind: Kind
-    payload: dict
-    created_at: float
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    pending: dict[str, int]  # kind -> records waiting
-    dead: int
-    oldest_pending_age: float | None  # seconds
-    dropped_events: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ Where to find a behaviour:
 | module | holds |
 |---|---|
 | states | every state, its step and what it waits for (a person, or a machine's guard) |
-| machine | the Journey: dispatch, entering a state, the session's end, errors, the frame's buttons, timeouts |
+| core | what the journey holds; entering a state, a session's beginning and end, the error screen |
+| machine | the Journey: routing events to the phases, the frame's buttons, the error screen's taps, timeouts |
 | now | the moment an event is handled: the only source of time and ids |
 | effects | what the journey asks the runtime to do |
 | phase | how a phase declares what it handles (events, taps, failures, retries, timeouts) |
@@ -18,6 +19,7 @@ Where to find a behaviour:
 | certificate | 证明核验 |
 """
 
+from kiosk.journey.core import JourneySettings
 from kiosk.journey.effects import (
     CallStaff,
     CheckCertificate,
@@ -37,7 +39,7 @@ from kiosk.journey.effects import (
     VerifyIdentity,
     VerifyToken,
 )
-from kiosk.journey.machine import Journey, JourneySettings
+from kiosk.journey.machine import Journey
 from kiosk.journey.now import Now
 from kiosk.journey.states import (
     IDLE_STATES,

@@ -8,21 +8,17 @@ The code and the holder it names are someone's business: forgotten when the turn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk import qr
 from kiosk.events import CertificateChecked, Failed, Operation
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import CheckCertificate, Effects, ErrorInfo
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
-
 phase = Phase("certificate verification")
 
 
-def check(j: Journey, scan: qr.Scan, effects: Effects) -> None:
+def check(j: JourneyCore, scan: qr.Scan, effects: Effects) -> None:
     """A certificate's QR scanned where no session is open."""
     j.verify_result = None
     j.checking_code = scan.verification_code
@@ -31,14 +27,14 @@ def check(j: Journey, scan: qr.Scan, effects: Effects) -> None:
 
 
 @phase.on(CertificateChecked)
-def checked(j: Journey, event: CertificateChecked, effects: Effects) -> None:
+def checked(j: JourneyCore, event: CertificateChecked, effects: Effects) -> None:
     if j.state is State.CHECKING:
         j.verify_result = event.result
         j.enter(State.VERIFY_RESULT)
 
 
 @phase.failed(Operation.CHECK)
-def check_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def check_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.CHECKING:
         return
     code = j.checking_code

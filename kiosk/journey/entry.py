@@ -12,17 +12,14 @@ scanned during someone's session changes nothing.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from kiosk import messages, qr
 from kiosk.events import Action, Tap
 from kiosk.journey import availability, certificate, identify_enterprise, identify_phone
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue, StartIdentitySession
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import SCAN_STATES, State
-
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
 
 log = logging.getLogger("kiosk.journey")
 
@@ -30,7 +27,7 @@ phase = Phase("entry")
 
 
 @phase.tap(State.ATTRACT)
-def tap_attract(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_attract(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.BROWSE:
         j.enter(State.CATALOGUE)
         if j.catalogue is None:
@@ -46,7 +43,7 @@ def tap_attract(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.tap(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)
-def tap_scan_screen(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_scan_screen(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from."""
     if tap.action is Action.BACK:
         j.verify_result = None
@@ -55,7 +52,7 @@ def tap_scan_screen(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.on(qr.QrScanned)
-def scanned(j: Journey, event: qr.QrScanned, effects: Effects) -> None:
+def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     if j.session is not None or j.state not in SCAN_STATES:
         return  # a code scanned in the middle of someone's session changes nothing
     try:
@@ -82,6 +79,6 @@ def scanned(j: Journey, event: qr.QrScanned, effects: Effects) -> None:
 
 
 @phase.on(qr.QrRejected)
-def rejected(j: Journey, event: qr.QrRejected, effects: Effects) -> None:
+def rejected(j: JourneyCore, event: qr.QrRejected, effects: Effects) -> None:
     if j.session is None and j.state in SCAN_STATES:
         j.fail(ErrorInfo("无法读取二维码", event.reason))

@@ -11,9 +11,8 @@ a phone-app code) and identify_enterprise (a business licence).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk.events import Failed, Operation, Verified
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import (
     Effect,
     Effects,
@@ -26,13 +25,10 @@ from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 from kiosk.session import Session
 
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
-
 phase = Phase("identification")
 
 
-def fully_identified(j: Journey) -> bool:
+def fully_identified(j: JourneyCore) -> bool:
     """Identified, and fully (an enterprise's representative confirmed where required): there
     is a list to go back to after an error."""
     s = j.session
@@ -42,7 +38,7 @@ def fully_identified(j: Journey) -> bool:
 
 
 @phase.on(Verified)
-def verified(j: Journey, event: Verified, effects: Effects) -> None:
+def verified(j: JourneyCore, event: Verified, effects: Effects) -> None:
     if j.state is State.PHONE and j.session is None:
         j.begin(Session(started_at=j.mono))  # confirmed in the phone app
     s = j.session
@@ -55,7 +51,7 @@ def verified(j: Journey, event: Verified, effects: Effects) -> None:
 
 
 @phase.retry(State.VERIFYING)
-def verify_again(j: Journey) -> Effect | None:
+def verify_again(j: JourneyCore) -> Effect | None:
     s = j.session
     if s is not None and s.card is not None:
         return VerifyIdentity(s.card)
@@ -65,11 +61,11 @@ def verify_again(j: Journey) -> Effect | None:
 
 
 @phase.failed(Operation.VERIFY)
-def verify_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def verify_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.VERIFYING:
         return
     s = j.session
-    retry = j.retry_for(State.VERIFYING) if event.retryable else None
+    retry = verify_again(j) if event.retryable else None
     j.fail(ErrorInfo("身份核验未完成", event.message, retry, State.VERIFYING if retry else None))
     if retry is None and s is not None and s.ticket is None:
         # a token is single-use, a refused card is refused: nothing left to keep

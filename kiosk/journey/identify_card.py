@@ -12,19 +12,15 @@ session is not this citizen's and is dropped at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk import messages
 from kiosk.events import CardDetected, CardFault, CardRead, CardReadFailed, CardRemoved
 from kiosk.identity import card_problem
 from kiosk.journey import identify_enterprise
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, VerifyIdentity
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import SCAN_STATES, State
 from kiosk.session import Session
-
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
 
 phase = Phase("identification by card")
 
@@ -43,7 +39,7 @@ def fault_info(fault: CardFault) -> ErrorInfo:
     return ErrorInfo(msg.title, msg.text)
 
 
-def problem_info(j: Journey, card) -> ErrorInfo | None:
+def problem_info(j: JourneyCore, card) -> ErrorInfo | None:
     """Why this card cannot start anything today (expired, not yet valid, inconsistent)."""
     problem = card_problem(card, j.now.today)
     if problem is None:
@@ -53,7 +49,7 @@ def problem_info(j: Journey, card) -> ErrorInfo | None:
 
 
 @phase.on(CardDetected)
-def detected(j: Journey, event: CardDetected, effects: Effects) -> None:
+def detected(j: JourneyCore, event: CardDetected, effects: Effects) -> None:
     if j.session is None and j.state in SCAN_STATES:
         j.browse_item = j.browse_guide = None
         j.error = None
@@ -62,7 +58,7 @@ def detected(j: Journey, event: CardDetected, effects: Effects) -> None:
 
 
 @phase.on(CardRead)
-def read(j: Journey, event: CardRead, effects: Effects) -> None:
+def read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
     if j.state is State.REPRESENTATIVE and j.session is not None:
         identify_enterprise.representative_card(j, event, effects)
         return
@@ -95,18 +91,18 @@ def read(j: Journey, event: CardRead, effects: Effects) -> None:
 
 
 @phase.on(CardReadFailed)
-def read_failed(j: Journey, event: CardReadFailed, effects: Effects) -> None:
+def read_failed(j: JourneyCore, event: CardReadFailed, effects: Effects) -> None:
     if j.session is None and j.state in _READ_FAULT_STATES:
         j.fail(fault_info(event.fault))
 
 
 @phase.timeout(State.IDENTIFYING)
-def reader_silent(j: Journey, effects: Effects) -> None:
+def reader_silent(j: JourneyCore, effects: Effects) -> None:
     j.fail(fault_info(CardFault.TIMEOUT))
 
 
 @phase.on(CardRemoved)
-def removed(j: Journey, event: CardRemoved, effects: Effects) -> None:
+def removed(j: JourneyCore, event: CardRemoved, effects: Effects) -> None:
     s = j.session
     if s is None:
         if j.state is State.IDENTIFYING and event.reader == j.reading_reader:

@@ -10,25 +10,21 @@ its legal representative's own ID card.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk import messages, qr
 from kiosk.events import Action, CardRead, Failed, Operation, RepresentativeConfirmed, Tap
 from kiosk.identity import card_problem
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import ConfirmRepresentative, Effects, ErrorInfo, VerifyEnterprise
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 from kiosk.session import Session
-
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
 
 phase = Phase("identification of an enterprise")
 
 PLACE_AGAIN = "重新放置身份证"
 
 
-def verify_licence(j: Journey, scan: qr.Scan, effects: Effects) -> None:
+def verify_licence(j: JourneyCore, scan: qr.Scan, effects: Effects) -> None:
     """A business licence's QR scanned where no session is open."""
     uscc = scan.uscc or ""
     j.begin(Session(started_at=j.mono, uscc=uscc, display_name="企业用户"))
@@ -38,7 +34,7 @@ def verify_licence(j: Journey, scan: qr.Scan, effects: Effects) -> None:
     effects.append(VerifyEnterprise(uscc))
 
 
-def representative_card(j: Journey, event: CardRead, effects: Effects) -> None:
+def representative_card(j: JourneyCore, event: CardRead, effects: Effects) -> None:
     """The legal representative put their own card on the reader (REPRESENTATIVE)."""
     s = j.session
     assert s is not None and s.ticket is not None
@@ -58,7 +54,7 @@ def representative_card(j: Journey, event: CardRead, effects: Effects) -> None:
 
 
 @phase.on(RepresentativeConfirmed)
-def confirmed(j: Journey, event: RepresentativeConfirmed, effects: Effects) -> None:
+def confirmed(j: JourneyCore, event: RepresentativeConfirmed, effects: Effects) -> None:
     s = j.session
     if s is not None and j.state is State.VERIFYING:
         s.forget_card()
@@ -67,7 +63,7 @@ def confirmed(j: Journey, event: RepresentativeConfirmed, effects: Effects) -> N
 
 
 @phase.failed(Operation.REPRESENTATIVE)
-def representative_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def representative_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     s = j.session
     if j.state is not State.VERIFYING or s is None:
         return
@@ -80,6 +76,6 @@ def representative_failed(j: Journey, event: Failed, effects: Effects) -> None:
 
 
 @phase.tap(State.REPRESENTATIVE)
-def tap_representative(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_representative(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.BACK:
         j.end_session("exit", effects)

@@ -10,22 +10,18 @@ the province's app, or the citizen shows the app's identity code to the scanner.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk import qr
 from kiosk.events import Failed, IdentitySessionExpired, IdentitySessionStarted, Operation
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, StartIdentitySession, VerifyToken
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 from kiosk.session import Session
 
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
-
 phase = Phase("identification by phone")
 
 
-def verify_token(j: Journey, scan: qr.Scan, effects: Effects) -> None:
+def verify_token(j: JourneyCore, scan: qr.Scan, effects: Effects) -> None:
     """A phone app's identity code scanned where no session is open (single use)."""
     j.begin(Session(started_at=j.mono))
     j.enter(State.VERIFYING)
@@ -33,13 +29,13 @@ def verify_token(j: Journey, scan: qr.Scan, effects: Effects) -> None:
 
 
 @phase.on(IdentitySessionStarted)
-def session_started(j: Journey, event: IdentitySessionStarted, effects: Effects) -> None:
+def session_started(j: JourneyCore, event: IdentitySessionStarted, effects: Effects) -> None:
     if j.state is State.PHONE:
         j.phone_session = event.session
 
 
 @phase.on(IdentitySessionExpired)
-def session_expired(j: Journey, event: IdentitySessionExpired, effects: Effects) -> None:
+def session_expired(j: JourneyCore, event: IdentitySessionExpired, effects: Effects) -> None:
     s = j.phone_session
     if j.state is State.PHONE and s is not None and s.session_id == event.session_id:
         j.phone_session = None
@@ -47,7 +43,7 @@ def session_expired(j: Journey, event: IdentitySessionExpired, effects: Effects)
 
 
 @phase.failed(Operation.PHONE)
-def phone_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def phone_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.PHONE:
         return
     retry = StartIdentitySession() if event.retryable else None

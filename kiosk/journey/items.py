@@ -8,21 +8,17 @@ a guide that cannot be fetched → ERROR (retry)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk.events import Action, Failed, GuideLoaded, Operation, Tap
-from kiosk.journey import availability, submit_print
+from kiosk.journey import submit_print
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
-
 phase = Phase("items and guides")
 
 
-def can_confirm(j: Journey) -> bool:
+def can_confirm(j: JourneyCore) -> bool:
     """The guide is read and, where the item asks for a 告知承诺, it is confirmed."""
     s = j.session
     if s is None or s.guide is None or s.selected is None or s.ticket is None:
@@ -31,7 +27,7 @@ def can_confirm(j: Journey) -> bool:
 
 
 @phase.tap(State.CATALOGUE)
-def tap_catalogue(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_catalogue(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.BACK:
         j.enter(j.idle_state())
     elif tap.action is Action.SELECT_ITEM and j.catalogue is not None:
@@ -43,7 +39,7 @@ def tap_catalogue(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.tap(State.ITEMS)
-def tap_items(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None:
         return
@@ -51,7 +47,7 @@ def tap_items(j: Journey, tap: Tap, effects: Effects) -> None:
         j.end_session("exit", effects)
     elif tap.action is Action.SELECT_ITEM:
         item = next((i for i in s.items if i.item_code == tap.arg), None)
-        if item is None or availability.item_blocked_reason(j, item):
+        if item is None or j.item_blocked_reason(item):
             return
         s.choose(item, request_id=j.now.id("request"))
         j.enter(State.ITEM_DETAIL)
@@ -60,7 +56,7 @@ def tap_items(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.tap(State.ITEM_DETAIL)
-def tap_detail(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_detail(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None:  # browsing the public list
         if tap.action is Action.BACK:
@@ -76,7 +72,7 @@ def tap_detail(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.on(GuideLoaded)
-def guide_loaded(j: Journey, event: GuideLoaded, effects: Effects) -> None:
+def guide_loaded(j: JourneyCore, event: GuideLoaded, effects: Effects) -> None:
     if j.state is not State.ITEM_DETAIL:
         return
     code = event.guide.item.item_code
@@ -90,7 +86,7 @@ def guide_loaded(j: Journey, event: GuideLoaded, effects: Effects) -> None:
 
 
 @phase.failed(Operation.GUIDE)
-def guide_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def guide_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.ITEM_DETAIL:
         return
     s = j.session

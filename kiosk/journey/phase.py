@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.events import Operation
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effect, Effects
 from kiosk.journey.states import State
 
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
-
-Handler = Callable[["Journey", Any, Effects], None]
-Retry = Callable[["Journey"], Effect | None]
-Timeout = Callable[["Journey", Effects], None]
+Handler = Callable[[JourneyCore, Any, Effects], None]
+Retry = Callable[[JourneyCore], Effect | None]
+Timeout = Callable[[JourneyCore, Effects], None]
 
 
 @dataclass

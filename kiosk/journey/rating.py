@@ -11,37 +11,33 @@ on entering GOODBYE.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk.events import Action, Failed, Operation, RatingStored, Tap
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, StoreRating
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
 from kiosk.ratings import DIMENSIONS, Rating, RatingLevel, reasons_for
-
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
 
 phase = Phase("rating")
 
 NOT_STORED = "评价暂未保存成功，感谢您的参与。"
 
 
-def can_submit(j: Journey) -> bool:
+def can_submit(j: JourneyCore) -> bool:
     s = j.session
     if s is None or s.rating_level is None or s.case is None or s.ticket is None:
         return False
     return not s.rating_level.is_bad or bool(s.rating_reasons)
 
 
-def goodbye(j: Journey, *, keep_notice: bool = False) -> None:
+def goodbye(j: JourneyCore, *, keep_notice: bool = False) -> None:
     """Goodbye says the citizen's data is gone from the kiosk: make it true at once."""
     if j.session is not None:
         j.session.wipe()
     j.enter(State.GOODBYE, keep_notice=keep_notice)
 
 
-def _rating(j: Journey) -> Rating:
+def _rating(j: JourneyCore) -> Rating:
     s = j.session
     assert s is not None and s.rating_level is not None
     assert s.case is not None and s.ticket is not None
@@ -65,7 +61,7 @@ def _rating(j: Journey) -> Rating:
 
 
 @phase.tap(State.RATING)
-def tap_rating(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_rating(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None or s.rating_saving:
         return
@@ -100,14 +96,14 @@ def tap_rating(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.on(RatingStored)
-def stored(j: Journey, event: RatingStored, effects: Effects) -> None:
+def stored(j: JourneyCore, event: RatingStored, effects: Effects) -> None:
     if j.state is State.RATING and j.session is not None:
         j.session.rating_saving = False
         goodbye(j)
 
 
 @phase.failed(Operation.RATING)
-def not_stored(j: Journey, event: Failed, effects: Effects) -> None:
+def not_stored(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.RATING:
         return
     if j.session is not None:
@@ -117,11 +113,11 @@ def not_stored(j: Journey, event: Failed, effects: Effects) -> None:
 
 
 @phase.tap(State.GOODBYE)
-def tap_goodbye(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_goodbye(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action in (Action.HOME, Action.BACK):
         j.end_session("done", effects)
 
 
 @phase.timeout(State.GOODBYE)
-def goodbye_over(j: Journey, effects: Effects) -> None:
+def goodbye_over(j: JourneyCore, effects: Effects) -> None:
     j.end_session("done", effects)

@@ -14,29 +14,24 @@ again by itself. Leaving is refused while the case is under way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kiosk.devices import PrintJob
 from kiosk.events import Action, Failed, Operation, Printed, PrintProgress, Submitted, Tap
-from kiosk.journey import availability
+from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effect, Effects, ErrorInfo, PrintDocument, SubmitCase
 from kiosk.journey.phase import Phase
 from kiosk.journey.states import State
-
-if TYPE_CHECKING:
-    from kiosk.journey.machine import Journey
 
 phase = Phase("submitting and printing")
 
 REPRINT = "重新打印"
 
 
-def submit(j: Journey, effects: Effects) -> None:
+def submit(j: JourneyCore, effects: Effects) -> None:
     """确认办理 on a guide the citizen can confirm."""
     s = j.session
     assert s is not None and s.selected is not None and s.ticket is not None
-    if availability.item_blocked_reason(j, s.selected):
-        msg = availability.printer_message(j)
+    if j.item_blocked_reason(s.selected):
+        msg = j.printer_message
         j.fail(ErrorInfo(msg.title, msg.text))
         return
     j.enter(State.SUBMITTING)
@@ -44,7 +39,7 @@ def submit(j: Journey, effects: Effects) -> None:
 
 
 @phase.retry(State.SUBMITTING)
-def submit_again(j: Journey) -> Effect | None:
+def submit_again(j: JourneyCore) -> Effect | None:
     s = j.session
     if s is None or s.ticket is None or s.selected is None:
         return None
@@ -52,7 +47,7 @@ def submit_again(j: Journey) -> Effect | None:
 
 
 @phase.on(Submitted)
-def submitted(j: Journey, event: Submitted, effects: Effects) -> None:
+def submitted(j: JourneyCore, event: Submitted, effects: Effects) -> None:
     s = j.session
     if s is None or j.state is not State.SUBMITTING:
         return
@@ -60,25 +55,25 @@ def submitted(j: Journey, event: Submitted, effects: Effects) -> None:
     s.forget_card()
     # a certificate, or for a promised case its acceptance receipt, is shown first and goes
     # on paper when the citizen says so; without a printer the screen is the record
-    j.enter(State.PREVIEW if availability.printer_usable(j) else State.TAKE_DOCUMENTS)
+    j.enter(State.PREVIEW if j.printer_usable else State.TAKE_DOCUMENTS)
 
 
 @phase.failed(Operation.SUBMIT)
-def submit_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def submit_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.SUBMITTING:
         return
-    retry = j.retry_for(State.SUBMITTING) if event.retryable else None
+    retry = submit_again(j) if event.retryable else None
     j.fail(ErrorInfo("办理未完成", event.message, retry, State.SUBMITTING if retry else None))
 
 
 @phase.tap(State.PREVIEW)
-def tap_preview(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_preview(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None or s.case is None:
         return
     if tap.action is Action.PRINT:
-        if not availability.printer_usable(j):
-            msg = availability.printer_message(j)
+        if not j.printer_usable:
+            msg = j.printer_message
             text = f"{msg.text}\n您的办件编号：{s.case.case_no}，可凭此到人工窗口打印。"
             j.fail(ErrorInfo(msg.title, text))
             return
@@ -92,7 +87,7 @@ def tap_preview(j: Journey, tap: Tap, effects: Effects) -> None:
 
 
 @phase.retry(State.PRINTING)
-def print_again(j: Journey) -> Effect | None:
+def print_again(j: JourneyCore) -> Effect | None:
     s = j.session
     if s is None or s.case is None or not s.job_id:
         return None
@@ -100,7 +95,7 @@ def print_again(j: Journey) -> Effect | None:
 
 
 @phase.on(PrintProgress)
-def progress(j: Journey, event: PrintProgress, effects: Effects) -> None:
+def progress(j: JourneyCore, event: PrintProgress, effects: Effects) -> None:
     s = j.session
     if s is not None and j.state is State.PRINTING and event.job_id == s.job_id:
         s.print_progress = max(s.print_progress, min(1.0, event.fraction))
@@ -108,7 +103,7 @@ def progress(j: Journey, event: PrintProgress, effects: Effects) -> None:
 
 
 @phase.on(Printed)
-def printed(j: Journey, event: Printed, effects: Effects) -> None:
+def printed(j: JourneyCore, event: Printed, effects: Effects) -> None:
     s = j.session
     if s is None or event.job_id != s.job_id:
         return
@@ -121,7 +116,7 @@ def printed(j: Journey, event: Printed, effects: Effects) -> None:
 
 
 @phase.failed(Operation.PRINT)
-def print_failed(j: Journey, event: Failed, effects: Effects) -> None:
+def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.PRINTING:
         return
     s = j.session
@@ -129,10 +124,10 @@ def print_failed(j: Journey, event: Failed, effects: Effects) -> None:
     text = event.message
     if case_no:
         text += f"\n您的办件编号：{case_no}，也可凭此到人工窗口打印。"
-    j.fail(ErrorInfo("打印未完成", text, j.retry_for(State.PRINTING), State.PRINTING, REPRINT))
+    j.fail(ErrorInfo("打印未完成", text, print_again(j), State.PRINTING, REPRINT))
 
 
 @phase.tap(State.TAKE_DOCUMENTS)
-def tap_take(j: Journey, tap: Tap, effects: Effects) -> None:
+def tap_take(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.DOCUMENTS_TAKEN:
         j.enter(State.RATING)

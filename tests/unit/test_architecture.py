@@ -13,31 +13,155 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def imports(path: Path) -> set[str]:
+    """Every module this file imports at run time, wherever the import stands (a function's
+    own lazy import included); imports only for type checkers are not dependencies."""
     tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):  # drop `if TYPE_CHECKING:` blocks
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
+            # `from pkg import mod` names the module mod; `from mod import name` names mod
+            names.update(f"{node.module}:{alias.name}" for alias in node.names)
     return names
+
+
+def imported_modules(path: Path) -> set[str]:
+    return {n.split(":")[0] for n in imports(path)}
 
 
 def files(*dirs: str) -> list[Path]:
     return [p for d in dirs for p in sorted((ROOT / d).rglob("*.py"))]
 
 
+PACKAGES = ("kiosk", "drivers", "offline", "screens", "devkit", "bench")
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def module_graph() -> dict[str, set[str]]:
+    """The project's modules and which of them each one imports."""
+    paths = [*files(*PACKAGES), ROOT / "main.py"]
+    names = {module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        uses = set()
+        for n in imports(path):
+            module, _, attr = n.partition(":")
+            uses.add(f"{module}.{attr}" if f"{module}.{attr}" in names else module)
+        graph[name] = {u for u in uses if u in names and u != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_module_imports_itself_round_a_circle():
+    found = cycles(module_graph())
+    assert not found, f"import cycles: {found}"
+
+
+def test_no_package_imports_itself_round_a_circle():
+    """kiosk is the bottom: drivers, offline and screens use it; devkit and main use them all;
+    nothing below imports what stands above it."""
+    packages: dict[str, set[str]] = {}
+    for module, uses in module_graph().items():
+        top = module.split(".")[0]
+        packages.setdefault(top, set()).update(u.split(".")[0] for u in uses)
+    for top, uses in packages.items():
+        uses.discard(top)
+    assert not cycles(packages), f"package cycles: {cycles(packages)}"
+    assert packages["kiosk"] == set(), "the core uses nothing of the project but itself"
+
+
+# Modules longer than this say why beside them here; the journey's phases stay much smaller.
+MAX_LINES = 600
+JOURNEY_MAX_LINES = 400
+LONG_FOR_A_REASON = {
+    "devkit/seed.py": "the demo's data: 31 published items with their guides, as tables",
+    "devkit/platform_server.py": "the reference platform: every operation of the contract",
+    "devkit/printer_emulator.py": "an ESC/POS interpreter: each command the kiosk may send",
+    "devkit/scripts.py": "the autopilot's scripts: one generator per scripted journey",
+    "drivers/escpos_printer.py": "status, encoding and the job's life on one printer link",
+}
+
+
+@pytest.mark.parametrize(
+    "path", [*files(*PACKAGES), ROOT / "main.py"], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_modules_are_small_enough_to_read_in_one_sitting(path):
+    rel = str(path.relative_to(ROOT))
+    lines = len(path.read_text().splitlines())
+    limit = JOURNEY_MAX_LINES if rel.startswith("kiosk/journey/") else MAX_LINES
+    if rel in LONG_FOR_A_REASON:
+        return
+    assert lines <= limit, f"{rel} has {lines} lines (limit {limit}): split it or say why"
+
+
+def test_the_journey_reads_no_clock_and_draws_no_id():
+    """Time and ids come in with each event (kiosk.journey.now), so a log replays exactly."""
+    for path in files("kiosk/journey"):
+        if path.name == "now.py":
+            continue
+        used = {n.split(".")[0] for n in imported_modules(path)}
+        assert not used & {"time", "uuid", "random", "secrets"}, path.name
+        assert ".now()" not in path.read_text() and ".today()" not in path.read_text(), path.name
+
+
 @pytest.mark.parametrize(
     "path", files("kiosk", "drivers", "offline"), ids=lambda p: str(p.relative_to(ROOT))
 )
 def test_the_core_imports_no_kivy_and_no_devkit(path):
-    bad = {n for n in imports(path) if n.split(".")[0] in ("kivy", "devkit", "screens", "main")}
+    bad = {
+        n
+        for n in imported_modules(path)
+        if n.split(".")[0] in ("kivy", "devkit", "screens", "main")
+    }
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
 @pytest.mark.parametrize("path", files("screens"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_screens_never_import_the_devkit(path):
-    bad = {n for n in imports(path) if n.split(".")[0] == "devkit"}
+    bad = {n for n in imported_modules(path) if n.split(".")[0] == "devkit"}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 

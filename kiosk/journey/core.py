@@ -1,0 +1,194 @@
+"""What the journey holds, and the transitions every phase uses.
+
+The citizen's session, the error on screen, the devices' statuses, the deadline of the state;
+entering a state (and its deadline), beginning and ending a session, failing to the error
+screen. The phase modules change a journey only through these; kiosk.journey.machine adds the
+routing of events to the phases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from kiosk import messages, qr
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
+from kiosk.journey.effects import Effects, ErrorInfo, SessionEnded
+from kiosk.journey.now import Now
+from kiosk.journey.states import (
+    ELDER_TIME_FACTOR,
+    IDLE_STATES,
+    MACHINE_WAITS,
+    PERSON_WAITS,
+    STEP_OF,
+    State,
+)
+from kiosk.models import Catalogue, Guide, IdentitySession, Item, VerifyResult
+from kiosk.session import Session
+
+log = logging.getLogger("kiosk.journey")
+
+BEFORE_START = Now(0.0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+_DOWN = (DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR, DeviceState.OFFLINE)
+
+
+@dataclass(frozen=True, slots=True)
+class JourneySettings:
+    device_id: str
+    region_code: str
+    inactivity_seconds: float = 60.0
+    warning_seconds: float = 20.0
+    certificate_prefixes: tuple[str, ...] = (qr.DEFAULT_VERIFY_BASE_URL,)
+    token_prefixes: tuple[str, ...] = qr.DEFAULT_TOKEN_PREFIXES
+    # the ID-card reader is the one required device of 一证通办 (CUSS: required component);
+    # a second reader (social-security cards) is a convenience, not a reason to stay open
+    required_reader: str = ""
+
+    @classmethod
+    def from_config(cls, config) -> JourneySettings:
+        from kiosk.config import reader_names
+
+        verify = config.platform.verify_base_url
+        return cls(
+            required_reader=reader_names(config.devices.card_readers)[0],
+            device_id=config.device_id,
+            region_code=config.region_code,
+            inactivity_seconds=config.session.inactivity_seconds,
+            warning_seconds=config.session.warning_seconds,
+            certificate_prefixes=(verify,) if verify else (qr.DEFAULT_VERIFY_BASE_URL,),
+        )
+
+
+class JourneyCore:
+    """The journey's state and its common transitions (the phases' vocabulary)."""
+
+    def __init__(self, settings: JourneySettings) -> None:
+        self.settings = settings
+        self.state = State.ATTRACT
+        self.session: Session | None = None
+        self.error: ErrorInfo | None = None
+        self.notice = ""  # a one-line message shown on the next screen (e.g. why we left)
+        self.elder_mode = False
+        self.catalogue: Catalogue | None = None
+        self.catalogue_fetched_at: float | None = None
+        self.catalogue_unavailable = False  # no list kept and the platform did not answer
+        self.browse_item: Item | None = None
+        self.browse_guide: Guide | None = None
+        self.browse_guide_saved_at: float | None = None  # the kept copy's age, offline
+        self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
+        self.platform_reachable = True
+        self.deadline: float | None = None
+        self.reading_reader: str | None = None  # the reader that is reading a card right now
+        self.phone_session: IdentitySession | None = None  # behind the kiosk-shown QR
+        self.verify_result: VerifyResult | None = None  # of the last 证明核验
+        self.checking_code: str | None = None
+        self.now = BEFORE_START  # the moment of the event being handled
+        self.version = 0  # bumps on every change, so a screen can tell it must redraw
+        # bumps when a citizen's turn begins or ends: a reply to an effect issued in an earlier
+        # turn must never reach the next citizen (the runtime drops it)
+        self.epoch = 0
+
+    # ---- what a screen may read ------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        return STEP_OF.get(self.state, 0)
+
+    def remaining(self, now: float) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - now)
+
+    def warning(self, now: float) -> bool:
+        """True while the "需要更多时间" offer must be visible."""
+        left = self.remaining(now)
+        return (
+            left is not None
+            and self.state in PERSON_WAITS
+            and left <= self.settings.warning_seconds
+        )
+
+    def statuses(self, kind: DeviceKind) -> list[DeviceStatus]:
+        return [s for (k, _source), s in self.devices.items() if k is kind]
+
+    @property
+    def reader_usable(self) -> bool:
+        """The required ID-card reader works (or has not reported yet)."""
+        required = self.settings.required_reader
+        readers = [
+            s
+            for s in self.statuses(DeviceKind.CARD_READER)
+            if not required or s.source in (required, "")
+        ]
+        return not readers or any(s.state not in _DOWN for s in readers)
+
+    @property
+    def printer_usable(self) -> bool:
+        printers = self.statuses(DeviceKind.PRINTER)
+        return not printers or any(s.usable or s.state is DeviceState.STARTING for s in printers)
+
+    @property
+    def printer_message(self) -> messages.Message:
+        """Why printing is off right now (paper out, cover open, ...) and what to do."""
+        down = next((s for s in self.statuses(DeviceKind.PRINTER) if not s.usable), None)
+        return messages.printer_unavailable(down)
+
+    def item_blocked_reason(self, item: Item) -> str:
+        """Why this citizen cannot do this item here right now ('' if they can)."""
+        if not item.available:
+            return item.unavailable_reason or "需到窗口办理"
+        if item.prints and not self.printer_usable:
+            return "打印机暂停服务，请到窗口办理"
+        return ""
+
+    # ---- what the phases use ----------------------------------------------------------------
+
+    @property
+    def mono(self) -> float:
+        return self.now.monotonic
+
+    def enter(self, state: State, *, keep_notice: bool = False) -> None:
+        if state is not self.state:
+            log.info("journey: %s -> %s", self.state.value, state.value)
+        if state in IDLE_STATES and self.state not in IDLE_STATES:
+            self.epoch += 1
+        self.state = state
+        if not keep_notice and state not in IDLE_STATES:
+            self.notice = ""
+        self.reset_deadline()
+
+    def reset_deadline(self) -> None:
+        factor = ELDER_TIME_FACTOR if self.elder_mode else 1.0
+        if self.state in PERSON_WAITS:
+            limit = PERSON_WAITS[self.state] * self.settings.inactivity_seconds * factor
+            # the warning must be on screen for at least warning_seconds
+            limit = max(limit, self.settings.warning_seconds + 10)
+            self.deadline = self.mono + limit
+        elif self.state in MACHINE_WAITS:
+            self.deadline = self.mono + MACHINE_WAITS[self.state]
+        else:
+            self.deadline = None
+
+    def begin(self, session: Session) -> None:
+        self.session = session
+        self.epoch += 1
+
+    def idle_state(self) -> State:
+        return State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE
+
+    def end_session(self, reason: str, effects: Effects, notice: str = "") -> None:
+        if self.session is not None:
+            self.session.wipe()
+            self.session = None
+            effects.append(SessionEnded(reason))
+        self.error = None
+        self.browse_item = None
+        self.browse_guide = None
+        self.verify_result = None  # a certificate's code and holder are someone's business
+        self.checking_code = None
+        self.elder_mode = False
+        self.notice = notice
+        self.enter(self.idle_state(), keep_notice=True)
+
+    def fail(self, info: ErrorInfo) -> None:
+        self.error = info
+        self.enter(State.ERROR)
