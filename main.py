@@ -115,7 +115,7 @@ def run(
 
     from screens import fonts
 
-    fonts.register()
+    fonts.register(config.data_dir)
     from screens.app import KioskApp
 
     def call_soon(fn: Callable[[], None]) -> None:

@@ -26,6 +26,7 @@ from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import assets
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
 from kiosk.journey import Journey, Now, State
@@ -111,6 +112,7 @@ class KioskApp(App):
         self._make_runtime = make_runtime
         self.runtime: Runtime | None = None
         self.hall_name = kiosk_config.hall_name
+        self.icon = str(assets.image("icon.png"))
         self.theme = Theme()
         self.overlays = list(overlays)  # callables(app) -> widget, e.g. the demo panel
         self.on_drawn = on_drawn  # the first screen is on the glass (systemd READY=1)
