@@ -313,6 +313,7 @@ class _Store:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a hall of kiosks (or a test's threads) connecting at once
     platform: ReferencePlatform
     tls: ssl.SSLContext | None = None
 

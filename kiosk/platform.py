@@ -3,8 +3,9 @@
 One ``requests.Session``, a timeout on every call, every /v1 request signed with the device key
 (kiosk/signing.py), and retries only where a repeat cannot do harm: GET and PUT (ratings and
 heartbeats are idempotent by id), never POST (a second identity check or a second case would
-be a different event). The retries are ours, not urllib3's: every attempt is signed afresh, since
-a platform that answered too late for us has spent the first attempt's nonce. HTTPS is verified
+be a different event; a POST is tried again only when its connection could not even be made).
+The retries are ours, not urllib3's: every attempt is signed afresh, since a platform that
+answered too late for us has spent the first attempt's nonce. HTTPS is verified
 against the system's or the province's CA, and against pinned keys when configured
 (kiosk/tls.py). Every reply is checked field by field before it reaches the journey; whatever
 goes wrong comes out as one ``PlatformError`` with a plain Chinese message for the citizen and a
@@ -383,7 +384,8 @@ class PlatformClient:
         if ticket is not None:
             base_headers[HEADER_TICKET] = ticket.ticket
         base_headers.update(headers or {})
-        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        idempotent = method in IDEMPOTENT
+        attempts = 1 + self.retries
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             # a retry is a new request: new timestamp, new nonce
@@ -410,7 +412,7 @@ class PlatformClient:
                     (time.monotonic() - started) * 1000,
                 )
                 error = PlatformError(_transport_kind(exc), f"{method} {shown}: {_describe(exc)}")
-                if last or not _worth_retrying(exc):
+                if last or not _worth_retrying(exc, idempotent):
                     raise error from None
                 self._pause(attempt, None)
                 continue
@@ -430,7 +432,7 @@ class PlatformClient:
                     )
                 return resp
             error = _status_error(resp, method, shown)
-            if last or resp.status_code not in RETRY_STATUSES:
+            if last or not idempotent or resp.status_code not in RETRY_STATUSES:
                 raise error
             if error.retry_after is not None and error.retry_after > self.max_retry_after:
                 raise error  # busy for longer than a citizen should wait: say so now
@@ -548,11 +550,15 @@ def _transport_kind(exc: requests.RequestException) -> ErrorKind:
     return ErrorKind.UNREACHABLE
 
 
-def _worth_retrying(exc: requests.RequestException) -> bool:
+def _worth_retrying(exc: requests.RequestException, idempotent: bool) -> bool:
     """Connection failures and time-outs may pass; a certificate or pin that does not match
-    will not, and the kiosk must not knock again and again on a stranger's door."""
+    will not, and the kiosk must not knock again and again on a stranger's door. A POST is
+    tried again only when no connection was ever made, so that not a byte of it left: a
+    second identity check or a second case would be a different event."""
     if isinstance(exc, requests.exceptions.SSLError):
         return False
+    if not idempotent:
+        return any(isinstance(c, ConnectTimeoutError | NewConnectionError) for c in _causes(exc))
     return isinstance(exc, requests.ConnectionError | requests.Timeout)
 
 

@@ -102,6 +102,15 @@ def test_a_post_answered_too_late_is_not_repeated(faulty) -> None:
     assert calls_when_logged(faulty, 1) == [("POST", "/v1/identity/verify", 200)]
 
 
+def test_a_post_whose_connection_was_never_made_is_tried_again(faulty) -> None:
+    """Nothing of it left the kiosk, so a second try cannot make a second event (and a
+    platform restarting, or a listen queue overflowing, is not worth a citizen's retry)."""
+    faulty.set_faults(mode="refuse", duration_s=0.3)
+    with client(faulty.url, retries=5, backoff=0.2) as c:
+        assert c.verify_identity(people.BY_KEY["zhang_wei"].card()).ticket
+    assert faulty.call_log() == [("POST", "/v1/identity/verify", 200)]
+
+
 def test_every_attempt_has_its_own_nonce(faulty) -> None:
     faulty.set_faults(failure_rate=1.0, failure_status=502)
     seen: list[str] = []
