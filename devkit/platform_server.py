@@ -3,10 +3,11 @@
 Real HTTP on loopback and SQLite on disk, so that the kiosk's client, its retries and its
 offline outbox are tested against the same bytes a gateway would send. It can be told to be
 slow, to fail, to hang or to go away (``set_faults``), which is what the integration tests and
-the demo panel's "network down" button use. It answers every request, whatever is sent to it,
-with the contract's error body, and speaks HTTPS when given a certificate (``tls_cert``). It also stands in for the citizen's phone app
+the demo panel's "network down" button use. It also stands in for the citizen's phone app
 (三晋通): ``mint_token`` makes the code the app shows, ``confirm_session`` is the app's call
-after scanning the kiosk's session QR (the same through ``/devkit/app/*``).
+after scanning the kiosk's session QR (the same through ``/devkit/app/*``). It answers every
+request, whatever is sent to it, with the contract's error body, and speaks HTTPS when given a
+certificate (``tls_cert``).
 
 Run alone: ``python -m devkit.platform_server --port 8600``.
 """
