@@ -58,6 +58,7 @@ bench: deps $(STAMP)
 	$(PY) bench/journey.py
 	$(PY) bench/idcard.py
 	$(PY) bench/qr.py
+	$(PY) bench/signing.py
 	$(PY) bench/print.py
 	$(PY) bench/outbox.py
 

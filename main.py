@@ -71,6 +71,9 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         connect_timeout=config.platform.connect_timeout,
         read_timeout=config.platform.read_timeout,
         retries=config.platform.retries,
+        signing=config.platform.signing,
+        ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
+        pins=config.platform.pin_sha256,
     )
     outbox = Outbox(config.data_dir / "outbox.db")
     return Runtime(

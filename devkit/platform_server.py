@@ -5,7 +5,9 @@ offline outbox are tested against the same bytes a gateway would send. It can be
 slow, to fail, to hang or to go away (``set_faults``), which is what the integration tests and
 the demo panel's "network down" button use. It also stands in for the citizen's phone app
 (三晋通): ``mint_token`` makes the code the app shows, ``confirm_session`` is the app's call
-after scanning the kiosk's session QR (the same through ``/devkit/app/*``).
+after scanning the kiosk's session QR (the same through ``/devkit/app/*``). It answers every
+request, whatever is sent to it, with the contract's error body, and speaks HTTPS when given a
+certificate (``tls_cert``).
 
 Run alone: ``python -m devkit.platform_server --port 8600``.
 """
@@ -24,6 +26,7 @@ import re
 import secrets
 import socket
 import sqlite3
+import ssl
 import tempfile
 import threading
 import time
@@ -40,15 +43,7 @@ from kiosk.identity import CardType, normalise_id_number
 from kiosk.masking import mask_name, mask_token
 from kiosk.models import Subject
 from kiosk.ratings import CHANNEL_SELF_SERVICE_TERMINAL, DIMENSIONS, RatingLevel
-from kiosk.signing import (
-    HEADER_DEVICE,
-    HEADER_NONCE,
-    HEADER_SIGNATURE,
-    HEADER_TIMESTAMP,
-    MAX_SKEW_SECONDS,
-    Rejection,
-    check,
-)
+from kiosk.signing import MAX_SKEW_SECONDS, SIGNED_HEADERS, Rejection, check
 from kiosk.validate import InvalidData, Reader
 
 log = logging.getLogger("devkit.platform")
@@ -65,13 +60,15 @@ MAX_TOKEN_TTL = 3600.0
 MAX_TOKEN_LEN = 512
 HEADER_TICKET = "X-Citizen-Ticket"
 MAX_BODY = 4 * 1024 * 1024
+MAX_DEPTH = 32  # no body of the contract is nested half as deep
 MAX_RATINGS_PER_BATCH = 1000
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
 # Verification codes: 16 characters, no I or O (read aloud and typed by people).
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-Z]{16}")
-_REGION_PATTERN = re.compile(r"\d{6,9}")
+_REGION_PATTERN = re.compile(r"[0-9]{6,9}")  # ASCII: \d takes full-width digits too
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
 # GB 32100-2015 alphabet (no I, O, S, V, Z). The check character is not enforced: some genuine
 # early pilot codes fail it, so the register decides (codes-and-checksums.md).
 USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
@@ -83,6 +80,7 @@ MESSAGES = {
     "clock_skew": "终端时间与平台相差超过5分钟",
     "bad_nonce": "请求随机数不正确",
     "bad_signature": "请求签名不正确",
+    "bad_signature_method": "不支持该签名算法",
     "replayed_nonce": "请求重复提交",
     "bad_request": "请求内容不正确",
     "bad_json": "请求内容不是有效的JSON",
@@ -115,18 +113,41 @@ MESSAGES = {
     "device_mismatch": "终端编号与签名终端不一致",
     "not_found": "请求的地址不存在",
     "method_not_allowed": "不支持该请求方法",
+    "uri_too_long": "请求地址过长",
+    "headers_too_large": "请求头过大",
+    "http_version_not_supported": "不支持该HTTP版本",
     "injected_failure": "政务服务平台暂时不可用",
     "internal": "平台内部错误",
 }
 
 
+# The HTTP layer's own refusals (before any route is known), by status.
+HTTP_ERRORS = {
+    400: "bad_request",
+    414: "uri_too_long",
+    431: "headers_too_large",
+    505: "http_version_not_supported",
+}
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str = "", detail: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message or MESSAGES.get(code, code)
         self.detail = detail
+        self.headers = headers
+
+    def reply(self) -> _Reply:
+        return _Reply(self.status, self.body(), self.headers)
 
     def body(self) -> dict:
         err = {"code": self.code, "message": self.message}
@@ -141,16 +162,22 @@ class Faults:
     failure_rate: float = 0.0
     failure_status: int = 503
     mode: str = "normal"  # normal | hang | refuse
+    count: int = 0  # latency and failures for the next `count` requests only (0: until changed)
+    retry_after_s: int | None = None  # injected 429 and 503 say Retry-After: this many seconds
 
     def __post_init__(self) -> None:
         if self.mode not in ("normal", "hang", "refuse"):
             raise ValueError(f"unknown fault mode {self.mode!r}")
+        if self.count < 0 or (self.count and self.mode != "normal"):
+            raise ValueError("count is for latency and failures: a number of requests, >= 0")
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ValueError("failure_rate must be within 0..1")
         if not 400 <= self.failure_status <= 599:
             raise ValueError("failure_status must be an HTTP error status")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
+        if self.retry_after_s is not None and self.retry_after_s < 0:
+            raise ValueError("retry_after_s must not be negative")
 
 
 @dataclass
@@ -290,7 +317,19 @@ class _Store:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a hall of kiosks (or a test's threads) connecting at once
     platform: ReferencePlatform
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:  # the handshake happens in the request's own thread
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address) -> None:
+        # a client that gave up mid-handshake or mid-request: nothing to answer, nothing to print
+        log.debug("connection from %s ended early", client_address[0], exc_info=True)
 
     def process_request(self, request, client_address):
         self.platform._track(request, add=True)
@@ -320,6 +359,26 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self.server.platform._handle(self, "DELETE")
 
+    def __getattr__(self, name: str) -> Any:
+        # any other method (PATCH, HEAD, OPTIONS, anything) gets the contract's answer too,
+        # instead of the standard library's HTML 501
+        if name.startswith("do_"):
+            return lambda: self.server.platform._handle(self, name[3:])
+        raise AttributeError(name)
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own refusals (a malformed request line, too many headers…)
+        in the contract's error body, not its HTML page."""
+        self.close_connection = True
+        code_name = HTTP_ERRORS.get(code, "bad_request" if code < 500 else "internal")
+        reply = ApiError(code, code_name, headers={"Connection": "close"}).reply()
+        self.server.platform._send(self, reply)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # each call is logged by the platform, without the query string
 
@@ -339,7 +398,11 @@ class ReferencePlatform:
         session_ttl: float = DEFAULT_SESSION_TTL,
         app_bind_url: str = DEFAULT_APP_BIND_URL,
         poll_after_ms: int = DEFAULT_POLL_AFTER_MS,
+        tls_cert: Path | str | None = None,
+        tls_key: Path | str | None = None,
     ) -> None:
+        """``tls_cert``: a PEM file with the server's certificate chain (and its key, unless
+        ``tls_key`` names another file); the platform then speaks HTTPS only."""
         self._tmpdir: tempfile.TemporaryDirectory | None = None
         if db_path is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="refplatform-")
@@ -360,8 +423,17 @@ class ReferencePlatform:
         self._thread: threading.Thread | None = None
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
+        if tls_cert is not None:
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(str(tls_cert), str(tls_key) if tls_key else None)
         self._faults = Faults()
+        self._fault_left = 0  # requests still to fault, for Faults.count
         self._fault_cond = threading.Condition()
+        # one change of faults at a time, listening and unlistening included; a change
+        # scheduled for later (a timer) applies only if nothing changed since (generation)
+        self._fault_change = threading.RLock()
+        self._fault_generation = 0
         self._fault_timer: threading.Timer | None = None
         self._rng = random.Random(20240601)
         self._stopping = threading.Event()
@@ -375,7 +447,7 @@ class ReferencePlatform:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> str:
         self._store = _Store(self.db_path)
@@ -388,12 +460,14 @@ class ReferencePlatform:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._fault_timer is not None:
-            self._fault_timer.cancel()
-        with self._fault_cond:
-            self._faults = Faults()
-            self._fault_cond.notify_all()
-        self._unlisten()
+        with self._fault_change:
+            self._fault_generation += 1
+            if self._fault_timer is not None:
+                self._fault_timer.cancel()
+            with self._fault_cond:
+                self._faults = Faults()
+                self._fault_cond.notify_all()
+            self._unlisten()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -409,8 +483,12 @@ class ReferencePlatform:
         self.stop()
 
     def _listen(self) -> None:
+        """Listen, unless listening already (idempotent: a fault may be set twice)."""
+        if self._httpd is not None:
+            return
         httpd = _Server((self.host, self.port), _Handler)
         httpd.platform = self
+        httpd.tls = self._tls
         self.port = httpd.server_address[1]
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -422,6 +500,7 @@ class ReferencePlatform:
         self._thread.start()
 
     def _unlisten(self) -> None:
+        """Stop listening and cut every open connection; nothing to do when not listening."""
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
@@ -452,31 +531,71 @@ class ReferencePlatform:
         failure_status: int = 503,
         mode: str = "normal",
         duration_s: float | None = None,
+        count: int = 0,
+        retry_after_s: int | None = None,
     ) -> None:
-        """Make /v1 slow, failing, hanging or unreachable; ``duration_s`` reverts to normal."""
-        faults = Faults(int(latency_ms), float(failure_rate), int(failure_status), mode)
+        """Make /v1 slow, failing, hanging or unreachable; ``duration_s`` reverts to normal,
+        ``count`` limits latency and failures to that many requests. The last call wins, from
+        whatever thread: changes are serialised, and one scheduled earlier is dropped."""
+        faults = Faults(
+            int(latency_ms),
+            float(failure_rate),
+            int(failure_status),
+            mode,
+            int(count),
+            retry_after_s,
+        )
+        with self._fault_change:
+            self._fault_generation += 1
+            self._apply_faults(faults, duration_s)
+
+    def _apply_faults(self, faults: Faults, duration_s: float | None) -> None:
         if self._fault_timer is not None:
             self._fault_timer.cancel()
             self._fault_timer = None
         with self._fault_cond:
-            before = self._faults
             self._faults = faults
+            self._fault_left = faults.count
             self._rng = random.Random(20240601)
             self._fault_cond.notify_all()
-        if mode == "refuse" and before.mode != "refuse" and self._httpd is not None:
+        if faults.mode == "refuse":
             self._unlisten()
-        elif (
-            mode != "refuse"
-            and before.mode == "refuse"
-            and self._store is not None
-            and not self._stopping.is_set()
-        ):
+        elif self._store is not None and not self._stopping.is_set():
             self._listen()
         if duration_s:
-            self._fault_timer = threading.Timer(duration_s, self.set_faults)
-            self._fault_timer.daemon = True
-            self._fault_timer.start()
+            self._schedule_faults(duration_s, {})
         log.info("faults now %s", faults)
+
+    def _schedule_faults(self, delay: float, faults: dict[str, Any]) -> None:
+        """Apply ``faults`` after ``delay`` unless they were changed meanwhile."""
+        generation = self._fault_generation
+
+        def later() -> None:
+            with self._fault_change:
+                if generation != self._fault_generation or self._stopping.is_set():
+                    return
+                self._fault_generation += 1
+                duration = faults.get("duration_s")
+                self._apply_faults(
+                    Faults(**{k: v for k, v in faults.items() if k != "duration_s"}), duration
+                )
+
+        if self._fault_timer is not None:
+            self._fault_timer.cancel()
+        self._fault_timer = threading.Timer(delay, later)
+        self._fault_timer.daemon = True
+        self._fault_timer.start()
+
+    def _take_faults(self) -> Faults:
+        """The faults for one request; faults set for ``count`` requests end after them."""
+        with self._fault_cond:
+            faults = self._faults
+            if faults.count:
+                self._fault_left -= 1
+                if self._fault_left <= 0:
+                    self._faults = Faults()
+                    self._fault_cond.notify_all()
+            return faults
 
     @property
     def faults(self) -> Faults:
@@ -650,13 +769,25 @@ class ReferencePlatform:
     # ---- HTTP ----------------------------------------------------------------------------------
 
     def _handle(self, h: _Handler, method: str) -> None:
+        """Every request gets an answer in the contract's shape, whatever went wrong inside."""
+        try:
+            self._answer(h, method)
+        except Exception:
+            log.exception("unexpected error on %s %s", method, _log_path(urlsplit(h.path).path))
+            h.close_connection = True
+            self._send(h, _Reply(500, ApiError(500, "internal").body(), {"Connection": "close"}))
+
+    def _answer(self, h: _Handler, method: str) -> None:
         raw_path = h.path
         path = urlsplit(raw_path).path
-        try:
-            length = int(h.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
+        length_text = h.headers.get("Content-Length") or "0"
+        if not _CONTENT_LENGTH.fullmatch(length_text):  # ASCII digits only, like every number
+            h.close_connection = True  # where this body ends is anybody's guess
+            error = ApiError(400, "bad_request", detail="Content-Length: not a length")
+            self._send(h, error.reply())
+            return
+        length = int(length_text)
+        if length > MAX_BODY:
             h.close_connection = True
             self._send(h, _Reply(413, ApiError(413, "body_too_large").body()))
             return
@@ -670,13 +801,11 @@ class ReferencePlatform:
             return
 
         started = time.monotonic()
-        reply = self._faulted(h)
-        if reply is None:
-            if self._httpd is None or self._stopping.is_set():  # connection outlived the outage
-                h.close_connection = True
-                self._calls.append((method, path, 0))
-                return
-            reply = self._signed(h, method, raw_path, path, body)
+        if self._faults.mode == "refuse" or self._httpd is None or self._stopping.is_set():
+            h.close_connection = True  # a connection that outlived the outage
+            self._calls.append((method, path, 0))
+            return
+        reply = self._signed(h, method, raw_path, path, body)
         # logged before the answer leaves, so a client that has its answer sees the call logged
         self._calls.append((method, path, reply.status))
         if reply.status == 0:
@@ -691,33 +820,27 @@ class ReferencePlatform:
             (time.monotonic() - started) * 1000,
         )
 
-    def _faulted(self, h: _Handler) -> _Reply | None:
-        """Injected trouble happens before the signature is checked, so it spends no nonce."""
-        faults = self._faults
-        if faults.latency_ms:
-            self._stopping.wait(faults.latency_ms / 1000)
+    def _injected(self, faults: Faults) -> _Reply | None:
+        """A failure or a hang instead of the answer (the request is not processed)."""
         if faults.mode == "hang":
             with self._fault_cond:
                 while self._faults.mode == "hang" and not self._stopping.is_set():
                     self._fault_cond.wait(0.5)
             return _Reply(0)
-        if faults.mode == "refuse":
-            return _Reply(0)
         if faults.failure_rate:
             with self._fault_cond:
                 fail = self._rng.random() < faults.failure_rate
             if fail:
-                return _Reply(
-                    faults.failure_status,
-                    ApiError(faults.failure_status, "injected_failure").body(),
-                )
+                busy = faults.retry_after_s is not None and faults.failure_status in (429, 503)
+                headers = {"Retry-After": str(faults.retry_after_s)} if busy else None
+                return ApiError(faults.failure_status, "injected_failure", headers=headers).reply()
         return None
 
     def _signed(self, h: _Handler, method: str, raw_path: str, path: str, body: bytes) -> _Reply:
-        headers = {
-            name: h.headers.get(name, "")
-            for name in (HEADER_DEVICE, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
-        }
+        """Check the signature and spend the nonce as the contract says, and only then let the
+        injected faults in: a slow answer comes from a request the platform did handle (and
+        whose nonce is spent), exactly what a client's retry meets in real life."""
+        headers = {name: h.headers.get(name, "") for name in SIGNED_HEADERS}
         verdict = check(headers, self.devices.get, method, raw_path, body)
         if isinstance(verdict, Rejection):
             return _Reply(verdict.status, ApiError(verdict.status, verdict.code).body())
@@ -727,18 +850,21 @@ class ReferencePlatform:
             if key in self._inflight or self.store.nonce_spent(device_id, nonce):
                 return _Reply(401, ApiError(401, "replayed_nonce").body())
             self._inflight.add(key)
+        faults = self._take_faults()
         reply = _Reply(500, ApiError(500, "internal").body())
         try:
-            reply = self._route(h, method, path, body, device_id)
+            reply = self._injected(faults) or self._route(h, method, path, body, device_id)
         except ApiError as e:
-            reply = _Reply(e.status, e.body())
+            reply = e.reply()
         except Exception:
             log.exception("unexpected error on %s %s", method, _log_path(path))
         finally:
             with self._inflight_lock:
                 self._inflight.discard(key)
-                if reply.status < 500 and self._store is not None:
+                if 0 < reply.status < 500 and self._store is not None:
                     self._store.spend_nonce(device_id, nonce, time.time())
+        if faults.latency_ms and reply.status:
+            self._stopping.wait(faults.latency_ms / 1000)  # handled, answered late
         return reply
 
     def _send(self, h: _Handler, reply: _Reply) -> None:
@@ -758,7 +884,8 @@ class ReferencePlatform:
             h.send_header("Content-Type", "application/json; charset=utf-8")
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()
-            h.wfile.write(data)
+            if h.command != "HEAD":  # a HEAD answer has the headers of one, never the body
+                h.wfile.write(data)
         except OSError:
             h.close_connection = True
 
@@ -793,7 +920,8 @@ class ReferencePlatform:
         else:
             raise ApiError(404, "not_found")
         if method not in routes:
-            raise ApiError(405, "method_not_allowed")
+            allow = ", ".join(sorted(routes))
+            raise ApiError(405, "method_not_allowed", headers={"Allow": allow})
         return routes[method]()
 
     def rater_ref(self, number: str) -> str:
@@ -825,7 +953,7 @@ class ReferencePlatform:
         """The registered person a card belongs to, or why the card is refused."""
         card_type = _field(lambda: card.choice("card_type", [t.value for t in CardType]))
         if (method == "social_security_card") != (card_type == CardType.SOCIAL_SECURITY.value):
-            raise ApiError(400, "invalid", detail="method and card_type disagree")
+            raise ApiError(400, "bad_request", detail="card.card_type: disagrees with method")
         if method == "social_security_card":
             _field(lambda: card.str("card_number", max_len=20))
         name = _field(lambda: card.str("name", max_len=100)).strip()
@@ -1283,6 +1411,8 @@ class ReferencePlatform:
                             r.number("duration_s") if r.obj.get("duration_s") is not None else None
                         )
                     ),
+                    "count": _field(lambda: r.opt_int("count", lo=0, hi=1_000_000)) or 0,
+                    "retry_after_s": _field(lambda: r.opt_int("retry_after_s", lo=0, hi=86_400)),
                 }
                 if mode == "refuse" and not args["duration_s"]:
                     raise ApiError(
@@ -1291,13 +1421,20 @@ class ReferencePlatform:
                         detail="refuse needs duration_s: this socket goes away too",
                     )
                 try:
-                    Faults(args["latency_ms"], args["failure_rate"], args["failure_status"], mode)
+                    Faults(
+                        args["latency_ms"],
+                        args["failure_rate"],
+                        args["failure_status"],
+                        mode,
+                        args["count"],
+                        args["retry_after_s"],
+                    )
                 except ValueError as e:
                     raise ApiError(400, "bad_request", detail=str(e)) from None
                 if mode == "refuse":  # closes this very socket: answer first, then apply
-                    timer = threading.Timer(0.05, self.set_faults, kwargs=args)
-                    timer.daemon = True
-                    timer.start()
+                    with self._fault_change:  # unless another setting comes first
+                        self._fault_generation += 1
+                        self._schedule_faults(0.05, args)
                 else:
                     self.set_faults(**args)
                 return _Reply(200, {"faults": args})
@@ -1351,7 +1488,7 @@ class ReferencePlatform:
                 return _Reply(200, {"status": "confirmed"})
             raise ApiError(404, "not_found")
         except ApiError as e:
-            return _Reply(e.status, e.body())
+            return e.reply()
 
 
 def _log_path(path: str) -> str:
@@ -1373,9 +1510,26 @@ def _session_status(row: sqlite3.Row, now: float) -> str:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError):
+        obj = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the parser's limit
         raise ApiError(400, "bad_json") from None
+    if _deeper_than(obj, MAX_DEPTH):
+        raise ApiError(400, "bad_request", detail=f"body: nested deeper than {MAX_DEPTH} levels")
+    return obj
+
+
+def _deeper_than(obj: Any, limit: int) -> bool:
+    """Without recursion, so that the check itself cannot run out of stack."""
+    todo = [(obj, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth >= limit:
+                return True
+            todo.extend((v, depth + 1) for v in value)
+    return False
 
 
 def _reader(obj: Any) -> Reader:
@@ -1452,7 +1606,8 @@ def _check_rating(rec: Any, device_id: str) -> tuple[str, str]:
     if not isinstance(dimensions, dict) or not set(dimensions) <= set(DIMENSIONS):
         return rid, "bad_dimensions"
     for value in dimensions.values():
-        dim = _LEVELS.get(value.get("level", "")) if isinstance(value, dict) else None
+        level = value.get("level") if isinstance(value, dict) else None
+        dim = _LEVELS.get(level) if isinstance(level, str) else None
         if dim is None or dim.satisfaction_code() != value.get("satisfaction"):
             return rid, "bad_dimensions"
     if rec["device_id"] != device_id:
@@ -1471,6 +1626,8 @@ def main(argv: list[str] | None = None) -> None:
         "--session-ttl", type=float, default=DEFAULT_SESSION_TTL, help="kiosk-shown QR, seconds"
     )
     parser.add_argument("--app-bind-url", default=DEFAULT_APP_BIND_URL)
+    parser.add_argument("--tls-cert", type=Path, default=None, help="PEM: serve HTTPS")
+    parser.add_argument("--tls-key", type=Path, default=None, help="PEM key, if not in --tls-cert")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -1485,6 +1642,8 @@ def main(argv: list[str] | None = None) -> None:
         ticket_ttl=args.ticket_ttl,
         session_ttl=args.session_ttl,
         app_bind_url=args.app_bind_url,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     url = platform.start()
     print(f"reference platform on {url}  (device {DEMO_DEVICE_ID}; Ctrl-C stops)", flush=True)

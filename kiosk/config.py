@@ -9,11 +9,17 @@ keyboard plugged in for five minutes.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
+import ssl
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from kiosk import signing
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 EXAMPLE_PATH = "deploy/kiosk.example.toml"
@@ -31,6 +37,9 @@ class PlatformConfig:
     read_timeout: float = 10.0
     retries: int = 2
     verify_base_url: str = ""
+    signing: signing.SigningMethod = signing.SigningMethod.HMAC_SHA256
+    ca_file: Path | None = None  # the province's CA for its gateway, besides the system's
+    pin_sha256: tuple[bytes, ...] = ()  # SHA-256 digests of pinned SubjectPublicKeyInfos
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +128,27 @@ class _Section:
 _KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
 
 
-def _http_url(value: str) -> str | None:
+def _platform_url(value: str) -> str | None:
+    """https:// for the platform; http:// only for this machine (the demo's reference platform),
+    because the kiosk sends names and ID numbers to it."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "must be an http:// or https:// address"
+        return "must be an https:// address"
+    if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+        return (
+            f"must be https://, not {value!r}: names and ID numbers never travel in clear "
+            "(http:// is only for this machine: 127.0.0.1, ::1 or localhost)"
+        )
     return None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _device_url(schemes: tuple[str, ...]):
@@ -200,23 +225,27 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         "device_id", str, check=lambda v: None if v.strip() else "must not be empty"
     )
     key = _device_key(platform, path)
+    url = platform.get("url", str, check=_platform_url).rstrip("/")
     cfg = Config(
         device_id=device_id,
         hall_name=kiosk.get("hall_name", str, "政务服务中心"),
         region_code=kiosk.get(
             "region_code",
             str,
-            check=lambda v: None if v.isdigit() and 6 <= len(v) <= 9 else "must be 6 to 9 digits",
+            check=lambda v: None if re.fullmatch(r"[0-9]{6,9}", v) else "must be 6 to 9 digits",
         ),
         data_dir=path(kiosk.get("data_dir", str, "/var/lib/kiosk")),
         staff_phone=kiosk.get("staff_phone", str, ""),
         platform=PlatformConfig(
-            url=platform.get("url", str, check=_http_url).rstrip("/"),
+            url=url,
             device_key=key,
             connect_timeout=platform.get("connect_timeout", float, 3.0, check=_between(0.1, 30)),
             read_timeout=platform.get("read_timeout", float, 10.0, check=_between(0.5, 120)),
             retries=platform.get("retries", int, 2, check=_between(0, 5)),
             verify_base_url=platform.get("verify_base_url", str, ""),
+            signing=_signing(platform),
+            ca_file=_ca_file(platform, path, url),
+            pin_sha256=_pins(platform, url),
         ),
         devices=DevicesConfig(
             card_readers=_card_readers(devices),
@@ -278,10 +307,18 @@ def _device_key(platform: _Section, path) -> bytes:
     if (hex_key is None) == (key_file is None):
         raise platform.error("device_key_file", "give exactly one of device_key_file or device_key")
     if key_file is not None:
+        file = path(key_file)
         try:
-            text = path(key_file).read_text().strip()
+            mode = stat.S_IMODE(file.stat().st_mode)
+            text = file.read_text().strip()
         except OSError as exc:
             raise platform.error("device_key_file", f"cannot be read ({exc.strerror})") from None
+        if mode & 0o077:  # the key signs as this kiosk: nobody else may read or replace it
+            raise platform.error(
+                "device_key_file",
+                f"{file} is mode {mode:04o}, open to users other than the kiosk's: "
+                f"run chmod 600 {file}",
+            )
         hex_key, where = text, "device_key_file"
     else:
         where = "device_key"
@@ -292,6 +329,54 @@ def _device_key(platform: _Section, path) -> bytes:
     if len(key) < 16:
         raise platform.error(where, "must be at least 16 bytes (32 hex digits)")
     return key
+
+
+def _signing(platform: _Section) -> signing.SigningMethod:
+    names = [m.value for m in signing.SigningMethod]
+    method = signing.SigningMethod(
+        platform.get("signing", str, signing.SigningMethod.HMAC_SHA256.value, check=_one_of(*names))
+    )
+    if not signing.available(method):
+        raise platform.error(
+            "signing", "hmac-sm3 needs SM3: an OpenSSL with SM3, or the gmssl package"
+        )
+    return method
+
+
+def _ca_file(platform: _Section, path, url: str) -> Path | None:
+    value = platform.get("ca_file", str, None)
+    if value is None:
+        return None
+    if not url.startswith("https://"):
+        raise platform.error("ca_file", "only goes with an https:// url")
+    file = path(value)
+    try:  # read now, so that a wrong file is named at start and not at the first citizen
+        ssl.create_default_context(cafile=str(file))
+    except (ssl.SSLError, ValueError):  # an SSLError is an OSError too: first
+        raise platform.error("ca_file", f"{file} holds no PEM certificate") from None
+    except OSError as exc:
+        raise platform.error("ca_file", f"{file} cannot be read ({exc.strerror})") from None
+    return file
+
+
+def _pins(platform: _Section, url: str) -> tuple[bytes, ...]:
+    value = platform.get("pin_sha256", object, None)
+    if value is None:
+        return ()
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise platform.error("pin_sha256", "must be a pin or a list of pins")
+    if not url.startswith("https://"):
+        raise platform.error("pin_sha256", "only goes with an https:// url")
+    from kiosk.tls import parse_pin  # requests and urllib3: only when pins are configured
+
+    pins = []
+    for text in texts:
+        try:
+            pins.append(parse_pin(text))
+        except ValueError as exc:
+            raise platform.error("pin_sha256", f"{text!r} {exc}") from None
+    return tuple(pins)
 
 
 def load(path: Path | None) -> Config:

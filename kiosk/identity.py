@@ -7,6 +7,7 @@ line or traceback never carries a name or a number.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -58,6 +59,10 @@ NATIONS["98"] = "外国血统中国籍人士"
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+# ASCII only: str.isdigit() also takes '²' (which int() refuses) and Arabic-Indic or full-width
+# digits (which int() reads), and a card number is neither.
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_YMD = re.compile(r"[0-9]{8}")
 
 
 def id_check_char(first17: str) -> str:
@@ -72,11 +77,7 @@ def normalise_id_number(number: str) -> str:
 def id_number_problem(number: str, today: dt.date | None = None) -> str | None:
     """Why an 18-character ID number (resident card or J permit) is not valid, or None."""
     number = normalise_id_number(number)
-    if (
-        len(number) != 18
-        or not number[:17].isdigit()
-        or not (number[17].isdigit() or number[17] == "X")
-    ):
+    if not _ID_SHAPE.fullmatch(number):
         return "号码格式不正确"
     if id_check_char(number[:17]) != number[17]:
         return "号码校验位不正确"
@@ -90,7 +91,7 @@ def id_number_problem(number: str, today: dt.date | None = None) -> str | None:
 
 def parse_ymd(text: str) -> dt.date | None:
     text = text.strip()
-    if len(text) != 8 or not text.isdigit():
+    if not _YMD.fullmatch(text):
         return None
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -3,9 +3,13 @@
 One ``requests.Session``, a timeout on every call, every /v1 request signed with the device key
 (kiosk/signing.py), and retries only where a repeat cannot do harm: GET and PUT (ratings and
 heartbeats are idempotent by id), never POST (a second identity check or a second case would
-be a different event). Every reply is checked field by field before it reaches the journey;
-whatever goes wrong comes out as one ``PlatformError`` with a plain Chinese message for the
-citizen and a PII-free detail for the technician.
+be a different event; a POST is tried again only when its connection could not even be made).
+The retries are ours, not urllib3's: every attempt is signed afresh, since a platform that
+answered too late for us has spent the first attempt's nonce. HTTPS is verified
+against the system's or the province's CA, and against pinned keys when configured
+(kiosk/tls.py). Every reply is checked field by field before it reaches the journey; whatever
+goes wrong comes out as one ``PlatformError`` with a plain Chinese message for the citizen and a
+PII-free detail for the technician.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
@@ -43,7 +49,8 @@ from kiosk.models import (
     Ticket,
     VerifyResult,
 )
-from kiosk.signing import sign_headers
+from kiosk.signing import SigningMethod, sign_headers
+from kiosk.tls import PinMismatch, PinnedAdapter
 from kiosk.validate import InvalidData, Reader
 
 log = logging.getLogger("kiosk.platform")
@@ -53,6 +60,13 @@ T = TypeVar("T")
 HEADER_TICKET = "X-Citizen-Ticket"
 MAX_RATINGS_PER_BATCH = 1000
 MAX_REPLY_BYTES = 8 * 1024 * 1024
+IDEMPOTENT = frozenset({"GET", "PUT"})
+# Answers that say "not now" rather than "no": an idempotent call is tried again.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# The longest Retry-After an interactive call waits for (seconds). A platform that asks for more
+# gets no more attempts: the citizen is told now, not held in front of the screen, and the
+# background outbox worker (offline/sync.py) waits the Retry-After before its next round.
+MAX_RETRY_AFTER = 2.0
 
 
 # Verification codes and identity-session ids travel in paths and are QR content: masked.
@@ -152,6 +166,7 @@ class PlatformError(Exception):
         code: str = "",
         status: int | None = None,
         message: str = "",
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(detail)
         self.kind = kind
@@ -159,6 +174,7 @@ class PlatformError(Exception):
         self.status = status
         self.message = message or citizen_message_for(code, kind)
         self.detail = detail
+        self.retry_after = retry_after  # seconds the platform asked to be left alone (429/503)
 
     @property
     def retryable(self) -> bool:
@@ -193,28 +209,25 @@ class PlatformClient:
         read_timeout: float = 10.0,
         retries: int = 2,
         backoff: float = 0.3,
+        signing: SigningMethod = SigningMethod.HMAC_SHA256,
+        ca_file: str | None = None,
+        pins: tuple[bytes, ...] = (),
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self._key = device_key
         self.timeout = (connect_timeout, read_timeout)
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            status_forcelist=(502, 503, 504),
-            allowed_methods=frozenset({"GET", "PUT"}),
-            backoff_factor=backoff,
-            # a server's Retry-After could hold a citizen (and the worker) for hours: our own
-            # short backoff decides; the sync worker backs off on its own for the long waits
-            respect_retry_after_header=False,
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry)
+        self.retries = retries
+        self.backoff = backoff
+        self.signing = SigningMethod(signing)
+        self.max_retry_after = max_retry_after
+        # passed on every request, so that neither the environment nor anything else can
+        # replace the province's CA (and nothing here can ever turn verification off)
+        self._verify: str | bool = str(ca_file) if ca_file else True
         self.session = requests.Session()
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session.mount("https://", PinnedAdapter(pins))
+        self.session.mount("http://", HTTPAdapter())  # loopback only (kiosk/config.py)
 
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url}, device={self.device_id})"
@@ -365,56 +378,77 @@ class PlatformClient:
             if body is not None
             else b""
         )
-        all_headers = {"Accept": "application/json"}
+        base_headers = {"Accept": "application/json"}
         if body is not None:
-            all_headers["Content-Type"] = "application/json; charset=utf-8"
+            base_headers["Content-Type"] = "application/json; charset=utf-8"
         if ticket is not None:
-            all_headers[HEADER_TICKET] = ticket.ticket
-        all_headers.update(headers or {})
-        all_headers.update(sign_headers(self.device_id, self._key, method, signed_path, data))
-        started = time.monotonic()
-        try:
-            resp = self.session.request(
-                method,
-                url,
-                data=data or None,
-                headers=all_headers,
-                timeout=self.timeout,
-                allow_redirects=False,
+            base_headers[HEADER_TICKET] = ticket.ticket
+        base_headers.update(headers or {})
+        idempotent = method in IDEMPOTENT
+        attempts = 1 + self.retries
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
+            # a retry is a new request: new timestamp, new nonce
+            signed = sign_headers(
+                self.device_id, self._key, method, signed_path, data, signing=self.signing
             )
-        except requests.RequestException as exc:
-            kind = _transport_kind(exc)
+            started = time.monotonic()
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    data=data or None,
+                    headers={**base_headers, **signed},
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                    verify=self._verify,
+                )
+            except requests.RequestException as exc:
+                log.debug(
+                    "%s %s -> %s in %d ms",
+                    method,
+                    shown,
+                    type(exc).__name__,
+                    (time.monotonic() - started) * 1000,
+                )
+                error = PlatformError(_transport_kind(exc), f"{method} {shown}: {_describe(exc)}")
+                if last or not _worth_retrying(exc, idempotent):
+                    raise error from None
+                self._pause(attempt, None)
+                continue
             log.debug(
                 "%s %s -> %s in %d ms",
                 method,
                 shown,
-                type(exc).__name__,
+                resp.status_code,
                 (time.monotonic() - started) * 1000,
             )
-            raise PlatformError(kind, f"{method} {shown}: {_describe(exc)}") from None
-        log.debug(
-            "%s %s -> %s in %d ms",
-            method,
-            shown,
-            resp.status_code,
-            (time.monotonic() - started) * 1000,
-        )
-        if resp.status_code in expect:
-            if len(resp.content) > MAX_REPLY_BYTES:
-                raise PlatformError(
-                    ErrorKind.INVALID_REPLY,
-                    f"{method} {shown}: reply larger than {MAX_REPLY_BYTES} bytes",
-                    status=resp.status_code,
-                )
-            return resp
-        raise _status_error(resp, method, shown)
+            if resp.status_code in expect:
+                if len(resp.content) > MAX_REPLY_BYTES:
+                    raise PlatformError(
+                        ErrorKind.INVALID_REPLY,
+                        f"{method} {shown}: reply larger than {MAX_REPLY_BYTES} bytes",
+                        status=resp.status_code,
+                    )
+                return resp
+            error = _status_error(resp, method, shown)
+            if last or not idempotent or resp.status_code not in RETRY_STATUSES:
+                raise error
+            if error.retry_after is not None and error.retry_after > self.max_retry_after:
+                raise error  # busy for longer than a citizen should wait: say so now
+            self._pause(attempt, error.retry_after)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _pause(self, attempt: int, retry_after: float | None) -> None:
+        """Exponential backoff between attempts, or the platform's (short) Retry-After."""
+        time.sleep(max(self.backoff * 2 ** (attempt - 1), retry_after or 0.0))
 
     @staticmethod
     def _read(resp: requests.Response, parse: Callable[[Reader], T], shown: str | None = None) -> T:
         where = f"{resp.request.method} {shown or urlsplit(resp.url).path}"
         try:
             obj = json.loads(resp.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # nested beyond reason
             raise PlatformError(
                 ErrorKind.INVALID_REPLY,
                 f"{where}: reply is not JSON",
@@ -443,10 +477,13 @@ def _card_json(card: IdentityCard) -> dict:
 def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformError:
     status = resp.status_code
     code, server_message = _error_body(resp)
+    retry_after = _retry_after(resp)
     if status == 401:
         kind = ErrorKind.UNAUTHORISED
     elif status == 404:
         kind = ErrorKind.NOT_FOUND
+    elif status == 429:  # too many requests: the platform is busy, the citizen did nothing wrong
+        kind = ErrorKind.SERVER
     elif 400 <= status < 500:
         kind = ErrorKind.REJECTED
     elif status >= 500:
@@ -454,14 +491,33 @@ def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformE
     else:  # an unexpected 2xx or 3xx: not what the contract says
         kind = ErrorKind.INVALID_REPLY
     said = f" ({code}: {scrub(server_message)[:120]})" if code else ""
-    return PlatformError(kind, f"{method} {shown}: HTTP {status}{said}", code=code, status=status)
+    wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
+    return PlatformError(
+        kind,
+        f"{method} {shown}: HTTP {status}{said}{wait}",
+        code=code,
+        status=status,
+        retry_after=retry_after,
+    )
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    """Seconds from a Retry-After header (a number or an HTTP date), None when absent or
+    unreadable. Parsed by urllib3, which knows both forms."""
+    value = resp.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(Retry(0).parse_retry_after(value)))
+    except (InvalidHeader, ValueError, OverflowError):
+        return None
 
 
 def _error_body(resp: requests.Response) -> tuple[str, str]:
     try:
         r = Reader(json.loads(resp.content.decode("utf-8")), "").obj_("error")
         return r.str("code", max_len=64), r.opt_str("message", max_len=500) or ""
-    except (UnicodeDecodeError, ValueError):  # InvalidData is a ValueError
+    except (UnicodeDecodeError, ValueError, RecursionError):  # InvalidData is a ValueError
         return "", ""
 
 
@@ -487,16 +543,37 @@ def _transport_kind(exc: requests.RequestException) -> ErrorKind:
         return ErrorKind.TIMEOUT
     if any(isinstance(c, ConnectTimeoutError | NewConnectionError) for c in causes):
         return ErrorKind.UNREACHABLE
-    if isinstance(exc, requests.exceptions.RetryError):
-        return ErrorKind.SERVER
     if isinstance(exc, requests.Timeout):
         return ErrorKind.TIMEOUT
+    # a certificate that does not verify, or a key that is not pinned: no trusted connection
+    # can be had, which for the kiosk is the platform being unreachable (the detail says why)
     return ErrorKind.UNREACHABLE
+
+
+def _worth_retrying(exc: requests.RequestException, idempotent: bool) -> bool:
+    """Connection failures and time-outs may pass; a certificate or pin that does not match
+    will not, and the kiosk must not knock again and again on a stranger's door. A POST is
+    tried again only when no connection was ever made, so that not a byte of it left: a
+    second identity check or a second case would be a different event."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    if not idempotent:
+        return any(isinstance(c, ConnectTimeoutError | NewConnectionError) for c in _causes(exc))
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
 
 
 def _describe(exc: requests.RequestException) -> str:
     """Short technician text: the innermost cause, without URLs' query strings or bodies."""
     causes = _causes(exc)
+    pin = next((c for c in causes if isinstance(c, PinMismatch)), None)
+    if pin is not None:
+        return scrub(f"TLS: {pin}")
+    unverified = next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
+    if unverified is not None:
+        return scrub(
+            f"TLS: the platform's certificate does not verify ({unverified.verify_message}; "
+            "[platform] ca_file names the province's CA)"
+        )
     inner = next(
         (c for c in causes if not isinstance(c, requests.RequestException | MaxRetryError)),
         exc,

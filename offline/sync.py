@@ -12,7 +12,9 @@ for good:
   everything keeps everything queued. A 413 also makes later batches smaller;
 - everything else keeps the records queued and waits: no connection, timeouts, 5xx, a reply
   that does not parse, and the 4xx answers that are about the device or the moment rather than
-  the record (401 signature or clock, 403, 404/405 wrong address, 408, 429 and the like).
+  the record (401 signature or clock, 403, 404/405 wrong address, 408, 429 and the like). A
+  Retry-After (429, 503) is honoured: the next round is no sooner, though never later than
+  ``max_backoff``.
 
 Record ids make every retry harmless: the platform answers an id it already has as a duplicate.
 """
@@ -218,6 +220,8 @@ class SyncWorker:
     def _wait(self, ids: list[str], exc: PlatformError) -> float:
         self.failures += 1
         delay = self.backoff()
+        if exc.retry_after is not None:  # the platform said when (429/503): not before that
+            delay = min(self.max_backoff, max(delay, exc.retry_after))
         self.outbox.retry_later(ids, str(exc), delay)
         if exc.kind in _UNREACHABLE:
             self._health(False, exc.detail)

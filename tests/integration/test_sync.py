@@ -517,3 +517,22 @@ def test_the_published_list_and_guides_read_offline(tmp_path, platform):
     assert cache.guide(code) == public, "the public guide, whatever the citizen could do"
     cache.close()
     assert ticket.ticket.encode() not in (tmp_path / "catalogue.db").read_bytes()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize(("retry_after", "expected"), [(120, 120.0), (3600, 300.0)])
+def test_a_retry_after_is_the_next_backoff_within_max_backoff(
+    box, platform, status, retry_after, expected
+):
+    """The platform says when to come back (docs/platform-api.yaml, "Retries"): the worker
+    waits that long, but never longer than its own max_backoff."""
+    fill(box, 3)
+    platform.set_faults(failure_rate=1.0, failure_status=status, retry_after_s=retry_after)
+    w = worker(box, platform.url, max_backoff=300.0)
+    started = time.time()
+    assert w.run_once() == expected
+    assert box.due(Kind.RATING, 10, now=started + expected - 1) == []
+    assert len(box.due(Kind.RATING, 10, now=time.time() + expected + 1)) == 3
+    platform.set_faults()
+    w.run_once(force=True)
+    assert box.counts().pending == {} and len(stored(platform)) == 3

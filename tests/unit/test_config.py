@@ -6,8 +6,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import trustme
 
 from kiosk import config
+from kiosk.signing import SigningMethod
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "kiosk.example.toml"
@@ -23,6 +25,7 @@ def example_data() -> dict:
 
 def test_the_example_documents_a_valid_configuration(tmp_path):
     (tmp_path / "device.key").write_text(KEY + "\n")
+    (tmp_path / "device.key").chmod(0o600)
     text = EXAMPLE.read_text().replace("/etc/kiosk/device.key", str(tmp_path / "device.key"))
     path = tmp_path / "kiosk.toml"
     path.write_text(text)
@@ -56,7 +59,7 @@ def test_missing_file_says_how_to_write_one(tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["platform"].update(url="ftp://x"), "[platform] url: must be an http"),
+        (lambda d: d["platform"].update(url="ftp://x"), "[platform] url: must be an https"),
         (
             lambda d: d["platform"].update(read_timeout="10"),
             "[platform] read_timeout: must be a number",
@@ -177,3 +180,135 @@ def test_the_same_setting_in_both_places_is_fine():
     data["printer"] = {"charset": "GBK"}
     data["devices"]["printer"] = "escpos+tcp://10.0.0.9:9100?charset=gbk"
     assert config.parse(data, "x").printer.charset == "GBK"
+
+
+# ---- transport security --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5", "http://10.0.0.5:8600/yzt", "http://platform.example.gov.cn"]
+)
+def test_a_platform_in_clear_is_refused_unless_it_is_this_machine(url):
+    data = example_data()
+    data["platform"]["url"] = url
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "k")
+    assert "[platform] url: must be https://" in str(err.value)
+    assert "never travel in clear" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8600",
+        "http://127.3.2.1",
+        "http://localhost:8600/",
+        "http://LOCALHOST",
+        "http://[::1]:8600",
+        "https://10.0.0.5",
+        "https://platform.example.gov.cn/yzt",
+    ],
+)
+def test_https_anywhere_and_http_on_loopback_are_accepted(url):
+    data = example_data()
+    data["platform"]["url"] = url
+    assert config.parse(data, "k").platform.url == url.rstrip("/")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o700 | 0o020])
+def test_a_device_key_file_others_can_open_is_refused(tmp_path, mode):
+    key_file = tmp_path / "device.key"
+    key_file.write_text(KEY)
+    key_file.chmod(mode)
+    data = example_data()
+    data["platform"].pop("device_key")
+    data["platform"]["device_key_file"] = str(key_file)
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "k")
+    assert f"[platform] device_key_file: {key_file} is mode {mode:04o}" in str(err.value)
+    assert f"run chmod 600 {key_file}" in str(err.value)
+    key_file.chmod(0o600)
+    assert config.parse(data, "k").platform.device_key == bytes.fromhex(KEY)
+    key_file.chmod(0o400)
+    assert config.parse(data, "k").platform.device_key == bytes.fromhex(KEY)
+
+
+def test_a_ca_file_is_read_at_start(tmp_path):
+    ca_file = tmp_path / "province-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca_file))
+    data = example_data()
+    data["platform"]["ca_file"] = "province-ca.pem"
+    assert config.parse(data, "k", base_dir=tmp_path).platform.ca_file == ca_file
+    with pytest.raises(config.ConfigError, match=r"\[platform\] ca_file: .*cannot be read"):
+        config.parse(data, "k", base_dir=tmp_path / "elsewhere")
+    ca_file.write_text("not a certificate\n")
+    with pytest.raises(config.ConfigError, match=r"\[platform\] ca_file: .* holds no PEM"):
+        config.parse(data, "k", base_dir=tmp_path)
+    data["platform"]["url"] = "http://127.0.0.1:8600"
+    with pytest.raises(config.ConfigError, match=r"ca_file: only goes with an https:// url"):
+        config.parse(data, "k", base_dir=tmp_path)
+
+
+PIN = bytes(range(32))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "sha256//AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        PIN.hex(),
+        PIN.hex().upper(),
+        ":".join(f"{b:02x}" for b in PIN),
+    ],
+    ids=["curl", "base64", "hex", "HEX", "colons"],
+)
+def test_a_pin_is_written_as_curl_or_hpkp_do_or_in_hex(written):
+    data = example_data()
+    data["platform"]["pin_sha256"] = written
+    assert config.parse(data, "k").platform.pin_sha256 == (PIN,)
+    data["platform"]["pin_sha256"] = [written, "sha256//" + "A" * 43 + "="]
+    assert config.parse(data, "k").platform.pin_sha256 == (PIN, bytes(32))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("sha256//short", "must be the SHA-256 of the server's public key"),
+        (PIN.hex()[:-2], "must be the SHA-256"),
+        ([], "must be a pin or a list of pins"),
+        (42, "must be a pin or a list of pins"),
+    ],
+)
+def test_a_bad_pin_is_refused(value, expected):
+    data = example_data()
+    data["platform"]["pin_sha256"] = value
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "k")
+    assert "[platform] pin_sha256: " in str(err.value) and expected in str(err.value)
+
+
+def test_a_pin_needs_https():
+    data = example_data()
+    data["platform"].update(url="http://127.0.0.1:8600", pin_sha256=PIN.hex())
+    with pytest.raises(config.ConfigError, match="pin_sha256: only goes with an https:// url"):
+        config.parse(data, "k")
+
+
+def test_signing_is_sha256_unless_sm3_is_asked_for():
+    data = example_data()
+    data["platform"].pop("signing", None)
+    assert config.parse(data, "k").platform.signing is SigningMethod.HMAC_SHA256
+    data["platform"]["signing"] = "hmac-sm3"
+    assert config.parse(data, "k").platform.signing is SigningMethod.HMAC_SM3
+    data["platform"]["signing"] = "hmac-md5"
+    with pytest.raises(config.ConfigError, match="signing: must be one of hmac-sha256, hmac-sm3"):
+        config.parse(data, "k")
+
+
+@pytest.mark.parametrize("region", ["１４０１００", "١٤٠١٠٠", "14010²"])
+def test_a_region_code_is_ascii_digits(region):
+    data = example_data()
+    data["kiosk"]["region_code"] = region
+    with pytest.raises(config.ConfigError, match="region_code: must be 6 to 9 digits"):
+        config.parse(data, "k")

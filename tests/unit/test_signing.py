@@ -1,19 +1,24 @@
-"""Request signing (kiosk/signing.py): the canonical string, a vector checked with openssl, and
-every way a signed request can be refused."""
+"""Request signing (kiosk/signing.py): the canonical string, a vector checked with openssl, the
+published SM3 and HMAC-SM3 vectors, and every way a signed request can be refused."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import pytest
 
+from kiosk import signing
 from kiosk.signing import (
     HEADER_DEVICE,
+    HEADER_METHOD,
     HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
     MAX_SKEW_SECONDS,
     Rejection,
+    SigningMethod,
+    body_hash,
     canonical,
     check,
     sign_headers,
@@ -172,3 +177,121 @@ def test_a_nonce_of_the_wrong_length_is_refused(nonce: str) -> None:
         HEADER_SIGNATURE: signature(KEY, "PUT", PATH, timestamp, nonce, BODY),
     }
     assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_nonce"
+
+
+# ---- outside input in the headers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "171800000²",
+        "١٧١٨٠٠٠٠٠٠",
+        "１７１８０００００００",
+        "1" * 5000,
+        "-1718000000",
+        " 1718000000",
+    ],
+    ids=["superscript", "arabic-indic", "full-width", "too-long", "negative", "blank"],
+)
+def test_a_timestamp_of_anything_but_ascii_digits_is_bad_timestamp(timestamp: str) -> None:
+    """Found in review: str.isdigit() took '²' (int() then raised, and the reference platform
+    dropped the connection) and Arabic-Indic digits (int() read them, and a signature over
+    them passed)."""
+    headers = {
+        HEADER_DEVICE: DEVICE,
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_NONCE: NONCE,
+        HEADER_SIGNATURE: signature(KEY, "PUT", PATH, timestamp, NONCE, BODY),
+    }
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_timestamp"
+
+
+@pytest.mark.parametrize("given", ["é" * 64, VECTOR.upper(), VECTOR[:-1], VECTOR + "0"])
+def test_a_signature_that_is_not_64_lower_case_hex_digits_is_bad_signature(given: str) -> None:
+    headers = signed()
+    headers[HEADER_SIGNATURE] = given
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+
+
+# ---- HMAC-SM3 ------------------------------------------------------------------------------
+
+# GB/T 32905-2016 (SM3), Appendix A: "abc" and "abcd" x 16.
+SM3_VECTORS = [
+    (b"abc", "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"),
+    (b"abcd" * 16, "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"),
+]
+# GM/T 0042-2015 (HMAC with SM3), Appendix D.3: (key, message, HMAC-SM3).
+HMAC_SM3_VECTORS = [
+    (
+        bytes(range(1, 33)),
+        b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq" * 2,
+        "ca05e144ed05d1857840d1f318a4a8669e559fc8391f414485bfdf7bb408963a",
+    ),
+    (
+        bytes(range(1, 38)),
+        b"\xcd" * 50,
+        "220bf579ded555393f0159f66c99877822a3ecf610d1552154b41d44b94db3ae",
+    ),
+    (
+        b"\x0b" * 32,
+        b"Hi There",
+        "c0ba18c68b90c88bc07de794bfc7d2c8d19ec31ed8773bc2b390c9604e0be11e",
+    ),
+    (
+        b"Jefe",
+        b"what do ya want for nothing?",
+        "2e87f1d16862e6d964b50a5200bf2b10b764faa9680a296a2405f24bec39f882",
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", ["configured", "gmssl"])
+@pytest.mark.parametrize(("message", "expected"), SM3_VECTORS)
+def test_sm3_matches_the_published_vectors(backend, message: bytes, expected: str) -> None:
+    sm3 = signing.SM3 if backend == "configured" else signing._GmsslSM3
+    h = hashlib.new(sm3) if isinstance(sm3, str) else sm3()
+    h.update(message)
+    assert h.hexdigest() == expected
+
+
+@pytest.mark.parametrize("backend", ["configured", "gmssl"])
+@pytest.mark.parametrize(("key", "message", "expected"), HMAC_SM3_VECTORS)
+def test_hmac_sm3_matches_gm_t_0042_appendix_d3(backend, key, message, expected) -> None:
+    """Both the SM3 in use (OpenSSL's where it has one) and the gmssl fallback."""
+    sm3 = signing.SM3 if backend == "configured" else signing._GmsslSM3
+    assert hmac.new(key, message, sm3).hexdigest() == expected
+
+
+def test_an_sm3_signature_hashes_the_body_with_sm3() -> None:
+    text = canonical("PUT", PATH, "1718000000", NONCE, b"abc", SigningMethod.HMAC_SM3).decode()
+    assert text.endswith("\n" + SM3_VECTORS[0][1])
+    assert body_hash(b"abc") == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_sm3_signed_headers_name_their_method_and_pass() -> None:
+    headers = sign_headers(DEVICE, KEY, "PUT", PATH, BODY, now=NOW, signing=SigningMethod.HMAC_SM3)
+    assert headers[HEADER_METHOD] == "hmac-sm3"
+    assert headers[HEADER_SIGNATURE] == signature(
+        KEY, "PUT", PATH, "1718000000", headers[HEADER_NONCE], BODY, SigningMethod.HMAC_SM3
+    )
+    assert headers[HEADER_SIGNATURE] != signature(
+        KEY, "PUT", PATH, "1718000000", headers[HEADER_NONCE], BODY
+    )
+    assert check(headers, keys, "PUT", PATH, BODY, now=NOW) == (DEVICE, headers[HEADER_NONCE])
+
+
+def test_the_method_is_read_from_its_header_and_absent_means_sha256() -> None:
+    headers = signed()
+    assert headers[HEADER_METHOD] == "hmac-sha256"
+    del headers[HEADER_METHOD]
+    assert isinstance(check(headers, keys, "PUT", PATH, BODY, now=NOW), tuple)
+    sm3 = sign_headers(DEVICE, KEY, "PUT", PATH, BODY, now=NOW, signing=SigningMethod.HMAC_SM3)
+    sm3[HEADER_METHOD] = "hmac-sha256"  # a downgrade: the signature no longer matches
+    assert check(sm3, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature"
+    sm3[HEADER_METHOD] = "hmac-sha1"
+    assert check(sm3, keys, "PUT", PATH, BODY, now=NOW).code == "bad_signature_method"
+
+
+def test_sm3_is_available_here() -> None:
+    assert signing.available(SigningMethod.HMAC_SM3)
