@@ -71,9 +71,9 @@ CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 # Verification codes: 16 characters, no I or O (read aloud and typed by people).
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-Z]{16}")
-_REGION_PATTERN = re.compile(r"\d{6,9}")
+_REGION_PATTERN = re.compile(r"[0-9]{6,9}")  # ASCII digits, as the contract's pattern
 # GB 32100-2015 alphabet (no I, O, S, V, Z). The check character is not enforced: some genuine
-# early pilot codes fail it, so the register decides (codes-and-checksums.md).
+# early pilot codes fail it, so the register decides (docs/codes.md).
 USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 MESSAGES = {

@@ -197,7 +197,9 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         return p if p.is_absolute() or base_dir is None else base_dir / p
 
     device_id = kiosk.get(
-        "device_id", str, check=lambda v: None if v.strip() else "must not be empty"
+        "device_id",
+        str,
+        check=lambda v: None if v.strip() and len(v) <= 64 else "must be 1 to 64 characters",
     )
     key = _device_key(platform, path)
     cfg = Config(
@@ -206,7 +208,11 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         region_code=kiosk.get(
             "region_code",
             str,
-            check=lambda v: None if v.isdigit() and 6 <= len(v) <= 9 else "must be 6 to 9 digits",
+            check=lambda v: (
+                None
+                if v.isascii() and v.isdigit() and 6 <= len(v) <= 9
+                else "must be 6 to 9 digits"
+            ),
         ),
         data_dir=path(kiosk.get("data_dir", str, "/var/lib/kiosk")),
         staff_phone=kiosk.get("staff_phone", str, ""),
