@@ -70,7 +70,7 @@ CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-Z]{16}")
 _REGION_PATTERN = re.compile(r"[0-9]{6,9}")  # ASCII: \d takes full-width digits too
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
 # GB 32100-2015 alphabet (no I, O, S, V, Z). The check character is not enforced: some genuine
-# early pilot codes fail it, so the register decides (codes-and-checksums.md).
+# early pilot codes fail it, so the register decides (docs/codes.md).
 USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 MESSAGES = {

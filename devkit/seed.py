@@ -2,7 +2,8 @@
 and what each certificate says.
 
 One place for all of it, so that the reference server, the demo panel and the tests agree on
-which citizen sees which item (service-items.md lists the items; devkit/people.py the people).
+which citizen sees which item (docs/service-items.md says what an item holds; devkit/people.py
+holds the people).
 The wording of guides and certificates follows real Shanxi/Taiyuan templates closely enough for
 a demo; the figures on certificates are made up, deterministic per citizen and item.
 """

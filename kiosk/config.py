@@ -222,7 +222,9 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         return p if p.is_absolute() or base_dir is None else base_dir / p
 
     device_id = kiosk.get(
-        "device_id", str, check=lambda v: None if v.strip() else "must not be empty"
+        "device_id",
+        str,
+        check=lambda v: None if v.strip() and len(v) <= 64 else "must be 1 to 64 characters",
     )
     key = _device_key(platform, path)
     url = platform.get("url", str, check=_platform_url).rstrip("/")

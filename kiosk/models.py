@@ -65,7 +65,7 @@ class Item:
 
     @property
     def tags(self) -> list[str]:
-        """Short labels shown on the item's row (UI.md: 零跑腿/跑一次, 即办/承诺 N 日)."""
+        """Short labels shown on the item's row (docs/ui.md: 零跑腿/跑一次, 即办/承诺 N 日)."""
         tags = ["零跑腿" if self.visits == 0 else f"最多跑{self.visits}次"]
         if self.case_kind is CaseKind.INSTANT:
             tags.append("即办")

@@ -337,7 +337,10 @@ class PlatformClient:
         def read(r: Reader) -> RatingsReply:
             rejected = r.list(
                 "rejected",
-                lambda x: (x.opt_str("rating_id", max_len=64) or "", x.str("reason", max_len=200)),
+                lambda x: (
+                    x.str("rating_id", max_len=64, allow_empty=True),
+                    x.str("reason", max_len=200),
+                ),
                 max_len=MAX_RATINGS_PER_BATCH,
             )
             return RatingsReply(

@@ -134,9 +134,7 @@ class Reader:
         return [item(Reader(v, f"{self._where(key)}[{i}]")) for i, v in enumerate(value)]
 
     def str_list(self, key: str, *, max_len: int = 1000) -> list[str]:
-        value = self._get(key, True)
-        if value is None:
-            return []
+        value = self._get(key, False)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InvalidData(f"{self._where(key)}: expected a list of text")
         if len(value) > max_len:

@@ -1,7 +1,7 @@
 """The grouped item list used by the citizen's list and the public catalogue (RecycleView).
 
 Rows are recycled, not rebuilt: changing ``rows`` only replaces data. Items the citizen cannot
-do here stay visible with a short reason (UI.md: never hidden silently).
+do here stay visible with a short reason (docs/ui.md: never hidden silently).
 """
 
 from __future__ import annotations

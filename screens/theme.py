@@ -1,8 +1,9 @@
-"""Design tokens (UI.md) in one place, scaled from the real screen.
+"""Design tokens (docs/ui.md) in one place, scaled from the real screen.
 
-Sizes in UI.md are given for 1080 px on the short side; ``Theme`` multiplies them by the actual
-short side / 1080, and by 1.5 in 长辈模式, so kv files say ``app.theme.body`` and never a
-constant. Elderly mode also switches to the ≥ 7:1 colour variants.
+Sizes in docs/ui.md are given for 1080 px on the short side; ``Theme`` multiplies them by the
+actual short side / 1080, and by 1.5 in 长辈模式, so kv files say ``app.theme.body`` and never a
+constant. Elderly mode also switches to the colour variants meant for 7:1 contrast (docs/ui.md
+gives every token's contrast, and says where one falls short).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Theme(EventDispatcher):
         self.landscape = width > height
 
     def px(self, value: float) -> float:
-        """A size from UI.md (at 1080 px) in pixels of this screen."""
+        """A size from docs/ui.md (at 1080 px) in pixels of this screen."""
         return value * self.scale
 
     def _recompute(self, *_args) -> None:

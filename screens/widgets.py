@@ -84,7 +84,7 @@ class KButton(ButtonBehavior, Label):
 
 
 class Panel(BoxLayout):
-    """A white card with a thin border (UI.md)."""
+    """A white card with a thin border (docs/ui.md)."""
 
 
 class TopBar(BoxLayout):

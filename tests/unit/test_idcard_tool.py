@@ -21,7 +21,7 @@ PHOTO = bytes(range(256)) * 4
 FINGERPRINT = bytes(reversed(range(256))) * 4
 
 
-# ---- frames built by hand from idcard-sam.md, not through the encoder ----------------------
+# ---- frames built by hand from docs/sam-reader.md, not through the encoder -----------------
 
 
 def text_block(*fields: tuple[int, int, str]) -> bytes:

@@ -103,7 +103,7 @@ HAND_MADE = [permit_card, foreign_2017_card, foreign_2023_card]
 
 
 def block(*fields: tuple[int, int, str]) -> bytes:
-    """Build a text block from (offset, byte length, text) exactly as idcard-sam.md lays it out."""
+    """Build a text block from (offset, byte length, text) exactly as docs/sam-reader.md lays it out."""
     out = bytearray(" ".encode("utf-16-le") * 128)
     for offset, size, text in fields:
         data = text.encode("utf-16-le")
@@ -371,7 +371,7 @@ def test_non_ok_read_reply_raises_status_error() -> None:
 
 
 def address_slot(text: str) -> bytes:
-    """70 bytes of UCS-2 LE, space padded, as idcard-sam.md gives a 30 03 entry."""
+    """70 bytes of UCS-2 LE, space padded, as docs/sam-reader.md gives a 30 03 entry."""
     data = text.encode("utf-16-le")
     return data + b" \x00" * ((70 - len(data)) // 2)
 

@@ -46,7 +46,7 @@ def h(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-# Command frames exactly as idcard-sam.md gives them.
+# Command frames exactly as docs/sam-reader.md gives them.
 REFERENCE_COMMANDS = {
     Command.RESET: "AA AA AA 96 69 00 03 10 FF EC",
     Command.STATUS: "AA AA AA 96 69 00 03 11 FF ED",

@@ -1,4 +1,4 @@
-"""The unified social credit code check (GB 32100-2015), against codes-and-checksums.md."""
+"""The unified social credit code check (GB 32100-2015), against docs/codes.md."""
 
 from __future__ import annotations
 
