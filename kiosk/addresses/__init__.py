@@ -230,6 +230,10 @@ def port_address(text: str, family: str) -> Address:
     """A technician's ``--port``: a device path (/dev/ttyUSB0), one of pyserial's port URLs
     (rfc2217://host:port, spy:///dev/ttyUSB0?file=…), or a whole address (sam+serial://…)."""
     if "://" not in text:
+        if not text.startswith("/"):
+            raise AddressError(
+                text, "must be a device's full path (/dev/ttyUSB0) or an address (rfc2217://…)"
+            )
         url = f"{family}+serial://{quote(text, safe='/')}"
     elif text.lower().startswith(family + "+"):
         url = text

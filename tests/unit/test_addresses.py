@@ -203,6 +203,8 @@ def test_a_technicians_port_is_checked_as_an_address():
         addresses.port_address("pcsc://?reader=ACS", "sam")
     with pytest.raises(AddressError, match="must be a device address starting with one of sam"):
         addresses.port_address("loop://", "sam")
+    with pytest.raises(AddressError, match="must be a device's full path"):
+        addresses.port_address("ttyUSB0", "sam")
 
 
 def test_the_registry_describes_itself():
