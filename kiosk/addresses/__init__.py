@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -164,7 +165,7 @@ def parse(
             values[option.name] = option.value.check(value)
         except ValueError as exc:
             raise AddressError(text, f"option {option.name} {exc}", option.name) from None
-    return Address(text, scheme, values=values, given=frozenset(given), **found)
+    return Address(text, scheme, values=MappingProxyType(values), given=frozenset(given), **found)
 
 
 def _location(text: str, scheme: Scheme, parts) -> dict[str, Any]:
