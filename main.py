@@ -220,7 +220,8 @@ def _run(args: argparse.Namespace) -> int:
         print("kiosk: --script drives the demo devices; use it with --demo", file=sys.stderr)
         return 2
     if not args.demo:
-        from drivers.registry import DeviceUrlError, check_device_urls
+        from drivers.registry import check_device_urls
+        from kiosk.addresses import AddressError
 
         try:
             config = cfg.load(args.config)
@@ -228,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"kiosk: {exc}", file=sys.stderr)
             return 2
-        except DeviceUrlError as exc:
+        except AddressError as exc:  # kiosk.config read them all: a driver that disagrees
             print(f"kiosk: {config.source}: [devices] {exc}", file=sys.stderr)
             return 2
         logs.setup(config.data_dir / "logs")

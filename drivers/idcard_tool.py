@@ -21,6 +21,7 @@ from typing import Any
 
 from drivers.sam_cards import ADDRESS_CARD_TYPES, parse_read_data
 from drivers.sam_protocol import PREAMBLE, Command, FrameError, SamError, Sw3, parse_reply
+from kiosk.addresses import Address, AddressError, port_address
 from kiosk.console import print_json
 from kiosk.devices import DeviceState
 from kiosk.events import CardRead, CardReadFailed, DeviceChanged
@@ -168,10 +169,21 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
-    from drivers.sam_reader import SamReader  # pyserial only when a port is used
+    from drivers.registry import open_card_reader  # pyserial only when a port is used
 
+    try:
+        address = port_address(args.port, "sam")
+        baud = _line_speed(args.baud, address)
+    except AddressError as exc:
+        return _fail(f"--port {exc}")
+    if address.scheme.byte_log:
+        where = address["file"] or "standard error"
+        _note(
+            f"warning: the spy:// byte log ({where}) holds every byte read from the card in "
+            "clear, the name and ID number included: keep it on this bench, delete it when done"
+        )
     events: queue.Queue[object] = queue.Queue()
-    reader = SamReader(args.port, args.baud, with_fingerprint=args.fingerprint, name="kiosk-idcard")
+    reader = open_card_reader(address, "kiosk-idcard", baud=baud, with_fingerprint=args.fingerprint)
     reader.start(events.put)
     deadline = time.monotonic() + args.timeout
     try:
@@ -210,6 +222,17 @@ def _read(args: argparse.Namespace) -> int:
         reader.stop()
 
 
+def _line_speed(option: int | None, address: Address) -> int | None:
+    """--baud N, else the address's ?baud=, else auto (None): the tool probes unless told."""
+    if "baud" not in address.given:
+        return option
+    if option is not None and option != address["baud"]:
+        raise AddressError(
+            address.text, "gives another baud than --baud: say it in one place", "baud"
+        )
+    return address["baud"]
+
+
 # ---- the command line -----------------------------------------------------------------------
 
 
@@ -242,7 +265,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
     )
     sub = idcard.add_subparsers(dest="idcard_command", required=True, metavar="{read,parse}")
     read = sub.add_parser("read", help="read one card and print it as JSON")
-    read.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    read.add_argument(
+        "--port",
+        required=True,
+        help="serial port (/dev/ttyUSB0), a reader on another machine (rfc2217://HOST:PORT), "
+        "a byte log of the line (spy:///dev/ttyUSB0?file=LOG: holds personal data), "
+        "or a whole address (sam+serial:///dev/ttyUSB0?baud=115200); see docs/device-addresses.md",
+    )
     read.add_argument(
         "--baud",
         type=_baud,

@@ -29,6 +29,7 @@ from drivers.printer_url import (
     PrintMode,
     QrMode,
 )
+from kiosk import addresses
 from kiosk.config import ConfigError
 from kiosk.config import load as load_config
 from kiosk.console import print_json
@@ -41,8 +42,9 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_UNUSABLE = 2
 
-WIDTHS = (PAPER_58MM, PAPER_80MM)
-CHARSETS = ("GB18030", "GBK")
+_ESCPOS = addresses.SCHEMES["escpos+tcp"]  # every escpos scheme takes the printing options
+WIDTHS: tuple[int, ...] = _ESCPOS.option("width_dots").value.choices
+CHARSETS: tuple[str, ...] = _ESCPOS.option("charset").value.choices
 SAMPLE_PUNCTUATION = "，。：（）《》、；！？“”"
 SAMPLE_RARE = "䶮"  # U+4DAE, CJK Ext A: in GB18030, not in GBK
 
@@ -299,7 +301,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
     test = sub.add_parser("test", help="print a test page and show the printer's status")
     where = test.add_mutually_exclusive_group()
     where.add_argument("--config", type=Path, help="kiosk configuration (default /etc/kiosk)")
-    where.add_argument("--url", help="printer URL, e.g. escpos+tcp://192.168.1.50:9100")
+    where.add_argument(
+        "--url",
+        help="printer address, e.g. escpos+tcp://192.168.1.50:9100 (docs/device-addresses.md)",
+    )
     _options(test, defaults=False)
     test.add_argument("--timeout", type=_seconds, help="seconds for connecting and writing")
     test.set_defaults(printer_handler=_test)

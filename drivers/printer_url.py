@@ -1,15 +1,20 @@
 """Printer URLs: where a printer is and how to talk to it, checked without loading python-escpos.
 
-Kept apart from the driver so that the configuration can be checked at start while the
-ESC/POS stack (python-escpos loads its printer database, ~0.3 s) is imported later, off the
-UI thread.
+The schemes (escpos+tcp, escpos+serial, escpos+usb), their options, types and defaults are
+declared in kiosk.addresses with every other device's; this module turns a parsed address into
+the driver's settings. Kept apart from the driver so that the configuration can be checked at
+start while the ESC/POS stack (python-escpos loads its printer database, ~0.3 s) is imported
+later, off the UI thread.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import parse_qsl, unquote, urlsplit
+
+from kiosk.addresses import AddressError
+from kiosk.addresses import parse as parse_address
+from kiosk.devices import DeviceKind
 
 CHARSETS = {"GB18030": "gb18030", "GBK": "gbk", "GB2312": "gb2312"}
 
@@ -65,62 +70,31 @@ class PrinterConfig:
         return str(self.transport)
 
 
-_OPTIONS = {
-    "width_dots": ("width_dots", int),
-    "width": ("width_dots", int),
-    "charset": ("charset", str),
-    "qr_mode": ("qr_mode", QrMode),
-    "qr": ("qr_mode", QrMode),
-    "mode": ("mode", PrintMode),
-    "timeout": ("timeout", float),
-    "status_timeout": ("status_timeout", float),
-    "baud": ("baud", int),
-    "dsrdtr": ("dsrdtr", lambda v: str(v).lower() in ("1", "true", "yes", "on")),
-    "in_ep": ("in_ep", lambda v: int(str(v), 0)),
-    "out_ep": ("out_ep", lambda v: int(str(v), 0)),
-}
-
-
 def parse_printer_url(url: str, **overrides: object) -> PrinterConfig:
-    """Read a printer URL; keyword ``overrides`` (same names as the query options) win."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if not scheme.startswith("escpos+"):
-        raise InvalidPrinterUrl(f"not an ESC/POS printer URL: {url!r}")
+    """Read a printer URL through the registry of addresses (kiosk.addresses); keyword
+    ``overrides`` (option names, typed values; None is skipped) win over the query."""
     try:
-        transport = Transport(scheme.removeprefix("escpos+"))
-    except ValueError:
-        raise InvalidPrinterUrl(f"unknown printer transport {scheme!r} in {url!r}") from None
-    values: dict[str, object] = {"transport": transport}
-    try:
-        match transport:
-            case Transport.TCP:
-                if not parts.hostname:
-                    raise InvalidPrinterUrl(f"no host in {url!r}")
-                values["host"] = parts.hostname
-                values["port"] = parts.port or 9100
-            case Transport.USB:
-                vid, _, pid = parts.netloc.partition(":")
-                values["vendor_id"] = int(vid, 16)
-                values["product_id"] = int(pid, 16)
-            case Transport.SERIAL:
-                if not parts.path:
-                    raise InvalidPrinterUrl(f"no device path in {url!r}")
-                values["device"] = unquote(parts.path)
-        for key, raw in [*parse_qsl(parts.query), *overrides.items()]:
-            if raw is None:
-                continue
-            if key not in _OPTIONS:
-                raise InvalidPrinterUrl(f"unknown printer option {key!r} in {url!r}")
-            name, convert = _OPTIONS[key]
-            values[name] = convert(raw)
-    except ValueError as e:
-        if isinstance(e, InvalidPrinterUrl):
-            raise
-        raise InvalidPrinterUrl(f"bad printer URL {url!r}: {e}") from None
-    config = PrinterConfig(**values)  # type: ignore[arg-type]
-    if not 192 <= config.width_dots <= 832 or config.width_dots % 8:
-        raise InvalidPrinterUrl(f"width_dots must be 384 or 576 (got {config.width_dots})")
-    if config.charset.upper() not in CHARSETS:
-        raise InvalidPrinterUrl(f"charset must be one of {sorted(CHARSETS)}, got {url!r}")
-    return replace(config, charset=config.charset.upper())
+        address = parse_address(url, kind=DeviceKind.PRINTER, overrides=overrides)
+    except AddressError as exc:
+        raise InvalidPrinterUrl(str(exc)) from None
+    v = address.values
+    transport = Transport(address.scheme.transport)
+    where: dict[str, object] = {}
+    match transport:
+        case Transport.TCP:
+            where = {"host": address.host, "port": address.port}
+        case Transport.USB:
+            where = {"vendor_id": address.vendor_id, "product_id": address.product_id}
+            where |= {"in_ep": v["in_ep"], "out_ep": v["out_ep"]}
+        case Transport.SERIAL:
+            where = {"device": address.path, "baud": v["baud"], "dsrdtr": v["dsrdtr"]}
+    return PrinterConfig(
+        transport=transport,
+        width_dots=v["width_dots"],
+        charset=v["charset"],
+        qr_mode=QrMode(v["qr_mode"]),
+        mode=PrintMode(v["mode"]),
+        timeout=v["timeout"],
+        status_timeout=v["status_timeout"],
+        **where,  # type: ignore[arg-type]
+    )

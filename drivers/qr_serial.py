@@ -30,7 +30,7 @@ import time
 
 import serial
 
-from drivers.serial_device import SerialDeviceThread
+from drivers.serial_device import SerialDeviceThread, open_port
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
 from kiosk.events import DeviceChanged
 from kiosk.qr import (
@@ -114,6 +114,8 @@ class SerialQrScanner(SerialDeviceThread):
     """A QR scanner on a serial (USB-CDC) port; posts QrScanned, QrRejected and DeviceChanged
     (kind QR_SCANNER, ``source=name``). Same life cycle as kiosk.devices.CardReader.
 
+    ``port`` is what pyserial's serial_for_url opens: a device path, rfc2217://host:port or
+    spy://path?file=… (kiosk.addresses makes it from the scanner's address).
     ``terminators``: the bytes that end a frame, or a name from TERMINATORS ("any" by default).
     """
 
@@ -161,9 +163,7 @@ class SerialQrScanner(SerialDeviceThread):
         try:
             # opening flushes the input: what a scanner sent before we listened is gone, as
             # after a power cycle
-            self._serial = serial.Serial(
-                self.port, self.baud, timeout=_PORT_TIMEOUT, exclusive=True
-            )
+            self._serial = open_port(self.port, self.baud, timeout=_PORT_TIMEOUT)
         except (*DEVICE_ERRORS, ValueError) as exc:
             self._report(DeviceState.NO_DEVICE, f"cannot open the port: {exc}")
             return
@@ -174,7 +174,7 @@ class SerialQrScanner(SerialDeviceThread):
         except DEVICE_ERRORS as exc:
             self._report(DeviceState.NO_DEVICE, f"port failed: {exc}")
 
-    def _serve(self, port: serial.Serial, stop: threading.Event) -> None:
+    def _serve(self, port: serial.SerialBase, stop: threading.Event) -> None:
         framer = LineFramer(self.terminators, self.max_length)
         last_byte = time.monotonic()
         while not stop.is_set():

@@ -1,8 +1,11 @@
-"""Devices by URL: one small table from scheme to driver.
+"""Devices by address: from a parsed address (kiosk.addresses) to its driver.
 
-Demo mode differs from production only in the URLs it hands out (a pseudo-terminal instead of
-/dev/ttyUSB0, a loopback port instead of the printer's address). Every URL is checked here at
-start, so a technician sees a wrong address before the kiosk opens.
+The schemes, their options, types and defaults are declared in kiosk.addresses, which the
+configuration check reads too; this module only maps a scheme's family to a driver, imported
+when it is first needed (python-escpos must not be imported at start). Demo mode differs from
+production only in the addresses it hands out (a pseudo-terminal instead of /dev/ttyUSB0, a
+loopback port instead of the printer's address). Serial devices get ``Address.serial_port``,
+which pyserial's ``serial_for_url`` opens: a local path, rfc2217://, or spy://.
 """
 
 from __future__ import annotations
@@ -10,41 +13,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
+from kiosk import addresses
+from kiosk.addresses import Address, AddressError
 from kiosk.config import Config, reader_names
-from kiosk.devices import CardReader, DeviceStatus, Printer, PrintJob
+from kiosk.devices import CardReader, DeviceKind, DeviceStatus, Printer, PrintJob
 from kiosk.events import DeviceChanged
 
 
-class DeviceUrlError(ValueError):
-    pass
-
-
-def open_card_reader(url: str, name: str = "") -> CardReader:
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    if parts.scheme == "sam+serial":
+def open_card_reader(url: str | Address, name: str = "", **options) -> CardReader:
+    """The card reader an address names; ``options`` go to the driver as they are (a
+    technician's tool adds with_fingerprint, the tests their short timeouts)."""
+    address = _address(url, DeviceKind.CARD_READER)
+    if address.scheme.family == "sam":
         from drivers.sam_reader import SamReader
 
-        port = unquote(parts.path)
-        if not port:
-            raise DeviceUrlError(f"card reader {url!r}: no serial port path")
-        options: dict = {"name": name or "sam"}
-        try:
-            baud_text = query.get("baud", "115200")
-            options["baud"] = None if baud_text == "auto" else int(baud_text)  # None: probe
-            if "poll" in query:
-                options["poll_interval"] = float(query["poll"])
-        except ValueError as exc:
-            raise DeviceUrlError(f"card reader {url!r}: {exc}") from None
-        return SamReader(port, **options)
-    if parts.scheme == "pcsc":
+        settings = {"baud": address["baud"], "poll_interval": address["poll"]} | options
+        return SamReader(address.serial_port, name=name or "sam", **settings)
+    if address.scheme.family == "pcsc":
         from drivers.pcsc_reader import PcscReader
 
-        return PcscReader(reader_filter=query.get("reader", ""), name=name or "pcsc")
-    raise DeviceUrlError(f"card reader {url!r}: scheme {parts.scheme!r} is not supported")
+        return PcscReader(reader_filter=address["reader"], name=name or "pcsc", **options)
+    raise AddressError(address.text, f"no card reader driver for {address.scheme.name}")
+
+
+def _address(url: str | Address, kind: DeviceKind) -> Address:
+    return url if isinstance(url, Address) else addresses.parse(url, kind=kind)
 
 
 class CardReaders:
@@ -123,7 +118,7 @@ def open_printer(config: Config) -> Printer:
     try:
         parse_printer_url(url, **options)
     except InvalidPrinterUrl as exc:
-        raise DeviceUrlError(str(exc)) from None
+        raise AddressError(url, str(exc)) from None
 
     def build() -> Printer:
         from drivers.escpos_printer import EscposPrinter
@@ -134,35 +129,25 @@ def open_printer(config: Config) -> Printer:
 
 
 def check_device_urls(config: Config) -> None:
-    """Read every device address as the drivers will, before the kiosk opens anything.
+    """Build every driver from its address, before the kiosk opens anything.
 
-    Building a driver does no I/O (ports open on their own threads later), so this builds and
-    drops them: one set of rules, and a wrong address stops the start with its key named.
+    kiosk.config has read every address already; building a driver does no I/O (ports open on
+    their own threads later), so this builds and drops them, a second line behind the check.
     """
     open_card_readers(config.devices.card_readers)
     open_printer(config)
     open_scanner(config.devices.qr_scanner)
 
 
-def open_scanner(url: str) -> CardReader | None:
+def open_scanner(url: str | Address, **options) -> CardReader | None:
     """A serial QR scanner runs its own thread; a keyboard wedge (qr+wedge:) has no driver
     here: the UI feeds its key events to kiosk.wedge. None when there is no serial scanner."""
-    if not url or url.startswith("qr+wedge:"):
+    if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme != "qr+serial":
-        raise DeviceUrlError(f"QR scanner {url!r}: scheme {parts.scheme!r} is not supported")
+    address = _address(url, DeviceKind.QR_SCANNER)
+    if address.scheme.name == "qr+wedge":
+        return None
     from drivers.qr_serial import SerialQrScanner
 
-    port = unquote(parts.path)
-    if not port:
-        raise DeviceUrlError(f"QR scanner {url!r}: no serial port path")
-    query = dict(parse_qsl(parts.query))
-    try:
-        baud = int(query.get("baud", "115200"))
-    except ValueError as exc:
-        raise DeviceUrlError(f"QR scanner {url!r}: {exc}") from None
-    end = query.get("end", "any")
-    if end not in ("any", "cr", "lf", "crlf", "tab"):
-        raise DeviceUrlError(f"QR scanner {url!r}: end must be any, cr, lf, crlf or tab")
-    return SerialQrScanner(port, baud=baud, name="qr", terminators=end)
+    settings = {"baud": address["baud"], "terminators": address["end"]} | options
+    return SerialQrScanner(address.serial_port, name="qr", **settings)

@@ -44,7 +44,7 @@ from drivers.sam_protocol import (
     UnknownCardTypeError,
     parse_sam_id,
 )
-from drivers.serial_device import SerialDeviceThread
+from drivers.serial_device import SerialDeviceThread, open_port
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Media
 from kiosk.events import (
     CardDetected,
@@ -118,6 +118,8 @@ class _Unresponsive(SamError):
 class SamReader(SerialDeviceThread):
     """kiosk.devices.CardReader for GA 467 SAM readers on a serial (or USB-CDC) port.
 
+    ``port`` is what pyserial's serial_for_url opens: a device path, rfc2217://host:port (a
+    reader on another machine) or spy://path?file=… (a byte log); kiosk.addresses makes it.
     ``baud=None`` probes BAUD_RATES with the status command at every (re)connect, starting with
     the rate found last time, and keeps the first that answers; the status detail names it.
     Events carry ``reader=name`` and statuses ``source=name``.
@@ -163,12 +165,8 @@ class SamReader(SerialDeviceThread):
         self.open_attempts += 1
         first = self.baud or self.line_baud or DEFAULT_BAUD
         try:
-            self._serial = serial.Serial(
-                self.port,
-                first,
-                timeout=_PORT_TIMEOUT,
-                write_timeout=self.read_timeout,
-                exclusive=True,
+            self._serial = open_port(
+                self.port, first, timeout=_PORT_TIMEOUT, write_timeout=self.read_timeout
             )
         except (*DEVICE_ERRORS, ValueError) as exc:
             self._report(DeviceState.NO_DEVICE, Media.UNKNOWN, f"cannot open the port: {exc}")
@@ -197,7 +195,7 @@ class SamReader(SerialDeviceThread):
                 f"no valid answer to SAM status at {link.baud} baud: {exc}"
             ) from None
 
-    def _probe(self, link: SamLink, port: serial.Serial) -> None:
+    def _probe(self, link: SamLink, port: serial.SerialBase) -> None:
         """Find the line speed: the first rate at which the status command gets a valid frame.
 
         A valid frame with a bad status still settles the rate (the SAM heard us; it is broken,

@@ -3,7 +3,8 @@
 One thread per device opens the port, serves it until it fails, closes it and tries again
 after ``reopen_interval``; nothing that happens on it may end the thread, and nothing it logs
 may carry data read from the device. Subclasses say how to serve the port
-(``_connect_and_serve``) and what a driver failure means for their status (``_driver_failed``).
+(``_connect_and_serve``) and what a driver failure means for their status (``_driver_failed``);
+they open their port with ``open_port``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ from kiosk.devices import DeviceStatus, Post
 _STOP_WAIT = 2.0  # stop() waits at most this long for the thread (it ends within one read)
 
 
+def open_port(
+    url: str, baud: int, *, timeout: float, write_timeout: float | None = None
+) -> serial.SerialBase:
+    """Open a port through pyserial's URL handlers: a device path, rfc2217://host:port (a port
+    on another machine) or spy://path?… (a byte log); kiosk.addresses makes the URL.
+
+    Exclusive, so a second program cannot read the same line. pyserial's RFC 2217 client has
+    no write timeout (it refuses one at open): its writes go to a TCP socket, which does not
+    stall on a blocked line the way a tty does, so it is left out there.
+    """
+    port = serial.serial_for_url(url, baud, timeout=timeout, exclusive=True, do_not_open=True)
+    if write_timeout is not None and not url.lower().startswith("rfc2217://"):
+        port.write_timeout = write_timeout
+    port.open()
+    return port
+
+
 class SerialDeviceThread:
     label = "serial device"  # for logs and the thread's name
     log = logging.getLogger("drivers")
@@ -30,7 +48,7 @@ class SerialDeviceThread:
         self._post_to: Post | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._serial: serial.Serial | None = None
+        self._serial: serial.SerialBase | None = None
         self._status: DeviceStatus
         self._posted: object = None  # the last state posted, so a change is posted once
 

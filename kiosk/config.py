@@ -8,7 +8,6 @@ keyboard plugged in for five minutes.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
 import ssl
@@ -17,9 +16,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from kiosk import signing
+from kiosk import addresses, signing
+from kiosk.devices import DeviceKind
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 EXAMPLE_PATH = "deploy/kiosk.example.toml"
@@ -51,10 +51,12 @@ class DevicesConfig:
 
 @dataclass(frozen=True, slots=True)
 class PrinterConfig:
-    width_dots: int = 576
-    charset: str = "GB18030"
-    qr: str = "native"
-    mode: str = "text"
+    """How to print; each key is also an option of the printer's address (kiosk.addresses)."""
+
+    width_dots: int = addresses.default("escpos+tcp", "width_dots")
+    charset: str = addresses.default("escpos+tcp", "charset")
+    qr: str = addresses.default("escpos+tcp", "qr_mode")
+    mode: str = addresses.default("escpos+tcp", "mode")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +153,20 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _device_url(schemes: tuple[str, ...]):
+def _device_address(kind: DeviceKind, *, in_list: bool = False):
+    """Check a device address against the registry (kiosk.addresses), as the drivers read it.
+
+    A byte log (spy://) is refused whatever its device: it would keep on disk, in clear, what
+    the line carries (a card's name and ID number, a QR code's token)."""
+
     def check(value: str) -> str | None:
-        scheme = value.split(":", 1)[0]
-        if ":" not in value or scheme not in schemes:
-            return f"must be a device address starting with one of {', '.join(s + ':' for s in schemes)}"
+        shown = f"{value!r}: " if in_list else ""
+        try:
+            address = addresses.parse(value, kind=kind)
+        except addresses.AddressError as exc:
+            return shown + exc.problem
+        if address.scheme.byte_log:
+            return shown + addresses.BYTE_LOG_REFUSED
         return None
 
     return check
@@ -169,42 +180,30 @@ def _one_of(*choices):
     return lambda v: None if v in choices else f"must be one of {', '.join(map(str, choices))}"
 
 
-# [printer] key → (its names in the printer URL's query, type, default, allowed values)
-_PRINTER_KEYS: dict[str, tuple[tuple[str, ...], type, Any, tuple]] = {
-    "width_dots": (("width_dots", "width"), int, 576, (384, 576)),
-    "charset": (("charset",), str, "GB18030", ("GB18030", "GBK")),
-    "qr": (("qr", "qr_mode"), str, "native", ("native", "image")),
-    "mode": (("mode",), str, "text", ("text", "raster")),
-}
-
-
-def _printer_config(printer: _Section, devices: _Section) -> PrinterConfig:
+def _printer_config(printer: _Section, url: str) -> PrinterConfig:
     """The [printer] table and the printer address may each say how to print; they must agree,
-    because the driver, the on-screen preview and the test page all use this one answer."""
-    url = devices.data.get("printer")
-    query = dict(parse_qsl(urlsplit(url).query)) if isinstance(url, str) else {}
+    because the driver, the on-screen preview and the test page all use this one answer.
+    Each key of the table is an option of the address (``qr`` is ``qr_mode``'s short name)."""
+    address = addresses.parse(url, kind=DeviceKind.PRINTER)  # checked with [devices] already
     values: dict[str, Any] = {}
-    for key, (names, kind, default, allowed) in _PRINTER_KEYS.items():
-        table = printer.get(key, kind, None, check=_one_of(*allowed))
-        in_url: Any = next((query[n] for n in names if n in query), None)
-        if in_url is not None:
-            with contextlib.suppress(ValueError):  # text that is no number is refused below
-                in_url = kind(in_url.upper() if key == "charset" else in_url)
-            if in_url not in allowed:
-                raise devices.error("printer", f"option {names[0]} {_one_of(*allowed)(in_url)}")
+    for key in PrinterConfig.__dataclass_fields__:
+        option = address.scheme.option(key)
+        assert option is not None, f"[printer] {key} is no option of {address.scheme.name}"
+        table = printer.get(key, option.value.kind, None)
+        if table is not None:
+            try:
+                table = option.value.check(table)
+            except ValueError as exc:
+                raise printer.error(key, str(exc)) from None
+        in_url = address[option.name] if option.name in address.given else None
         if table is not None and in_url is not None and table != in_url:
             raise printer.error(
                 key,
                 f"is {table!r} but the printer address in [devices] says {in_url!r}: "
                 "say it in one place",
             )
-        values[key] = table if table is not None else in_url if in_url is not None else default
+        values[key] = table if table is not None else address[option.name]
     return PrinterConfig(**values)
-
-
-CARD_READER_SCHEMES = ("sam+serial", "pcsc")
-PRINTER_SCHEMES = ("escpos+tcp", "escpos+usb", "escpos+serial")
-QR_SCHEMES = ("qr+serial", "qr+wedge")
 
 
 def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool = False) -> Config:
@@ -251,15 +250,15 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         ),
         devices=DevicesConfig(
             card_readers=_card_readers(devices),
-            printer=devices.get("printer", str, check=_device_url(PRINTER_SCHEMES)),
+            printer=devices.get("printer", str, check=_device_address(DeviceKind.PRINTER)),
             qr_scanner=devices.get(
                 "qr_scanner",
                 str,
                 "",
-                check=lambda v: _device_url(QR_SCHEMES)(v) if v else None,
+                check=lambda v: _device_address(DeviceKind.QR_SCANNER)(v) if v else None,
             ),
         ),
-        printer=_printer_config(printer, devices),
+        printer=_printer_config(printer, devices.data["printer"]),
         display=DisplayConfig(
             width=display.get("width", int, 1080, check=_between(320, 7680)),
             height=display.get("height", int, 1920, check=_between(320, 7680)),
@@ -284,7 +283,7 @@ def reader_names(urls: tuple[str, ...]) -> list[str]:
     """The name each card reader's events carry: "sam", "pcsc", then "sam2", "pcsc3"…"""
     names: list[str] = []
     for url in urls:
-        base = "pcsc" if url.startswith("pcsc:") else "sam"
+        base = addresses.family_of(url) or "sam"
         names.append(base if base not in names else f"{base}{len(names) + 1}")
     return names
 
@@ -295,11 +294,11 @@ def _card_readers(devices: _Section) -> tuple[str, ...]:
     urls = [value] if isinstance(value, str) else value
     if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
         raise devices.error("card_reader", "must be a device address or a list of them")
-    check = _device_url(CARD_READER_SCHEMES)
+    check = _device_address(DeviceKind.CARD_READER, in_list=True)
     for url in urls:
         problem = check(url)
         if problem:
-            raise devices.error("card_reader", f"{url!r}: {problem}")
+            raise devices.error("card_reader", problem)
     return tuple(urls)
 
 

@@ -26,7 +26,7 @@ from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import assets
+from kiosk import addresses, assets
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
 from kiosk.journey import Journey, Now, State
@@ -128,7 +128,8 @@ class KioskApp(App):
         ExceptionManager.add_handler(_KeepRunning())
         Window.clearcolor = self.theme.background
         Window.bind(on_request_close=self._on_request_close, size=self._on_size)
-        if self.kiosk_config.devices.qr_scanner.startswith("qr+wedge:"):
+        scanner = addresses.scheme_of(self.kiosk_config.devices.qr_scanner)
+        if scanner is not None and scanner.name == "qr+wedge":
             # a keyboard-wedge scanner types its payload: bursts of keys become scans
             self._wedge = WedgeDetector()
             Window.bind(on_textinput=self._on_text, on_key_down=self._on_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
+from kiosk import addresses
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 
@@ -24,4 +25,4 @@ class AttractScreen(KioskScreen):
         self.elder = journey.elder_mode
         self.can_identify = journey.platform_reachable
         readers = App.get_running_app().kiosk_config.devices.card_readers
-        self.social_card = any(url.startswith("pcsc:") for url in readers)
+        self.social_card = any(addresses.family_of(url) == "pcsc" for url in readers)

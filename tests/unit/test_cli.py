@@ -40,8 +40,38 @@ def test_a_device_address_the_driver_cannot_read_stops_the_start(tmp_path, capsy
     )
     assert main.cli(["run", "--config", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "[devices] card reader 'sam+serial:///dev/ttyUSB0?baud=fast'" in err
-    assert "baud" in err and "Traceback" not in err
+    assert "[devices] card_reader: 'sam+serial:///dev/ttyUSB0?baud=fast': option baud" in err
+    assert "Traceback" not in err
+
+
+def test_a_misspelt_scanner_option_stops_the_start(tmp_path, capsys):
+    """It used to be ignored (the scanner ran with the default suffix) while the same typo in
+    the printer's address was refused."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndevice_id = "X"\nregion_code = "140100"\n'
+        '[platform]\nurl = "https://p.example"\ndevice_key = "00112233445566778899aabbccddeeff"\n'
+        '[devices]\ncard_reader = "sam+serial:///dev/ttyUSB0"\n'
+        'printer = "escpos+tcp://10.0.0.5"\nqr_scanner = "qr+serial:///dev/ttyACM0?ned=cr"\n'
+    )
+    assert main.cli(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[devices] qr_scanner: unknown option 'ned' for qr+serial (did you mean end?)" in err
+    assert "its options: baud, end" in err and "Traceback" not in err
+
+
+def test_run_refuses_a_byte_log_and_says_where_it_belongs(tmp_path, capsys):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndevice_id = "X"\nregion_code = "140100"\n'
+        '[platform]\nurl = "https://p.example"\ndevice_key = "00112233445566778899aabbccddeeff"\n'
+        '[devices]\ncard_reader = "sam+spy:///dev/ttyUSB0?file=/tmp/sam.txt"\n'
+        'printer = "escpos+tcp://10.0.0.5"\n'
+    )
+    assert main.cli(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[devices] card_reader: 'sam+spy:///dev/ttyUSB0?file=/tmp/sam.txt': a spy://" in err
+    assert "ID number" in err and "kiosk idcard read --port" in err and "Traceback" not in err
 
 
 def test_script_needs_demo(capsys):

@@ -312,3 +312,57 @@ def test_a_region_code_is_ascii_digits(region):
     data["kiosk"]["region_code"] = region
     with pytest.raises(config.ConfigError, match="region_code: must be 6 to 9 digits"):
         config.parse(data, "k")
+
+
+@pytest.mark.parametrize(
+    ("key", "url"),
+    [
+        ("card_reader", "sam+serial:///dev/ttyUSB0?baud=115200&bsud=9600"),
+        ("card_reader", "sam+rfc2217://10.0.0.5:4000?bsud=9600"),
+        ("card_reader", "pcsc://?raeder=ACS"),
+        ("qr_scanner", "qr+serial:///dev/ttyACM0?ned=cr"),
+        ("qr_scanner", "qr+rfc2217://10.0.0.5:4001?ned=cr"),
+        ("qr_scanner", "qr+wedge:?ned=cr"),
+        ("printer", "escpos+tcp://10.0.0.9:9100?widht=384"),
+        ("printer", "escpos+serial:///dev/ttyS0?bsud=9600"),
+        ("printer", "escpos+usb://0x0416:0x5011?in_pe=0x81"),
+    ],
+)
+def test_an_unknown_option_is_refused_for_every_device(key, url):
+    """Found in review: a typo in a SAM or scanner address was silently ignored (the device ran
+    with the default), while the same typo in a printer address was refused."""
+    data = example_data()
+    data["devices"][key] = url
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "kiosk.toml")
+    misspelt = url.rsplit("?", 1)[1].rsplit("&", 1)[-1].split("=")[0]
+    assert f"[devices] {key}: " in str(err.value)
+    assert f"unknown option {misspelt!r}" in str(err.value)
+    assert "its options:" in str(err.value) or "takes no options" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "url"),
+    [
+        ("card_reader", "sam+spy:///dev/ttyUSB0?file=/tmp/sam.txt"),
+        ("qr_scanner", "qr+spy:///dev/ttyACM0"),
+    ],
+)
+def test_a_byte_log_of_the_line_is_refused_with_why_and_where_it_belongs(key, url):
+    data = example_data()
+    data["devices"][key] = url
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "kiosk.toml")
+    msg = str(err.value)
+    assert f"[devices] {key}: " in msg and "a spy:// byte log" in msg
+    assert "ID number" in msg and "kiosk idcard read --port" in msg
+
+
+def test_a_reader_on_another_machine_is_a_card_reader_named_sam():
+    data = example_data()
+    data["devices"]["card_reader"] = ["sam+rfc2217://10.0.0.5:4000?timeout=5", "pcsc://"]
+    cfg = config.parse(data, "k")
+    assert config.reader_names(cfg.devices.card_readers) == ["sam", "pcsc"]
+    data["devices"]["card_reader"] = "escpos+tcp://10.0.0.9:9100"
+    with pytest.raises(config.ConfigError, match="is a printer's address"):
+        config.parse(data, "k")
