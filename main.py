@@ -8,18 +8,16 @@ override the kiosk's own settings: KIVY_NO_CONFIG).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk import config as cfg
-from kiosk import logs
+from kiosk import logs, notify
 from kiosk.config import Config
 
 log = logging.getLogger("kiosk.main")
@@ -92,11 +90,21 @@ def _announce_ready(_app) -> None:
     if ready_file:
         with open(ready_file, "w") as f:
             f.write(f"{time.time():.6f}\n")
-    notify = os.environ.get("NOTIFY_SOCKET")
-    if notify:
-        address = "\0" + notify[1:] if notify.startswith("@") else notify
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
-            sock.sendto(b"READY=1", address)
+    notify.notify(notify.READY)
+
+
+def _keep_watchdog(clock) -> None:
+    """systemd's watchdog (WatchdogSec=) pinged from the UI thread's clock: a frozen screen
+    stops the pings, and systemd kills and restarts the kiosk."""
+    interval = notify.watchdog_interval()
+    if interval is None:
+        return
+
+    def ping(_dt) -> None:  # returns None: a ping that could not be sent ends no schedule
+        notify.notify(notify.WATCHDOG)
+
+    log.info("watchdog: a ping every %.1f s", interval)
+    clock.schedule_interval(ping, interval)
 
 
 def run(
@@ -129,6 +137,7 @@ def run(
         on_drawn=_announce_ready,
         on_ready=on_ready,
     )
+    _keep_watchdog(Clock)
     # SIGTERM (systemd stop, a technician's kill) ends the kiosk cleanly: devices closed,
     # the outbox left consistent
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.shutdown(), 0))

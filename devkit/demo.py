@@ -39,6 +39,7 @@ SCRIPT_NAMES = (
     "printer",
     "offline",
     "wedge",
+    "freeze",
 )
 LANDSCAPE = (1920, 1080)
 

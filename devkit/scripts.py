@@ -680,6 +680,17 @@ def panel(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract_recovered")
 
 
+def freeze(p: Pilot) -> Generator[Wait, None, None]:
+    """The watchdog test: the kiosk idles, then its UI thread hangs (no frame, no clock)."""
+    yield p.screen(State.ATTRACT)
+    p.say("idle on the attract screen")
+    yield p.seconds(FREEZE_AFTER)
+    p.say("the UI thread freezes")
+    time.sleep(3600)  # here, on the UI thread: systemd's watchdog pings stop with it
+
+
+FREEZE_AFTER = 10.0  # seconds of a healthy kiosk before the freeze
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -690,4 +701,5 @@ SCRIPTS = {
     "printer": printer,
     "offline": offline,
     "wedge": wedge,
+    "freeze": freeze,
 }
