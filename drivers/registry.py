@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from drivers import escpos_cache
 from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
 from kiosk.config import Config, reader_names
 from kiosk.devices import CardReader, DeviceStatus, Printer, PrintJob
@@ -124,6 +125,7 @@ def open_printer(config: Config) -> Printer:
         parse_printer_url(url, **options)
     except InvalidPrinterUrl as exc:
         raise DeviceUrlError(str(exc)) from None
+    escpos_cache.keep_in(config.data_dir)  # here, on the starting thread, before any import
 
     def build() -> Printer:
         from drivers.escpos_printer import EscposPrinter
