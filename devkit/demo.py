@@ -40,6 +40,7 @@ SCRIPT_NAMES = (
     "offline",
     "wedge",
     "freeze",
+    "ratings",
 )
 LANDSCAPE = (1920, 1080)
 

@@ -691,6 +691,27 @@ def freeze(p: Pilot) -> Generator[Wait, None, None]:
 
 FREEZE_AFTER = 10.0  # seconds of a healthy kiosk before the freeze
 
+
+def ratings(p: Pilot) -> Generator[Wait, None, None]:
+    """The app kill test: citizens one after another, each rating; ACK at each thank-you."""
+    yield p.screen(State.ATTRACT)
+    levels = ("very_satisfied", "satisfied", "basically_satisfied")
+    for n in range(1000):
+        yield from _identify(p, "zhang_wei", slow=False, shots=False)
+        yield from _handle(p, SOCIAL_INSURANCE, shots=False)
+        p.stack.remove_card()
+        yield p.screen(State.RATING)
+        yield p.tap(f"rating.level:{levels[n % len(levels)]}")
+        case_no = p.journey.session.case.case_no
+        p.say(f"RATE {case_no}")
+        yield p.tap("rating.submit")
+        yield p.screen(State.GOODBYE)
+        p.check(not p.journey.notice, f"the rating was not stored: {p.journey.notice}")
+        p.say(f"ACK {case_no}")  # 感谢 on screen: the rating is promised
+        yield p.tap("goodbye.home")
+        yield p.screen(State.ATTRACT)
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -702,4 +723,5 @@ SCRIPTS = {
     "offline": offline,
     "wedge": wedge,
     "freeze": freeze,
+    "ratings": ratings,
 }
