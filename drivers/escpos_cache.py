@@ -11,8 +11,9 @@ So: ``keep_in`` names the kiosk's folder before the first import (the printer re
 with the data directory, the technicians' tools with the configuration's); ``load`` imports the
 database with ``tempfile`` pointed at a scratch folder inside it for that moment, and removes
 the empty folder escpos made there. A folder that cannot be written (a read-only disk) gives
-way to the user's cache folder, and that to escpos's own way: the printer must work regardless.
-A cache file cut short (escpos writes it in place: a kill at that moment) is parsed afresh.
+way to the user's cache folder, and that to escpos's own way: the printer must work regardless,
+and so must it with a full disk. A cache file cut short (escpos writes it in place: a kill at
+that moment) is removed and parsed afresh.
 """
 
 from __future__ import annotations
@@ -40,25 +41,39 @@ def load() -> None:
     """Import python-escpos's printer database, cached where ``keep_in`` said (once)."""
     if "escpos.capabilities" in sys.modules:
         return
-    folder = _writable(os.environ.get(ENV)) or _writable(_user_cache())
-    if folder is None:
-        import escpos.capabilities  # its own temporary folder, as before
+    for folder in (os.environ.get(ENV), _user_cache()):
+        place = _writable(folder)
+        if place is not None and _import_in(place):
+            return
+    # nowhere of ours can hold it (a full or read-only disk): escpos's own temporary folder
+    os.environ.pop(ENV, None)
+    import escpos.capabilities  # noqa: F401
 
-        return
+
+def _import_in(folder: Path) -> bool:
+    """Import with the cache in ``folder``; False (nothing left behind) when it cannot be."""
     if os.environ.get(ENV) != str(folder):
         os.environ[ENV] = str(folder)
-    scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))
+    except OSError:
+        return False
     saved, tempfile.tempdir = tempfile.tempdir, str(scratch)
     try:
-        try:
-            import escpos.capabilities
-        except Exception as exc:
-            # escpos writes its pickle in place: a kill (or another process) in the middle of
-            # that leaves a cut-short file, which would fail every start from then on
-            log.warning("printer database cache in %s unreadable (%r): parsed afresh", folder, exc)
-            for stale in folder.glob("*.capabilities.pickle"):
-                stale.unlink(missing_ok=True)
-            import escpos.capabilities  # noqa: F401
+        for _attempt in range(2):
+            try:
+                import escpos.capabilities  # noqa: F401
+            except Exception as exc:
+                # escpos writes its pickle in place: a kill (or another process) in the middle
+                # of that leaves a cut-short file that would fail every start from then on, and
+                # a full disk leaves one it could not finish. Gone, and parsed afresh.
+                log.warning("printer database cache in %s failed (%r)", folder, exc)
+                for stale in folder.glob("*.capabilities.pickle"):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
+                continue
+            return True
+        return False
     finally:
         tempfile.tempdir = saved
         for leftover in scratch.iterdir():  # escpos's mkdtemp(), empty

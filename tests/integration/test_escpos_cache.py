@@ -4,6 +4,8 @@ Each case is a fresh process (escpos reads its cache once, on import) with a pri
 TMPDIR and HOME: the kiosk's printer built as the kiosk builds it (drivers.registry, the first
 status poll imports the driver), and the technicians' `kiosk printer test`. Afterwards the
 TMPDIR must still be empty and the cache file in the data directory, reused by the next start.
+A full disk (test_crash_safety.py puts the data directory on a real 512 KiB tmpfs) must leave
+the printer working: here a cache file that cannot be written stands for it.
 """
 
 from __future__ import annotations
@@ -101,6 +103,18 @@ def test_a_cache_cut_short_by_a_kill_is_parsed_afresh(private, printer):
     proc = run(private, "-c", KIOSK, str(private["data"]), printer)
     assert proc.stdout.strip() == "online"
     assert cache.stat().st_size > 10_000
+    assert left_in(private["tmp"]) == []
+
+
+def test_a_cache_that_cannot_be_written_falls_back_and_the_printer_works(private, printer):
+    """Like a full disk: the data directory's cache file cannot be written. The printer works
+    all the same, cached in the user's folder, and nothing is left half-written."""
+    blocked = private["data"] / "escpos" / PICKLE
+    blocked.mkdir(parents=True)  # a folder where the file should go: open() fails
+    proc = run(private, "-c", KIOSK, str(private["data"]), printer)
+    assert proc.stdout.strip() == "online"
+    assert (private["home"] / ".cache" / "kiosk" / "escpos" / PICKLE).stat().st_size > 10_000
+    assert left_in(private["data"] / "escpos") == [PICKLE]  # the blocker, and no scratch
     assert left_in(private["tmp"]) == []
 
 
