@@ -680,6 +680,9 @@ def panel(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract_recovered")
 
 
+FREEZE_AFTER = 10.0  # seconds of a healthy kiosk before the freeze
+
+
 def freeze(p: Pilot) -> Generator[Wait, None, None]:
     """The watchdog test: the kiosk idles, then its UI thread hangs (no frame, no clock)."""
     yield p.screen(State.ATTRACT)
@@ -687,9 +690,6 @@ def freeze(p: Pilot) -> Generator[Wait, None, None]:
     yield p.seconds(FREEZE_AFTER)
     p.say("the UI thread freezes")
     time.sleep(3600)  # here, on the UI thread: systemd's watchdog pings stop with it
-
-
-FREEZE_AFTER = 10.0  # seconds of a healthy kiosk before the freeze
 
 
 def ratings(p: Pilot) -> Generator[Wait, None, None]:
