@@ -8,7 +8,8 @@ calls ``mkdtemp()`` when the variable is set (it is the default argument of ``en
 so an empty folder is left behind all the same.
 
 So: ``keep_in`` names the kiosk's folder before the first import (the printer registry does it
-with the data directory, the technicians' tools with the configuration's); ``load`` imports the
+with the data directory, the technicians' tools with the configuration's; the demo, whose data
+is wiped at every start, with the user's cache folder); ``load`` imports the
 database with ``tempfile`` pointed at a scratch folder inside it for that moment, and removes
 the empty folder escpos made there. A folder that cannot be written (a read-only disk) gives
 way to the user's cache folder, and that to escpos's own way: the printer must work regardless,
@@ -31,17 +32,22 @@ ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 SUBDIR = "escpos"  # inside the kiosk's data directory
 
 
-def keep_in(data_dir: os.PathLike | str) -> None:
-    """Before python-escpos is first imported: cache its printer database under ``data_dir``.
-    An operator's own ESCPOS_CAPABILITIES_PICKLE_DIR wins."""
-    os.environ.setdefault(ENV, str(Path(data_dir) / SUBDIR))
+def keep_in(folder: os.PathLike | str) -> None:
+    """Before python-escpos is first imported: cache its printer database in ``folder`` (the
+    first call wins; so does an operator's own ESCPOS_CAPABILITIES_PICKLE_DIR)."""
+    os.environ.setdefault(ENV, str(folder))
+
+
+def in_data_dir(data_dir: os.PathLike | str) -> Path:
+    """The kiosk's cache folder: ``<data_dir>/escpos``."""
+    return Path(data_dir) / SUBDIR
 
 
 def load() -> None:
     """Import python-escpos's printer database, cached where ``keep_in`` said (once)."""
     if "escpos.capabilities" in sys.modules:
         return
-    for folder in (os.environ.get(ENV), _user_cache()):
+    for folder in (os.environ.get(ENV), user_cache()):
         place = _writable(folder)
         if place is not None and _import_in(place):
             return
@@ -83,7 +89,8 @@ def _import_in(folder: Path) -> bool:
             scratch.rmdir()
 
 
-def _user_cache() -> Path | None:
+def user_cache() -> Path | None:
+    """~/.cache/kiosk/escpos (XDG_CACHE_HOME respected); None without a home directory."""
     base = os.environ.get("XDG_CACHE_HOME")
     try:
         root = Path(base) if base else Path.home() / ".cache"

@@ -214,7 +214,7 @@ def _printer_url(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if args.url:
         return args.url, options
     config = load_config(args.config)
-    escpos_cache.keep_in(config.data_dir)  # the kiosk's own cache, when this user may write it
+    escpos_cache.keep_in(escpos_cache.in_data_dir(config.data_dir))  # if this user may write
     base = {
         "width_dots": config.printer.width_dots,
         "charset": config.printer.charset,

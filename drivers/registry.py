@@ -125,7 +125,8 @@ def open_printer(config: Config) -> Printer:
         parse_printer_url(url, **options)
     except InvalidPrinterUrl as exc:
         raise DeviceUrlError(str(exc)) from None
-    escpos_cache.keep_in(config.data_dir)  # here, on the starting thread, before any import
+    # here, on the starting thread, before python-escpos is imported on the printer's
+    escpos_cache.keep_in(escpos_cache.in_data_dir(config.data_dir))
 
     def build() -> Printer:
         from drivers.escpos_printer import EscposPrinter
