@@ -9,8 +9,9 @@ outboxes at once (two kiosks in a hall), each restarted on the same data directo
 - devkit/kiosk_runner.py, the kiosk itself without its screen: main.build_runtime's Runtime
   and SyncWorker with the SAM reader on a pseudo-terminal and the printer on TCP, walking
   whole journeys (card, item, certificate printed, rating tapped) and saying "ACK <case>" when
-  the thank-you is reached. Half its kills come at any moment of a journey, half right after
-  the rating is submitted (in the write, or in its delivery).
+  the thank-you is reached. Its kills come just after it submits a rating (in the write), just
+  after a thank-you (in the delivery), while a card is verified, while a certificate prints,
+  or at any moment.
 
 The platform is the test's own reference platform (another process than the kiosk), which
 records every delivery attempt and stores ratings without a unique key. After the kills a
@@ -55,8 +56,15 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "crash-safety"
 LANES = 2  # kiosk processes alive at a time, each with its own outbox
 DELAY = (0.020, 0.400)  # seconds from READY to SIGKILL (the rating harness)
 PAUSE = "0.001"  # between ratings: most kills land in enqueue or in a delivery, not in sleep
-JOURNEY_DELAY = (0.05, 3.0)  # the kiosk runner: anywhere in its first few journeys
-AFTER_RATE = (0.0, 0.040)  # or this long after a rating was submitted
+# The kiosk runner is killed a moment after one of its lines (its 1st or 2nd such line), in
+# turn: in the rating's write, in its delivery, mid-identification, mid-print, or at any time.
+TARGETS = (
+    ("RATE ", (0.0, 0.010)),
+    ("ACK ", (0.0, 0.030)),
+    ("STATE verifying\n", (0.0, 0.050)),
+    ("STATE printing\n", (0.0, 0.050)),
+    ("", (0.05, 3.0)),
+)
 
 
 @dataclasses.dataclass
@@ -136,10 +144,10 @@ def run_and_kill(
     work: Path,
     n: int,
     delay: float,
-    after_rate: int = 0,
+    after: tuple[str, int] = ("", 0),
 ) -> Tally:
-    """Start the kiosk, wait for READY (and for its ``after_rate``-th RATE), let it work
-    ``delay`` seconds, SIGKILL it, and read what it said."""
+    """Start the kiosk, wait for READY (and for the ``after`` line to come n times), let it
+    work ``delay`` seconds, SIGKILL it, and read what it said."""
     out, err = work / f"run{n:04d}.out", work / f"run{n:04d}.err"
     extra = ("--pause", PAUSE) if kiosk.module == HARNESS.module else ()
     with out.open("wb") as o, err.open("wb") as e:
@@ -155,8 +163,9 @@ def run_and_kill(
         if not wait_for(proc, out, lambda b: b.startswith(b"READY\n"), 30):
             tally.failures.append(f"run {n}: no READY: {err.read_text()[-2000:]}")
             return tally
-        if after_rate and not wait_for(proc, out, lambda b: b.count(b"\nRATE ") >= after_rate, 60):
-            tally.failures.append(f"run {n}: no rating made: {err.read_text()[-2000:]}")
+        line, times = after
+        if line and not wait_for(proc, out, lambda b: b.count(f"\n{line}".encode()) >= times, 60):
+            tally.failures.append(f"run {n}: no {line!r}: {err.read_text()[-2000:]}")
             return tally
         time.sleep(delay)
     finally:
@@ -203,12 +212,11 @@ def kill_many(
         paths.append(path)
         for n in range(k, kills, LANES):
             if kiosk.module != RUNNER.module:
-                delay, after_rate = rng.uniform(*DELAY), 0
-            elif n % 4 < 2:
-                delay, after_rate = rng.uniform(*JOURNEY_DELAY), 0
+                delay, after = rng.uniform(*DELAY), ("", 0)
             else:
-                delay, after_rate = rng.uniform(*AFTER_RATE), rng.randint(1, 2)
-            results.put(run_and_kill(kiosk, platform, path, work, n, delay, after_rate))
+                line, span = TARGETS[n // LANES % len(TARGETS)]
+                delay, after = rng.uniform(*span), (line, rng.randint(1, 2))
+            results.put(run_and_kill(kiosk, platform, path, work, n, delay, after))
 
     threads = [threading.Thread(target=lane, args=(k,)) for k in range(LANES)]
     for t in threads:
@@ -347,8 +355,8 @@ def test_the_real_kiosk_runtime_killed_mid_journey(platform, tmp_path):
     assert figures.kills == 32
     assert figures.acknowledged >= 16, "journeys reached the thank-you"
     assert_sound(figures)
-    assert tally.in_enqueue > 0, "some kills came while a rating was being written"
-    assert len(tally.landed) >= 4, f"kills spread over the journey: {tally.landed}"
+    # where each kill lands is chance (printed with the figures); that each run reached its
+    # line before the kill is not: tally.failures is empty
 
 
 def test_the_proof_catches_an_outbox_that_acknowledges_before_committing(platform, tmp_path):
