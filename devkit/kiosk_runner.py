@@ -177,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import main as composition  # the kiosk's own composition root
 
-    sam = SamEmulator(baud=115200)
+    # the reader's link beside the data directory: a killed runner leaves nothing in /tmp
+    devices = args.data_dir.with_name(args.data_dir.name + "-devices")
+    devices.mkdir(parents=True, exist_ok=True)
+    sam = SamEmulator(baud=115200, link=devices / "idcard-reader")
     printer = PrinterEmulator()
     loop = Loop()
     runtime = None
