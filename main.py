@@ -8,19 +8,18 @@ override the kiosk's own settings: KIVY_NO_CONFIG).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk import config as cfg
-from kiosk import logs
+from kiosk import logs, notify
 from kiosk.config import Config
+from wiring import build_runtime
 
 log = logging.getLogger("kiosk.main")
 
@@ -55,54 +54,27 @@ def _prepare_kivy(config: Config, window: tuple[int, int] | None) -> None:
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
 
 
-def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
-    """The core with its real drivers, client and outbox (shared by the app and the tests)."""
-    from drivers.registry import open_card_readers, open_printer, open_scanner
-    from kiosk.platform import PlatformClient
-    from kiosk.runtime import Runtime
-    from offline.catalogue_cache import CatalogueCache
-    from offline.outbox import Outbox
-    from offline.sync import SyncWorker
-
-    platform = PlatformClient(
-        config.platform.url,
-        config.device_id,
-        config.platform.device_key,
-        connect_timeout=config.platform.connect_timeout,
-        read_timeout=config.platform.read_timeout,
-        retries=config.platform.retries,
-        signing=config.platform.signing,
-        ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
-        pins=config.platform.pin_sha256,
-    )
-    outbox = Outbox(config.data_dir / "outbox.db")
-    return Runtime(
-        config,
-        platform=platform,
-        printer=open_printer(config),
-        card_reader=open_card_readers(config.devices.card_readers),
-        scanner=open_scanner(config.devices.qr_scanner),
-        outbox=outbox,
-        delivery=lambda on_health: SyncWorker(outbox, platform, on_health=on_health),
-        call_soon=call_soon,
-        heartbeat_interval=5.0 if config.demo else 15.0,
-        printer_poll_interval=2.0 if config.demo else 5.0,
-        journey=journey,
-        catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
-    )
-
-
 def _announce_ready(_app) -> None:
     """The first screen is drawn: tell systemd (Type=notify) and whoever asked by file."""
     ready_file = os.environ.get("KIOSK_READY_FILE")
     if ready_file:
         with open(ready_file, "w") as f:
             f.write(f"{time.time():.6f}\n")
-    notify = os.environ.get("NOTIFY_SOCKET")
-    if notify:
-        address = "\0" + notify[1:] if notify.startswith("@") else notify
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
-            sock.sendto(b"READY=1", address)
+    notify.notify(notify.READY)
+
+
+def _keep_watchdog(clock) -> None:
+    """systemd's watchdog (WatchdogSec=) pinged from the UI thread's clock: a frozen screen
+    stops the pings, and systemd kills and restarts the kiosk."""
+    interval = notify.watchdog_interval()
+    if interval is None:
+        return
+
+    def ping(_dt) -> None:  # returns None: a ping that could not be sent ends no schedule
+        notify.notify(notify.WATCHDOG)
+
+    log.info("watchdog: a ping every %.1f s", interval)
+    clock.schedule_interval(ping, interval)
 
 
 def run(
@@ -135,6 +107,7 @@ def run(
         on_drawn=_announce_ready,
         on_ready=on_ready,
     )
+    _keep_watchdog(Clock)
     # SIGTERM (systemd stop, a technician's kill) ends the kiosk cleanly: devices closed,
     # the outbox left consistent
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.shutdown(), 0))

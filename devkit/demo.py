@@ -24,6 +24,7 @@ from devkit.platform_server import (
 from devkit.printer_emulator import PrinterEmulator
 from devkit.qr_emulator import QrScannerEmulator, licence_url
 from devkit.sam_emulator import SamEmulator
+from drivers import escpos_cache
 from kiosk import config as cfg
 from kiosk import logs
 
@@ -40,6 +41,8 @@ SCRIPT_NAMES = (
     "printer",
     "offline",
     "wedge",
+    "freeze",
+    "ratings",
 )
 LANDSCAPE = (1920, 1080)
 
@@ -209,6 +212,9 @@ def run_demo(
     """
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # the demo's data is wiped at every start, the parsed printer database need not be: a
+    # cold parse (~1 s) on the printer thread competes with the first screens for the CPU
+    escpos_cache.keep_in(escpos_cache.user_cache() or out / "escpos")
     size = window or (LANDSCAPE if landscape else PORTRAIT)
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen

@@ -180,6 +180,19 @@ class Faults:
             raise ValueError("retry_after_s must not be negative")
 
 
+@dataclass(frozen=True)
+class DeliveryCounts:
+    """What the platform saw of rating deliveries. The kiosk delivers at least once (an answer
+    lost to a crash or the network means the batch goes again), so duplicates delivered are
+    allowed; the platform keeps exactly one of each, so duplicates stored must be 0."""
+
+    requests: int  # PUT /v1/ratings calls that carried at least one record
+    deliveries: int  # rating records received, every attempt counted
+    duplicates_delivered: int  # deliveries of a rating id received before
+    stored: int  # rating rows stored
+    duplicates_stored: int  # rows beyond the first for a rating id
+
+
 @dataclass
 class _Reply:
     status: int
@@ -206,10 +219,20 @@ CREATE TABLE IF NOT EXISTS certificates (
     code TEXT PRIMARY KEY, case_no TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
     holder_name TEXT NOT NULL, department TEXT NOT NULL, issued_on TEXT NOT NULL,
     valid_until TEXT, status TEXT NOT NULL DEFAULT 'valid');
+-- No unique key on rating_id or (case_no, rating_count): the server's own check answers a
+-- known id as a duplicate, so a broken check would show as a second row, and the crash test
+-- (tests/integration/test_crash_safety.py) would see it.
 CREATE TABLE IF NOT EXISTS ratings (
-    rating_id TEXT PRIMARY KEY, case_no TEXT NOT NULL, rating_count INTEGER NOT NULL,
-    device_id TEXT NOT NULL, received_at TEXT NOT NULL, record TEXT NOT NULL,
-    UNIQUE (case_no, rating_count));
+    id INTEGER PRIMARY KEY AUTOINCREMENT, rating_id TEXT NOT NULL, case_no TEXT NOT NULL,
+    rating_count INTEGER NOT NULL, device_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ratings_by_id ON ratings (rating_id);
+CREATE INDEX IF NOT EXISTS ratings_by_case ON ratings (case_no, rating_count);
+-- Every rating record received, once per attempt: a retry after a lost answer shows here.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY, rating_id TEXT NOT NULL, request INTEGER NOT NULL,
+    received_at TEXT NOT NULL, outcome TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_by_rating ON deliveries (rating_id);
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, last_seen TEXT NOT NULL, sent_at TEXT NOT NULL,
     status TEXT NOT NULL);
@@ -241,8 +264,33 @@ class _Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._set_aside_old_ratings()
         self.db.executescript(_SCHEMA)
+        self._bring_back_old_ratings()
         self._nonce_inserts = 0
+
+    def _set_aside_old_ratings(self) -> None:
+        """A file from an older server keyed ratings by rating_id (no duplicate could be
+        stored, so none could be seen): set aside, copied into the new table once it exists."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(ratings)")}
+        if columns and "id" not in columns:
+            self.db.execute("ALTER TABLE ratings RENAME TO ratings_v1")
+
+    def _bring_back_old_ratings(self) -> None:
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='ratings_v1'").fetchone():
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "INSERT INTO ratings (rating_id, case_no, rating_count, device_id, received_at,"
+                " record) SELECT rating_id, case_no, rating_count, device_id, received_at, record"
+                " FROM ratings_v1 ORDER BY rowid"
+            )
+            self.db.execute("DROP TABLE ratings_v1")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self.lock:
@@ -689,8 +737,26 @@ class ReferencePlatform:
         return hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
     def ratings(self) -> list[dict]:
-        rows = self.store.query("SELECT record, received_at FROM ratings ORDER BY rowid")
+        rows = self.store.query("SELECT record, received_at FROM ratings ORDER BY id")
         return [{**json.loads(r["record"]), "received_at": r["received_at"]} for r in rows]
+
+    def delivery_counts(self) -> DeliveryCounts:
+        """How often ratings arrived and how often they were stored (see DeliveryCounts)."""
+        with self.store.lock:
+            d = self.store.one(
+                "SELECT count(DISTINCT request) AS requests, count(*) AS deliveries,"
+                " count(DISTINCT rating_id) AS ids FROM deliveries"
+            )
+            r = self.store.one(
+                "SELECT count(*) AS n, count(DISTINCT rating_id) AS ids FROM ratings"
+            )
+        return DeliveryCounts(
+            requests=d["requests"],
+            deliveries=d["deliveries"],
+            duplicates_delivered=d["deliveries"] - d["ids"],
+            stored=r["n"],
+            duplicates_stored=r["n"] - r["ids"],
+        )
 
     def cases(self) -> list[dict]:
         rows = self.store.query(
@@ -1310,15 +1376,7 @@ class ReferencePlatform:
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         with self.store.lock:
             db = self.store.db
-            ids = [rid for rid, _ in checked]
-            known = _in_query(db, "SELECT rating_id FROM ratings WHERE rating_id IN ({})", ids)
-            cases = sorted({rec["case_no"] for _, rec in checked})
-            taken = {
-                (row[0], row[1])
-                for row in _in_rows(
-                    db, "SELECT case_no, rating_count FROM ratings WHERE case_no IN ({})", cases
-                )
-            }
+            known, taken = self._stored_before(db, checked)
             rows = []
             for rid, rec in checked:
                 slot = (rec["case_no"], rec["rating_count"])
@@ -1340,14 +1398,48 @@ class ReferencePlatform:
                             json.dumps(rec, ensure_ascii=False),
                         )
                     )
+            outcomes = [
+                *((rid, "accepted") for rid in accepted),
+                *((rid, "duplicate") for rid in duplicates),
+                *((refusal["rating_id"], "rejected") for refusal in rejected),
+            ]
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany("INSERT INTO ratings VALUES (?,?,?,?,?,?)", rows)
+                db.executemany(
+                    "INSERT INTO ratings (rating_id, case_no, rating_count, device_id,"
+                    " received_at, record) VALUES (?,?,?,?,?,?)",
+                    rows,
+                )
+                (request,) = db.execute(
+                    "SELECT COALESCE(MAX(request), 0) + 1 FROM deliveries"
+                ).fetchone()
+                db.executemany(
+                    "INSERT INTO deliveries (rating_id, request, received_at, outcome)"
+                    " VALUES (?,?,?,?)",
+                    [(rid, request, now, outcome) for rid, outcome in outcomes],
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
         return _Reply(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected})
+
+    @staticmethod
+    def _stored_before(
+        db: sqlite3.Connection, checked: list[tuple[str, dict]]
+    ) -> tuple[set[str], set[tuple[str, int]]]:
+        """What of this batch is stored already: its rating ids (the contract answers them as
+        duplicates) and its (case_no, rating_count) slots (another id there: already_rated)."""
+        ids = [rid for rid, _ in checked]
+        known = _in_query(db, "SELECT rating_id FROM ratings WHERE rating_id IN ({})", ids)
+        cases = sorted({rec["case_no"] for _, rec in checked})
+        taken = {
+            (row[0], row[1])
+            for row in _in_rows(
+                db, "SELECT case_no, rating_count FROM ratings WHERE case_no IN ({})", cases
+            )
+        }
+        return known, taken
 
     def _heartbeat(self, path_device: str, body: Any, device_id: str) -> _Reply:
         if path_device != device_id:
@@ -1387,6 +1479,8 @@ class ReferencePlatform:
                 return _Reply(200, self.state())
             if parts == ["ratings"] and method == "GET":
                 return _Reply(200, {"ratings": self.ratings()})
+            if parts == ["deliveries"] and method == "GET":
+                return _Reply(200, asdict(self.delivery_counts()))
             if parts == ["cases"] and method == "GET":
                 return _Reply(200, {"cases": self.cases()})
             if parts == ["devices"] and method == "GET":

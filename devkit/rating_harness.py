@@ -16,6 +16,11 @@ What it prints, one line per write (a killed process never leaves half a line be
     SETTLED <n>           the outbox recorded the outcome of n
     DRAINED <pending>     (--drain) nothing new was made; <pending> ratings are still queued
 
+``--ack-before-commit`` makes it deliberately broken, so that the crash test can show it would
+catch the fault: ``enqueue`` keeps the rating in memory and returns at once, and a thread
+commits what was kept every 50 ms (the "faster" outbox someone might write). A kill between
+the ACK and that commit loses a rating that was promised.
+
 Run: python -m devkit.rating_harness --url http://127.0.0.1:PORT --key HEX --db out/h/outbox.db
 """
 
@@ -26,8 +31,10 @@ import datetime as dt
 import os
 import random
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Mapping
 
 # Lean on purpose: no devkit.platform_server (it pulls in the seed data), no Kivy, no drivers.
 from kiosk.platform import PlatformClient, RatingsReply
@@ -58,6 +65,31 @@ class LoudOutbox(Outbox):
         touched = super().settle(**kwargs)
         say(f"SETTLED {touched}")
         return touched
+
+
+class HastyOutbox(LoudOutbox):
+    """Deliberately broken (--ack-before-commit): acknowledges before the row is committed."""
+
+    FLUSH_EVERY = 0.05
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._kept: list[tuple[str, Mapping]] = []
+        self._kept_lock = threading.Lock()
+        threading.Thread(target=self._flush_forever, name="hasty-flush", daemon=True).start()
+
+    def enqueue(self, kind: Kind, record_id: str, payload: Mapping, now=None) -> bool:
+        with self._kept_lock:
+            self._kept.append((record_id, payload))
+        return True  # "stored" – only in memory, for up to FLUSH_EVERY seconds
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_EVERY)
+            with self._kept_lock:
+                kept, self._kept = self._kept, []
+            if kept:
+                self.enqueue_many(Kind.RATING, kept)
 
 
 def make_rating(rng: random.Random, device_id: str, region: str) -> Rating:
@@ -91,6 +123,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="random levels and reasons")
     p.add_argument("--drain", action="store_true", help="make nothing: deliver what is queued")
     p.add_argument("--timeout", type=float, default=30.0, help="--drain: give up after this")
+    p.add_argument(
+        "--ack-before-commit",
+        action="store_true",
+        help="deliberately broken: say ACK before the rating is committed (for the crash test)",
+    )
     return p
 
 
@@ -104,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         read_timeout=5.0,
         retries=0,
     )
-    outbox = LoudOutbox(args.db)
+    outbox = HastyOutbox(args.db) if args.ack_before_commit else LoudOutbox(args.db)
     worker = SyncWorker(
         outbox,
         client,

@@ -708,6 +708,38 @@ def panel(p: Pilot) -> Generator[Wait, None, None]:
     yield p.shot("attract_recovered")
 
 
+FREEZE_AFTER = 10.0  # seconds of a healthy kiosk before the freeze
+
+
+def freeze(p: Pilot) -> Generator[Wait, None, None]:
+    """The watchdog test: the kiosk idles, then its UI thread hangs (no frame, no clock)."""
+    yield p.screen(State.ATTRACT)
+    p.say("idle on the attract screen")
+    yield p.seconds(FREEZE_AFTER)
+    p.say("the UI thread freezes")
+    time.sleep(3600)  # here, on the UI thread: systemd's watchdog pings stop with it
+
+
+def ratings(p: Pilot) -> Generator[Wait, None, None]:
+    """The app kill test: citizens one after another, each rating; ACK at each thank-you."""
+    yield p.screen(State.ATTRACT)
+    levels = ("very_satisfied", "satisfied", "basically_satisfied")
+    for n in range(1000):
+        yield from _identify(p, "zhang_wei", slow=False, shots=False)
+        yield from _handle(p, SOCIAL_INSURANCE, shots=False)
+        p.stack.remove_card()
+        yield p.screen(State.RATING)
+        yield p.tap(f"rating.level:{levels[n % len(levels)]}")
+        case_no = p.journey.session.case.case_no
+        p.say(f"RATE {case_no}")
+        yield p.tap("rating.submit")
+        yield p.screen(State.GOODBYE)
+        p.check(not p.journey.notice, f"the rating was not stored: {p.journey.notice}")
+        p.say(f"ACK {case_no}")  # 感谢 on screen: the rating is promised
+        yield p.tap("goodbye.home")
+        yield p.screen(State.ATTRACT)
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -718,4 +750,6 @@ SCRIPTS = {
     "printer": printer,
     "offline": offline,
     "wedge": wedge,
+    "freeze": freeze,
+    "ratings": ratings,
 }

@@ -27,6 +27,7 @@ a fresh connection, a job's bytes never (a refilled printer must not reprint by 
 reprint the citizen asks for is a new call that prints.
 """
 
+# ruff: noqa: E402  (python-escpos is imported after escpos_cache.load(), below)
 from __future__ import annotations
 
 import contextlib
@@ -36,6 +37,11 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
+
+from drivers import escpos_cache
+
+# python-escpos parses its printer database on import: cached in the kiosk's folder, not /tmp
+escpos_cache.load()
 
 from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.escpos import Escpos

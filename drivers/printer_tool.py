@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from drivers.escpos_printer import EscposPrinter, citizen_message, encodable, encode_layout
+from drivers import escpos_cache
 from drivers.printer_url import (
     InvalidPrinterUrl,
     PrinterConfig,
@@ -35,6 +35,7 @@ from kiosk.config import load as load_config
 from kiosk.console import print_json
 from kiosk.devices import DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document, DocumentKind, Field
+from kiosk.messages import printer_problem as citizen_message
 from kiosk.print_layout import PAPER_58MM, PAPER_80MM, Text, columns, layout_document, render_lines
 from kiosk.validate import InvalidData, Reader
 
@@ -95,6 +96,8 @@ def render_job(
     document: Document, *, width_dots: int, charset: str, qr_mode: QrMode, mode: PrintMode
 ) -> tuple[bytes, Any, int]:
     """(ESC/POS bytes, preview image, lines that go as pictures) from one layout."""
+    from drivers.escpos_printer import encodable, encode_layout  # python-escpos: only now
+
     lines = layout_document(document, width_dots)
     data = b"".join(
         encode_layout(lines, width_dots=width_dots, charset=charset, qr_mode=qr_mode, mode=mode)
@@ -213,6 +216,7 @@ def _printer_url(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if args.url:
         return args.url, options
     config = load_config(args.config)
+    escpos_cache.keep_in(escpos_cache.in_data_dir(config.data_dir))  # if this user may write
     base = {
         "width_dots": config.printer.width_dots,
         "charset": config.printer.charset,
@@ -225,6 +229,8 @@ def _printer_url(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 def _test(args: argparse.Namespace) -> int:
     try:
         url, options = _printer_url(args)
+        from drivers.escpos_printer import EscposPrinter  # after the configuration is read
+
         printer = EscposPrinter(url, **options)
     except (ConfigError, InvalidPrinterUrl) as e:
         return _fail(str(e))

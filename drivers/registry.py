@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+from drivers import escpos_cache
 from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
 from kiosk import addresses
 from kiosk.addresses import Address, AddressError
@@ -119,6 +120,8 @@ def open_printer(config: Config) -> Printer:
         parse_printer_url(url, **options)
     except InvalidPrinterUrl as exc:
         raise AddressError(url, str(exc)) from None
+    # here, on the starting thread, before python-escpos is imported on the printer's
+    escpos_cache.keep_in(escpos_cache.in_data_dir(config.data_dir))
 
     def build() -> Printer:
         from drivers.escpos_printer import EscposPrinter

@@ -1,7 +1,7 @@
 """The runtime with its real drivers, client and outbox against the demo stack, without a display.
 
 Card over a pseudo-terminal, platform over HTTP, printer over TCP, outbox on disk: the same
-wiring as the kiosk (main.build_runtime), with a plain queue standing in for the Kivy clock.
+wiring as the kiosk (wiring.build_runtime), with a plain queue standing in for the Kivy clock.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-import main as composition
+import wiring as composition
 from devkit.demo import DemoStack
 from kiosk.events import Action
 from kiosk.journey import State

@@ -1,0 +1,46 @@
+"""The kiosk's core built with its real parts: the platform client, the drivers by address, the
+outbox and the kept list on disk. Shared by the app (main.py), the headless kiosk runner and the
+tests, so all of them run exactly the same wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.config import Config
+
+
+def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
+    """The core with its real drivers, client and outbox (shared by the app and the tests)."""
+    from drivers.registry import open_card_readers, open_printer, open_scanner
+    from kiosk.platform import PlatformClient
+    from kiosk.runtime import Runtime
+    from offline.catalogue_cache import CatalogueCache
+    from offline.outbox import Outbox
+    from offline.sync import SyncWorker
+
+    platform = PlatformClient(
+        config.platform.url,
+        config.device_id,
+        config.platform.device_key,
+        connect_timeout=config.platform.connect_timeout,
+        read_timeout=config.platform.read_timeout,
+        retries=config.platform.retries,
+        signing=config.platform.signing,
+        ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
+        pins=config.platform.pin_sha256,
+    )
+    outbox = Outbox(config.data_dir / "outbox.db")
+    return Runtime(
+        config,
+        platform=platform,
+        printer=open_printer(config),
+        card_reader=open_card_readers(config.devices.card_readers),
+        scanner=open_scanner(config.devices.qr_scanner),
+        outbox=outbox,
+        delivery=lambda on_health: SyncWorker(outbox, platform, on_health=on_health),
+        call_soon=call_soon,
+        heartbeat_interval=5.0 if config.demo else 15.0,
+        printer_poll_interval=2.0 if config.demo else 5.0,
+        journey=journey,
+        catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
+    )
