@@ -128,7 +128,9 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(named: str | None = None) -> argparse.ArgumentParser:
+    """The `kiosk` command line; ``named`` is the subcommand given, so that only its tool is
+    imported (None: all, for the full help)."""
     p = argparse.ArgumentParser(prog="kiosk", description="一证通办 self-service kiosk")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the kiosk")
@@ -152,40 +154,22 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--landscape", action="store_true", help="demo only: a 1920x1080 landscape screen"
     )
-    # technicians' tools: each module adds its own subcommands and handles them
-    from drivers import idcard_tool, printer_tool
-    from kiosk import qr_tool
-    from offline import outbox_tool
+    import cli as tools  # the technicians' tools, one module per subcommand
 
-    idcard_tool.add_commands(sub)
-    qr_tool.add_commands(sub)
-    printer_tool.add_commands(sub)
-    outbox_tool.add_commands(sub)
+    tools.add_commands(sub, named)
     return p
 
 
 def cli(argv: list[str] | None = None) -> int:
     """The `kiosk` console script."""
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    named = argv[0] if argv and not argv[0].startswith("-") else None
+    args = parser(named).parse_args(argv)
     if args.command == "run":
         return _run(args)
-    if args.command == "idcard":
-        from drivers import idcard_tool
+    import cli as tools
 
-        return idcard_tool.run(args)
-    if args.command == "qr":
-        from kiosk import qr_tool
-
-        return qr_tool.run(args)
-    if args.command == "printer":
-        from drivers import printer_tool
-
-        return printer_tool.run(args)
-    if args.command == "outbox":
-        from offline import outbox_tool
-
-        return outbox_tool.run(args)
-    return 2
+    return tools.run(args)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cli.idcard import card_json, parse_capture  # noqa: E402
 from devkit.people import CITIZENS  # noqa: E402
 from devkit.sam_encode import address_reply_data, read_reply_frame  # noqa: E402
-from drivers.idcard_tool import card_json, parse_capture  # noqa: E402
 from drivers.sam_cards import parse_appended_addresses, parse_read_reply  # noqa: E402
 from drivers.sam_protocol import (  # noqa: E402
     FrameReader,

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from cli import printer as printer_tool
 from devkit.printer_emulator import Interpreter, PrinterEmulator
-from drivers import printer_tool
 from drivers.escpos_printer import (
     RASTER_BAND,
     EscposPrinter,

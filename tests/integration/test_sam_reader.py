@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import serial
 
+from cli import idcard as idcard_tool
 from devkit.people import BY_KEY
 from devkit.sam_emulator import FAULTS, Fault, Injection, SamEmulator, uart_resample
-from drivers import idcard_tool
 from drivers.sam_protocol import PREAMBLE, Command, Sw3, parse_reply, reply_frame
 from drivers.sam_reader import BAUD_RATES, SamReader
 from kiosk.devices import DeviceKind, DeviceState, Media
@@ -825,7 +825,7 @@ def test_idcard_parse_in_a_process_never_shows_a_traceback(tmp_path: Path) -> No
     from devkit.sam_encode import read_reply_frame
 
     frame = read_reply_frame(BY_KEY["zhang_wei"].card())
-    command = [sys.executable, "-m", "drivers.idcard_tool", "idcard", "parse", "-"]
+    command = [sys.executable, "-m", "cli.idcard", "idcard", "parse", "-"]
     good = subprocess.run(command, input=frame.hex(" ").encode(), capture_output=True, timeout=30)
     assert good.returncode == 0 and json.loads(good.stdout)["name"] == "张*"
     for bad in (frame[:-3], frame[:-1] + b"\x00", b"not a frame"):

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 import main
+from cli import idcard as idcard_tool
 from devkit.people import BY_KEY
 from devkit.qr_emulator import QrScannerEmulator
 from devkit.rfc2217_bridge import Rfc2217Bridge
 from devkit.sam_emulator import SamEmulator
 from devkit.sam_encode import read_reply_frame
-from drivers import idcard_tool
 from drivers.registry import open_card_reader, open_scanner
 from drivers.sam_protocol import Command
 from kiosk.devices import DeviceState

@@ -86,3 +86,21 @@ def test_the_console_script_default_path_refuses_too():
     )
     assert proc.returncode == 2
     assert "/etc/kiosk/kiosk.toml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_kiosk_run_imports_none_of_the_technicians_tools():
+    """`kiosk run` builds its parser without importing the tools (python-escpos among their
+    imports), which a kiosk restarted by systemd would pay for at every start."""
+    code = (
+        "import sys, main\n"
+        "main.parser('run').parse_args(['run', '--demo'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('cli.', 'escpos'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
+    every = subprocess.run(
+        [sys.executable, "-m", "main", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert all(name in every.stdout for name in ("idcard", "qr", "printer", "outbox"))

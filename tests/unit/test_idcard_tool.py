@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cli import idcard as idcard_tool
+from cli.idcard import CARD_KEYS, card_json, load_frame, mask_address, parse_capture
 from devkit.people import CITIZENS
 from devkit.sam_encode import read_reply_frame
-from drivers import idcard_tool
-from drivers.idcard_tool import CARD_KEYS, card_json, load_frame, mask_address, parse_capture
 from drivers.sam_protocol import SamError
 from kiosk.identity import CardType, IdentityCard, Sex, id_check_char
 

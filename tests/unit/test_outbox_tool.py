@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from offline import outbox_tool
+from cli import outbox as outbox_tool
 from offline.outbox import Kind, Outbox
 
 CONFIG = """

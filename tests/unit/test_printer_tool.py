@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from drivers import printer_tool
+from cli import printer as printer_tool
 from drivers.escpos_printer import (
     BACKOFF,
     BROKEN_OFF,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kiosk import qr_tool
+from cli import qr as qr_tool
 from kiosk.qr import DEFAULT_VERIFY_BASE_URL
 
 VALID = "91110108551385082Q"

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cli.console import print_json
 from drivers import escpos_cache
 from drivers.printer_url import (
     InvalidPrinterUrl,
@@ -32,7 +33,6 @@ from drivers.printer_url import (
 from kiosk import addresses
 from kiosk.config import ConfigError
 from kiosk.config import load as load_config
-from kiosk.console import print_json
 from kiosk.devices import DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document, DocumentKind, Field
 from kiosk.messages import printer_problem as citizen_message
@@ -332,7 +332,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m drivers.printer_tool printer render JOB.json …``."""
+    """Stand-alone entry: ``python -m cli.printer printer render JOB.json …``."""
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli.console import print_json
 from drivers.sam_cards import ADDRESS_CARD_TYPES, parse_read_data
 from drivers.sam_protocol import PREAMBLE, Command, FrameError, SamError, Sw3, parse_reply
 from kiosk.addresses import Address, AddressError, port_address
-from kiosk.console import print_json
 from kiosk.devices import DeviceState
 from kiosk.events import CardRead, CardReadFailed, DeviceChanged
 from kiosk.identity import CardType, IdentityCard
@@ -301,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m drivers.idcard_tool idcard parse FILE``."""
+    """Stand-alone entry: ``python -m cli.idcard idcard parse FILE``."""
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))

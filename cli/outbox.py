@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli.console import print_json, print_text
 from kiosk import config as cfg
-from kiosk.console import print_json, print_text
 from kiosk.masking import scrub
 from offline.outbox import Kind, Outbox, OutboxError, Status
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m offline.outbox_tool outbox status --demo``."""
+    """Stand-alone entry: ``python -m cli.outbox outbox status --demo``."""
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))

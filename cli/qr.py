@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from kiosk.console import print_json
+from cli.console import print_json
 from kiosk.qr import (
     DEFAULT_TOKEN_PREFIXES,
     DEFAULT_VERIFY_BASE_URL,
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m kiosk.qr_tool qr parse TEXT``."""
+    """Stand-alone entry: ``python -m cli.qr qr parse TEXT``."""
     parser = argparse.ArgumentParser(prog="kiosk")
     add_commands(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))
