@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PYBABEL := $(VENV)/bin/pybabel
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages: Python and a compiler for pyscard (swig, libpcsclite-dev), the PC/SC daemon,
@@ -17,7 +18,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev p
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
 	vsmartcard-vpcd
 
-.PHONY: run test deps venv lint format bench clean
+.PHONY: run test deps venv lint format bench clean i18n
 
 run: deps $(STAMP)
 	$(VENV)/bin/kiosk run --demo
@@ -43,7 +44,16 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	$(PY) -m screens.fonts >/dev/null
+	$(PYBABEL) -q compile -D kiosk -d assets/locale --use-fuzzy 2>/dev/null || true
 	@touch $(STAMP)
+
+# the text catalogue: every marked text into assets/locale/kiosk.pot, each language's .po
+# brought up to date (a translator's file), then compiled for the kiosk
+i18n: deps $(STAMP)
+	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+		--project yizheng-kiosk --copyright-holder "the yizheng-kiosk authors" -o assets/locale/kiosk.pot .
+	$(PYBABEL) -q update -D kiosk -i assets/locale/kiosk.pot -d assets/locale -l en --no-fuzzy-matching
+	$(PYBABEL) -q compile -D kiosk -d assets/locale --use-fuzzy
 
 lint: deps $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -19,6 +19,7 @@ from pathlib import Path
 from kiosk import config as cfg
 from kiosk import logs, notify
 from kiosk.config import Config
+from kiosk.i18n import _
 from wiring import build_runtime
 
 log = logging.getLogger("kiosk.main")
@@ -110,7 +111,7 @@ def run(
     _keep_watchdog(Clock)
     # SIGTERM (systemd stop, a technician's kill) ends the kiosk cleanly: devices closed,
     # the outbox left consistent
-    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.shutdown(), 0))
+    signal.signal(signal.SIGTERM, lambda *_args: Clock.schedule_once(lambda _dt: app.shutdown(), 0))
     app.run()
     return getattr(app, "exit_code", 0)
 
@@ -131,7 +132,7 @@ def _size(text: str) -> tuple[int, int]:
 def parser(named: str | None = None) -> argparse.ArgumentParser:
     """The `kiosk` command line; ``named`` is the subcommand given, so that only its tool is
     imported (None: all, for the full help)."""
-    p = argparse.ArgumentParser(prog="kiosk", description="一证通办 self-service kiosk")
+    p = argparse.ArgumentParser(prog="kiosk", description=_("一证通办 self-service kiosk"))
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the kiosk")
     run.add_argument("--config", type=Path, help=f"configuration file (default {cfg.DEFAULT_PATH})")

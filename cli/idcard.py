@@ -25,6 +25,7 @@ from drivers.sam_protocol import PREAMBLE, Command, FrameError, SamError, Sw3, p
 from kiosk.addresses import Address, AddressError, port_address
 from kiosk.devices import DeviceState
 from kiosk.events import CardRead, CardReadFailed, DeviceChanged
+from kiosk.i18n import _
 from kiosk.identity import CardType, IdentityCard
 from kiosk.masking import mask_name, mask_number
 from kiosk.messages import CARD_FAULTS
@@ -208,7 +209,10 @@ def _read(args: argparse.Namespace) -> int:
                     return _fail(f"card reader {status.state.value}: {status.detail}")
             elif isinstance(event, CardReadFailed):
                 message = CARD_FAULTS.get(event.fault)
-                words = f" – {message.title}：{message.text}" if message else ""
+                said = message and _("{title}：{text}").format(
+                    title=message.title, text=message.text
+                )
+                words = f" – {said}" if said else ""
                 _note(f"read failed: {event.fault.value} ({event.detail}){words}")
             elif isinstance(event, CardRead):
                 try:

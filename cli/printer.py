@@ -35,6 +35,7 @@ from kiosk.config import ConfigError
 from kiosk.config import load as load_config
 from kiosk.devices import DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document, DocumentKind, Field
+from kiosk.i18n import N_
 from kiosk.messages import printer_problem as citizen_message
 from kiosk.print_layout import PAPER_58MM, PAPER_80MM, Text, columns, layout_document, render_lines
 from kiosk.validate import InvalidData, Reader
@@ -46,24 +47,24 @@ EXIT_UNUSABLE = 2
 _ESCPOS = addresses.SCHEMES["escpos+tcp"]  # every escpos scheme takes the printing options
 WIDTHS: tuple[int, ...] = _ESCPOS.option("width_dots").value.choices
 CHARSETS: tuple[str, ...] = _ESCPOS.option("charset").value.choices
-SAMPLE_PUNCTUATION = "，。：（）《》、；！？“”"
-SAMPLE_RARE = "䶮"  # U+4DAE, CJK Ext A: in GB18030, not in GBK
+SAMPLE_PUNCTUATION = N_("，。：（）《》、；！？“”")
+SAMPLE_RARE = N_("䶮")  # U+4DAE, CJK Ext A: in GB18030, not in GBK
 
 _STATE_CN = {
-    DeviceState.STARTING: "启动中",
-    DeviceState.ONLINE: "在线",
-    DeviceState.OFFLINE: "离线",
-    DeviceState.NO_DEVICE: "未连接",
-    DeviceState.HARDWARE_ERROR: "故障",
-    DeviceState.USER_ERROR: "需人工处理",
-    DeviceState.BUSY: "忙",
+    DeviceState.STARTING: N_("启动中"),
+    DeviceState.ONLINE: N_("在线"),
+    DeviceState.OFFLINE: N_("离线"),
+    DeviceState.NO_DEVICE: N_("未连接"),
+    DeviceState.HARDWARE_ERROR: N_("故障"),
+    DeviceState.USER_ERROR: N_("需人工处理"),
+    DeviceState.BUSY: N_("忙"),
 }
 _PAPER_CN = {
-    Paper.UNKNOWN: "未知",
-    Paper.FULL: "充足",
-    Paper.LOW: "将尽",
-    Paper.OUT: "已用完",
-    Paper.JAMMED: "卡纸",
+    Paper.UNKNOWN: N_("未知"),
+    Paper.FULL: N_("充足"),
+    Paper.LOW: N_("将尽"),
+    Paper.OUT: N_("已用完"),
+    Paper.JAMMED: N_("卡纸"),
 }
 
 
@@ -156,8 +157,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def status_words(status: DeviceStatus) -> str:
-    words = f"{_STATE_CN.get(status.state, status.state.value)}，纸量{_PAPER_CN[status.paper]}"
-    return words + ("，机盖打开" if status.cover_open else "")
+    state = _STATE_CN.get(status.state, status.state.value)
+    words = N_("{state}，纸量{paper}").format(state=state, paper=_PAPER_CN[status.paper])
+    return words + (N_("，机盖打开") if status.cover_open else "")
 
 
 def check_page(
@@ -166,25 +168,37 @@ def check_page(
     """The test page: every kind of character a certificate holds, the settings, the status."""
     w = config.width_dots
     mm = {PAPER_58MM: 58, PAPER_80MM: 80}.get(w)
-    mode = "文本（汉字模式 FS &）" if config.mode is PrintMode.TEXT else "图像（光栅 GS v 0）"
-    qr = "打印机生成（GS ( k）" if config.qr_mode is QrMode.NATIVE else "图像"
+    mode = (
+        N_("文本（汉字模式 FS &）") if config.mode is PrintMode.TEXT else N_("图像（光栅 GS v 0）")
+    )
+    qr = N_("打印机生成（GS ( k）") if config.qr_mode is QrMode.NATIVE else N_("图像")
+    paper_width = (
+        N_("{dots} 点（{mm} mm），{cols} 列").format(dots=w, mm=mm, cols=columns(w))
+        if mm
+        else N_("{dots} 点，{cols} 列").format(dots=w, cols=columns(w))
+    )
     return Document(
         kind=DocumentKind.CERTIFICATE,
-        title="打印机测试页",
-        holder="一证通办自助终端：中文、标点、生僻字、二维码与纸宽测试",
+        title=N_("打印机测试页"),
+        holder=N_("一证通办自助终端：中文、标点、生僻字、二维码与纸宽测试"),
         fields=(
-            Field("标点", SAMPLE_PUNCTUATION),
-            Field("生僻字", f"{SAMPLE_RARE}（U+4DAE，GB18030 有，GBK 无）"),
-            Field("数字字母", "0123456789 ABCDEFGHIJ abcdefghij"),
-            Field("打印机", config.describe()),
-            Field("纸宽", f"{w} 点" + (f"（{mm} mm）" if mm else "") + f"，{columns(w)} 列"),
-            Field("字符集", config.charset),
-            Field("打印方式", mode),
-            Field("二维码", qr),
-            Field("状态", f"{status_words(status)}（{status.detail}）"),
+            Field(N_("标点"), SAMPLE_PUNCTUATION),
+            Field(
+                N_("生僻字"), N_("{rare}（U+4DAE，GB18030 有，GBK 无）").format(rare=SAMPLE_RARE)
+            ),
+            Field(N_("数字字母"), "0123456789 ABCDEFGHIJ abcdefghij"),
+            Field(N_("打印机"), config.describe()),
+            Field(N_("纸宽"), paper_width),
+            Field(N_("字符集"), config.charset),
+            Field(N_("打印方式"), mode),
+            Field(N_("二维码"), qr),
+            Field(
+                N_("状态"),
+                N_("{words}（{detail}）").format(words=status_words(status), detail=status.detail),
+            ),
         ),
-        body="本页每一行都应完整、清晰，不出现“?”或方框；二维码用手机扫描应显示本页的设置。",
-        department="一证通办自助终端",
+        body=N_("本页每一行都应完整、清晰，不出现“?”或方框；二维码用手机扫描应显示本页的设置。"),
+        department=N_("一证通办自助终端"),
         issued_on=today,
         verification_code=job_id.upper(),
         qr_content=check_page_qr(config),

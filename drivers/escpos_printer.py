@@ -58,6 +58,7 @@ from drivers.printer_url import (
 )
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper, PrintError, PrintJob
 from kiosk.document import Document
+from kiosk.i18n import N_, _
 from kiosk.messages import printer_problem as citizen_message
 from kiosk.print_layout import (
     Cut,
@@ -147,7 +148,7 @@ def decode_status(
     )
 
 
-BROKEN_OFF = "打印中途中断，证明可能不完整，请联系工作人员。"
+BROKEN_OFF = N_("打印中途中断，证明可能不完整，请联系工作人员。")
 
 
 # --- bytes of a job ------------------------------------------------------------------------------
@@ -390,7 +391,7 @@ class _UsbIo:
             raise
 
     def drain(self) -> None:
-        for _ in range(8):
+        for _attempt in range(8):
             if not self.read(0.005):
                 return
 
@@ -663,7 +664,7 @@ class EscposPrinter:
             data = b"".join(self.encode(job.document))
         except Exception as e:
             log.exception("job %s: layout failed", job.job_id)
-            raise PrintError("证明排版失败，请联系工作人员。", started=False) from e
+            raise PrintError(_("证明排版失败，请联系工作人员。"), started=False) from e
         parts = chunks(data, self._send_limit())
         with self._lock:
             try:
@@ -703,7 +704,11 @@ class EscposPrinter:
                 self._link.release()
             if not after.usable or after.paper is Paper.UNKNOWN:
                 log.warning("job %s: printer after the job: %s", job.job_id, after.detail)
-                raise PrintError("打印可能未完成：" + citizen_message(after), after, started=True)
+                raise PrintError(
+                    _("打印可能未完成：{why}").format(why=citizen_message(after)),
+                    after,
+                    started=True,
+                )
             log.info("job %s printed (%d bytes, paper %s)", job.job_id, len(data), after.paper)
             self._report(progress, 1.0)
 

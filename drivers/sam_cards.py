@@ -24,6 +24,7 @@ from drivers.sam_protocol import (
     UnknownCardTypeError,
     parse_reply,
 )
+from kiosk.i18n import N_
 from kiosk.identity import NATIONS, CardType, IdentityCard, Sex, parse_ymd
 
 __all__ = [
@@ -47,7 +48,7 @@ TEXT_LEN = 256
 PHOTO_LEN = 1024
 FINGERPRINT_LEN = 1024
 TYPE_FLAG_OFFSET = 248
-LONG_TERM = "长期"
+LONG_TERM = N_("长期")
 
 # type flag character → card type; blank (space, or NUL on some readers) is the resident card
 TYPE_FLAGS: dict[str, CardType] = {
@@ -111,9 +112,9 @@ LAYOUTS: dict[CardType, Layout] = {
 
 # Cards with an address field, and so an append area (30 03) for later addresses.
 ADDRESS_CARD_TYPES = frozenset({CardType.RESIDENT, CardType.HK_MO_TW_PERMIT})
-NEW_ADDRESS_OPEN = "（新住址："
-NEW_ADDRESS_SEP = "；"
-NEW_ADDRESS_CLOSE = "）"
+NEW_ADDRESS_OPEN = N_("（新住址：")
+NEW_ADDRESS_SEP = N_("；")
+NEW_ADDRESS_CLOSE = N_("）")
 
 
 def parse_read_reply(raw: bytes, with_fingerprint: bool | None = None) -> IdentityCard:
@@ -269,7 +270,8 @@ def parse_appended_addresses(data: bytes) -> list[str]:
         )
     addresses = []
     for offset in range(0, len(data), ADDRESS_LEN):
-        value = _decode(data, "appended_address", offset, ADDRESS_LEN).strip(" \x00\u3000")
+        padding = " \x00\u3000"  # not words: spaces, NULs and the ideographic space
+        value = _decode(data, "appended_address", offset, ADDRESS_LEN).strip(padding)
         _check_text("appended_address", value)
         if value:
             addresses.append(value)

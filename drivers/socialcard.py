@@ -21,7 +21,8 @@ from kiosk.identity import NATIONS, CardType, IdentityCard, Sex, parse_ymd
 
 Transmit = Callable[[bytes], bytes]
 
-SSSE_AID = "sx1.sh.社会保障".encode("gbk")  # 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF
+# not words: the application's identifier, 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF
+SSSE_AID = "sx1.sh.社会保障".encode("gbk")
 SELECT_SSSE = bytes((0x00, 0xA4, 0x04, 0x00, len(SSSE_AID))) + SSSE_AID
 
 EF05 = 0xEF05  # card: identification code, issue and expiry dates, card number

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from kiosk import addresses, signing
 from kiosk.devices import DeviceKind
+from kiosk.i18n import _
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 EXAMPLE_PATH = "deploy/kiosk.example.toml"
@@ -229,7 +230,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     url = platform.get("url", str, check=_platform_url).rstrip("/")
     cfg = Config(
         device_id=device_id,
-        hall_name=kiosk.get("hall_name", str, "政务服务中心"),
+        hall_name=kiosk.get("hall_name", str, _("政务服务中心")),
         region_code=kiosk.get(
             "region_code",
             str,

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from kiosk.i18n import _
+
 if TYPE_CHECKING:
     from PIL import ImageFont
 
@@ -52,7 +54,9 @@ def find_cjk_font(bold: bool = False) -> FontFace:
         if face.path.is_file():
             return face
     raise FontNotFound(
-        f"未找到中文字体：请安装 fonts-noto-cjk 或 fonts-wqy-microhei（或设置 {_ENV}=路径#序号）"
+        _(
+            "未找到中文字体：请安装 fonts-noto-cjk 或 fonts-wqy-microhei（或设置 {env}=路径#序号）"
+        ).format(env=_ENV)
     )
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kiosk.i18n import N_, _
 from kiosk.masking import mask_name, mask_number
 
 
@@ -23,11 +24,11 @@ class CardType(StrEnum):
 
 
 CARD_TYPE_LABELS = {
-    CardType.RESIDENT: "居民身份证",
-    CardType.HK_MO_TW_PERMIT: "港澳台居民居住证",
-    CardType.FOREIGN_2017: "外国人永久居留身份证",
-    CardType.FOREIGN_2023: "外国人永久居留身份证",
-    CardType.SOCIAL_SECURITY: "社会保障卡",
+    CardType.RESIDENT: N_("居民身份证"),
+    CardType.HK_MO_TW_PERMIT: N_("港澳台居民居住证"),
+    CardType.FOREIGN_2017: N_("外国人永久居留身份证"),
+    CardType.FOREIGN_2023: N_("外国人永久居留身份证"),
+    CardType.SOCIAL_SECURITY: N_("社会保障卡"),
 }
 
 
@@ -48,14 +49,16 @@ class Sex(StrEnum):
 NATIONS: dict[str, str] = {
     f"{i:02d}": name
     for i, name in enumerate(
-        "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
-        "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
-        "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺".split(),
+        N_(
+            "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+            "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
+            "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+        ).split(),
         start=1,
     )
 }
-NATIONS["97"] = "其他"
-NATIONS["98"] = "外国血统中国籍人士"
+NATIONS["97"] = N_("其他")
+NATIONS["98"] = N_("外国血统中国籍人士")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -78,14 +81,14 @@ def id_number_problem(number: str, today: dt.date | None = None) -> str | None:
     """Why an 18-character ID number (resident card or J permit) is not valid, or None."""
     number = normalise_id_number(number)
     if not _ID_SHAPE.fullmatch(number):
-        return "号码格式不正确"
+        return _("号码格式不正确")
     if id_check_char(number[:17]) != number[17]:
-        return "号码校验位不正确"
+        return _("号码校验位不正确")
     birth = parse_ymd(number[6:14])
     if birth is None:
-        return "号码中的出生日期不存在"
+        return _("号码中的出生日期不存在")
     if birth > (today or dt.date.today()):
-        return "号码中的出生日期在未来"
+        return _("号码中的出生日期在未来")
     return None
 
 

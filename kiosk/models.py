@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.document import Document
+from kiosk.i18n import _
 from kiosk.masking import mask_token
 from kiosk.validate import Reader
 
@@ -66,13 +67,14 @@ class Item:
     @property
     def tags(self) -> list[str]:
         """Short labels shown on the item's row (docs/ui.md: 零跑腿/跑一次, 即办/承诺 N 日)."""
-        tags = ["零跑腿" if self.visits == 0 else f"最多跑{self.visits}次"]
+        tags = [_("零跑腿") if self.visits == 0 else _("最多跑{n}次").format(n=self.visits)]
         if self.case_kind is CaseKind.INSTANT:
-            tags.append("即办")
+            tags.append(_("即办"))
         else:
-            tags.append(f"承诺{self.promised_days}个工作日" if self.promised_days else "承诺件")
+            days = self.promised_days
+            tags.append(_("承诺{n}个工作日").format(n=days) if days else _("承诺件"))
         if self.prints:
-            tags.append("可现场打印")
+            tags.append(_("可现场打印"))
         return tags
 
 

@@ -37,6 +37,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from kiosk.i18n import N_, _
 from kiosk.identity import CardType, IdentityCard
 from kiosk.masking import mask_token, scrub
 from kiosk.models import (
@@ -108,47 +109,53 @@ class ErrorKind(StrEnum):
 _RETRYABLE = frozenset({ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER})
 
 _KIND_MESSAGES: dict[ErrorKind, str] = {
-    ErrorKind.UNREACHABLE: "暂时无法连接政务服务平台。请稍后再试，或到人工窗口办理。",
-    ErrorKind.TIMEOUT: "政务服务平台响应超时。请稍后再试，或到人工窗口办理。",
-    ErrorKind.SERVER: "政务服务平台暂时无法处理您的请求。请稍后再试，或到人工窗口办理。",
-    ErrorKind.REJECTED: "您的申请未能受理。请到人工窗口咨询。",
-    ErrorKind.NOT_FOUND: "未查询到相关信息。请到人工窗口咨询。",
-    ErrorKind.UNAUTHORISED: "本机暂时无法使用政务服务平台。请到人工窗口办理，我们会尽快修复。",
-    ErrorKind.INVALID_REPLY: "政务服务平台返回的信息有误。请稍后再试，或到人工窗口办理。",
+    ErrorKind.UNREACHABLE: N_("暂时无法连接政务服务平台。请稍后再试，或到人工窗口办理。"),
+    ErrorKind.TIMEOUT: N_("政务服务平台响应超时。请稍后再试，或到人工窗口办理。"),
+    ErrorKind.SERVER: N_("政务服务平台暂时无法处理您的请求。请稍后再试，或到人工窗口办理。"),
+    ErrorKind.REJECTED: N_("您的申请未能受理。请到人工窗口咨询。"),
+    ErrorKind.NOT_FOUND: N_("未查询到相关信息。请到人工窗口咨询。"),
+    ErrorKind.UNAUTHORISED: N_("本机暂时无法使用政务服务平台。请到人工窗口办理，我们会尽快修复。"),
+    ErrorKind.INVALID_REPLY: N_("政务服务平台返回的信息有误。请稍后再试，或到人工窗口办理。"),
 }
 
 # Server error codes (docs/platform-api.yaml, Error.code) that deserve their own words.
 CODE_MESSAGES: dict[str, str] = {
-    "unknown_person": "平台中未查询到您的身份信息。请到人工窗口办理。",
-    "card_mismatch": "证件信息与平台登记的信息不一致。请到人工窗口核实。",
-    "card_expired": "您的证件已过有效期。请到人工窗口办理，或先办理证件换领。",
-    "ticket_expired": "为保护您的信息，本次办理已超时退出。请重新放置身份证。",
-    "ticket_invalid": "身份核验已失效。请重新放置身份证。",
-    "ticket_required": "请先放置身份证核验身份。",
-    "not_eligible": "您暂不符合该事项的办理条件。请到人工窗口咨询。",
-    "pledge_required": "办理该事项须先阅读并确认告知承诺书。",
-    "unknown_item": "该事项暂不能在本机办理。请到人工窗口咨询。",
-    "request_id_reused": "本次申请未能提交。请重新选择事项办理。",
-    "malformed_code": "无法识别该核验码。请核对后重新扫描或输入。",
-    "clock_skew": "本机时间不准确，暂时无法办理。请到人工窗口办理，我们会尽快修复。",
-    "unknown_token": "未能识别您出示的身份码。请在手机APP中刷新身份码后重新出示，或放置身份证。",
-    "token_expired": "您出示的身份码已过期。请在手机APP中刷新身份码后重新出示。",
-    "token_used": "该身份码已经使用过。请在手机APP中刷新身份码后重新出示。",
-    "session_expired": "二维码已过期。请重新获取二维码，用手机APP扫码。",
-    "unknown_session": "扫码登录已失效。请重新获取二维码，用手机APP扫码。",
-    "malformed_uscc": "无法识别该统一社会信用代码。请核对后重新输入，或扫描营业执照二维码。",
-    "unknown_enterprise": "平台中未查询到该企业的登记信息。请核对统一社会信用代码，或到人工窗口办理。",
-    "not_enterprise": "请先核验企业身份。",
-    "not_representative": "该证件持有人不是本企业的法定代表人。请法定代表人本人放置身份证，或到人工窗口办理。",
-    "representative_required": "办理本事项须由企业法定代表人本人放置身份证核验。",
+    "unknown_person": N_("平台中未查询到您的身份信息。请到人工窗口办理。"),
+    "card_mismatch": N_("证件信息与平台登记的信息不一致。请到人工窗口核实。"),
+    "card_expired": N_("您的证件已过有效期。请到人工窗口办理，或先办理证件换领。"),
+    "ticket_expired": N_("为保护您的信息，本次办理已超时退出。请重新放置身份证。"),
+    "ticket_invalid": N_("身份核验已失效。请重新放置身份证。"),
+    "ticket_required": N_("请先放置身份证核验身份。"),
+    "not_eligible": N_("您暂不符合该事项的办理条件。请到人工窗口咨询。"),
+    "pledge_required": N_("办理该事项须先阅读并确认告知承诺书。"),
+    "unknown_item": N_("该事项暂不能在本机办理。请到人工窗口咨询。"),
+    "request_id_reused": N_("本次申请未能提交。请重新选择事项办理。"),
+    "malformed_code": N_("无法识别该核验码。请核对后重新扫描或输入。"),
+    "clock_skew": N_("本机时间不准确，暂时无法办理。请到人工窗口办理，我们会尽快修复。"),
+    "unknown_token": N_(
+        "未能识别您出示的身份码。请在手机APP中刷新身份码后重新出示，或放置身份证。"
+    ),
+    "token_expired": N_("您出示的身份码已过期。请在手机APP中刷新身份码后重新出示。"),
+    "token_used": N_("该身份码已经使用过。请在手机APP中刷新身份码后重新出示。"),
+    "session_expired": N_("二维码已过期。请重新获取二维码，用手机APP扫码。"),
+    "unknown_session": N_("扫码登录已失效。请重新获取二维码，用手机APP扫码。"),
+    "malformed_uscc": N_("无法识别该统一社会信用代码。请核对后重新输入，或扫描营业执照二维码。"),
+    "unknown_enterprise": N_(
+        "平台中未查询到该企业的登记信息。请核对统一社会信用代码，或到人工窗口办理。"
+    ),
+    "not_enterprise": N_("请先核验企业身份。"),
+    "not_representative": N_(
+        "该证件持有人不是本企业的法定代表人。请法定代表人本人放置身份证，或到人工窗口办理。"
+    ),
+    "representative_required": N_("办理本事项须由企业法定代表人本人放置身份证核验。"),
 }
 
 
 def citizen_message_for(code: str, kind: ErrorKind | None = None) -> str:
     """Plain words for a server error code, else for the kind of failure."""
     if code in CODE_MESSAGES:
-        return CODE_MESSAGES[code]
-    return _KIND_MESSAGES.get(kind or ErrorKind.SERVER, _KIND_MESSAGES[ErrorKind.SERVER])
+        return _(CODE_MESSAGES[code])
+    return _(_KIND_MESSAGES.get(kind or ErrorKind.SERVER, _KIND_MESSAGES[ErrorKind.SERVER]))
 
 
 class PlatformError(Exception):

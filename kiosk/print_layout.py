@@ -10,6 +10,10 @@ Widths are counted the way a Chinese thermal printer counts them. Font A is 12×
 double-byte character (ideographs, full-width punctuation, and the "ambiguous" characters such as
 ─ … · that GB2312/GBK store as double-byte) is printed 24 dots wide: two columns.
 Described for people in docs/certificate-format.md.
+
+The fixed words on paper (受理编号, 有效期至, 验证码, …) are entries of the catalogue marked with
+N_() and printed in Chinese whatever the screen's language: a certificate is the issuing
+department's document, its template Chinese.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from kiosk.document import Document, DocumentKind
 from kiosk.fonts import load_font
+from kiosk.i18n import N_
 
 PAPER_58MM = 384
 PAPER_80MM = 576
@@ -109,9 +114,9 @@ def display_width(text: str) -> int:
 
 
 # Line-breaking rules (禁则): these never start a line ...
-_NO_START = set("，。、；：！？）》」』】〉〕”’…—·%,.;:!?)]}")
+_NO_START = set("，。、；：！？）》」』】〉〕”’…—·%,.;:!?)]}")  # not words
 # ... and these never end one.
-_NO_END = set("（《「『【〈〔“‘([{")
+_NO_END = set("（《「『【〈〔“‘([{")  # not words
 # Runs of Latin letters and digits are never split unless longer than a whole line; "*" belongs
 # to the run, so a masked ID number (140110********0242) stays in one piece.
 _TOKEN = re.compile(r"[A-Za-z0-9*]+|[ \t]+|.", re.DOTALL)
@@ -210,7 +215,7 @@ def _wrap_paragraph(paragraph: str, width: int, hanging: int, first: bool) -> li
 
 
 def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return N_("{year}年{month}月{day}日").format(year=day.year, month=day.month, day=day.day)
 
 
 def qr_modules(content: str, ec: str = "M") -> int:
@@ -239,7 +244,7 @@ def _paragraph(text: str, cols: int, align: Align = Align.LEFT, **style) -> list
 
 
 def _field(label: str, value: str, cols: int) -> list[Text]:
-    head = f"{label}：" if label else ""
+    head = N_("{label}：").format(label=label) if label else ""
     hanging = display_width(head) if display_width(head) <= cols // 2 else 4
     return [Text(line) for line in wrap(head + value, cols, hanging=hanging)]
 
@@ -252,17 +257,17 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
     receipt = document.kind is DocumentKind.RECEIPT
     out: list[LayoutLine] = []
 
-    title = document.title or ("受理回执" if receipt else "证明")
+    title = document.title or (N_("受理回执") if receipt else N_("证明"))
     out += _paragraph(title, columns(width_dots, 2), Align.CENTER, size=2, bold=True)
-    if receipt and "回执" not in title:
-        out.append(Text("受理回执", bold=True, align=Align.CENTER))
+    if receipt and "回执" not in title:  # not words: the department's title already says it
+        out.append(Text(N_("受理回执"), bold=True, align=Align.CENTER))
     out.append(Feed())
 
     if document.holder:
         out += _paragraph(document.holder, cols)
     given = {f.value.strip() for f in document.fields}  # the platform may list these itself
     if receipt and document.case_no and document.case_no not in given:
-        out += _field("受理编号", document.case_no, cols)
+        out += _field(N_("受理编号"), document.case_no, cols)
     for f in document.fields:
         out += _field(f.label, f.value, cols)
 
@@ -272,26 +277,28 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
             indented = para if (not para or para[0].isspace()) else "    " + para
             out += _paragraph(indented, cols)
     if document.purpose:
-        out += _field("用途", document.purpose, cols)
+        out += _field(N_("用途"), document.purpose, cols)
     if receipt and document.promised_date:
         promised = chinese_date(document.promised_date)
         if promised not in given:
-            out += _field("承诺办结日期", promised, cols)
+            out += _field(N_("承诺办结日期"), promised, cols)
 
     out.append(Feed())
     out += _paragraph(document.department, cols, Align.RIGHT)
     out.append(Text(chinese_date(document.issued_on), align=Align.RIGHT))
     if document.valid_until:
-        out += _field("有效期至", chinese_date(document.valid_until), cols)
+        out += _field(N_("有效期至"), chinese_date(document.valid_until), cols)
 
     out.append(Rule())
-    site = document.extra.get("verify_site", "政务服务网")
+    site = document.extra.get("verify_site", N_("政务服务网"))
     if document.qr_content:
         out.append(Qr(document.qr_content, qr_module_dots(document.qr_content, width_dots)))
-    code_label = "查询码" if receipt else "验证码"
+    code_label = N_("查询码") if receipt else N_("验证码")
     if document.verification_code:
-        out += _paragraph(f"{code_label}：{document.verification_code}", cols, Align.CENTER)
-    hint = f"扫码或登录{site}查询办理进度" if receipt else f"扫码或登录{site}核验"
+        line = N_("{label}：{code}").format(label=code_label, code=document.verification_code)
+        out += _paragraph(line, cols, Align.CENTER)
+    hint = N_("扫码或登录{site}查询办理进度") if receipt else N_("扫码或登录{site}核验")
+    hint = hint.format(site=site)
     out += _paragraph(hint, cols, Align.CENTER)
     if document.footer:
         out.append(Feed())

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
+from kiosk.i18n import N_
 from kiosk.identity import id_number_problem
 from kiosk.masking import mask_number, mask_token
 from kiosk.uscc import USCC_PATTERN, is_uscc_shaped, uscc_problem
@@ -71,10 +72,10 @@ class Refusal(StrEnum):
     REPLACEMENT_CHAR = "replacement_char"  # U+FFFD: something upstream already failed to decode
 
 
-_UNREADABLE = "二维码内容无法识别，请确认是否为正确的二维码后重新扫码。"
+_UNREADABLE = N_("二维码内容无法识别，请确认是否为正确的二维码后重新扫码。")
 REFUSAL_REASONS: dict[Refusal, str] = {
-    Refusal.EMPTY: "没有读到二维码内容，请将二维码对准扫码窗口重新扫码。",
-    Refusal.TOO_LONG: "二维码内容过长，本机无法识别。请确认是否为正确的二维码。",
+    Refusal.EMPTY: N_("没有读到二维码内容，请将二维码对准扫码窗口重新扫码。"),
+    Refusal.TOO_LONG: N_("二维码内容过长，本机无法识别。请确认是否为正确的二维码。"),
     Refusal.NOT_TEXT: _UNREADABLE,
     Refusal.CONTROL_CHAR: _UNREADABLE,
     Refusal.REPLACEMENT_CHAR: _UNREADABLE,

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kiosk.i18n import N_, _
+
 
 class RatingLevel(StrEnum):
     VERY_SATISFIED = "very_satisfied"
@@ -21,7 +23,7 @@ class RatingLevel(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return _(_LABELS[self])
 
     @property
     def stars(self) -> int:
@@ -50,11 +52,11 @@ class RatingLevel(StrEnum):
 
 
 _LABELS = {
-    RatingLevel.VERY_SATISFIED: "非常满意",
-    RatingLevel.SATISFIED: "满意",
-    RatingLevel.BASIC: "基本满意",
-    RatingLevel.DISSATISFIED: "不满意",
-    RatingLevel.VERY_DISSATISFIED: "非常不满意",
+    RatingLevel.VERY_SATISFIED: N_("非常满意"),
+    RatingLevel.SATISFIED: N_("满意"),
+    RatingLevel.BASIC: N_("基本满意"),
+    RatingLevel.DISSATISFIED: N_("不满意"),
+    RatingLevel.VERY_DISSATISFIED: N_("非常不满意"),
 }
 _STARS = {
     RatingLevel.VERY_SATISFIED: 5,
@@ -70,18 +72,18 @@ LEVELS_SHOWN = tuple(sorted(RatingLevel, key=lambda lv: -lv.stars))
 
 # Reason tags offered for bad ratings; codes travel comma-separated upstream.
 BAD_REASONS: dict[str, str] = {
-    "R01": "等候时间长",
-    "R02": "操作复杂看不懂",
-    "R03": "设备故障",
-    "R04": "材料要求不清楚",
-    "R05": "结果不符合预期",
-    "R06": "工作人员帮助不及时",
+    "R01": N_("等候时间长"),
+    "R02": N_("操作复杂看不懂"),
+    "R03": N_("设备故障"),
+    "R04": N_("材料要求不清楚"),
+    "R05": N_("结果不符合预期"),
+    "R06": N_("工作人员帮助不及时"),
 }
 GOOD_REASONS: dict[str, str] = {
-    "G01": "办理快捷",
-    "G02": "操作简单",
-    "G03": "无需提交材料",
-    "G04": "指引清楚",
+    "G01": N_("办理快捷"),
+    "G02": N_("操作简单"),
+    "G03": N_("无需提交材料"),
+    "G04": N_("指引清楚"),
 }
 
 
@@ -94,9 +96,9 @@ CHANNEL_SELF_SERVICE_TERMINAL = 5  # 评价渠道 pf = 5: 大厅其他终端
 
 # Offline channels rate the service overall and, optionally, on three dimensions.
 DIMENSIONS: dict[str, str] = {
-    "efficiency": "服务效率",
-    "competence": "服务水平",
-    "attitude": "服务态度",
+    "efficiency": N_("服务效率"),
+    "competence": N_("服务水平"),
+    "attitude": N_("服务态度"),
 }
 
 

@@ -47,6 +47,7 @@ from kiosk.events import (
     Tap,
     Verified,
 )
+from kiosk.i18n import _
 from kiosk.models import Catalogue, SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
 from kiosk.storage import CatalogueStore, Kind, MakeDelivery, OutboxError, OutboxStore
@@ -386,7 +387,7 @@ class Runtime:
             self.outbox.enqueue(Kind.RATING, rating.rating_id, rating.to_json())
         except OutboxError as exc:
             log.error("rating not stored: %s", exc)
-            reply(Failed(Operation.RATING, "评价暂未保存成功。", str(exc), retryable=False))
+            reply(Failed(Operation.RATING, _("评价暂未保存成功。"), str(exc), retryable=False))
             return
         reply(RatingStored(rating.rating_id))
         self.sync.poke()

@@ -26,9 +26,10 @@ from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import addresses, assets
+from kiosk import addresses, assets, i18n
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
+from kiosk.i18n import N_
 from kiosk.journey import Journey, Now, State
 from kiosk.qr import REFUSAL_REASONS, QrRejected, Refusal
 from kiosk.wedge import WedgeDetector
@@ -93,7 +94,7 @@ class _KeepRunning(ExceptionHandler):
 
 class KioskApp(App):
     hall_name = StringProperty("")
-    title = "一证通办自助终端"
+    title = N_("一证通办自助终端")
 
     def __init__(
         self,
@@ -144,6 +145,8 @@ class KioskApp(App):
         for make in self.overlays:
             root.add_widget(make(self))
         Clock.schedule_interval(self._tick, 0.5)
+        # another language: the screen on show renders again (kv rules follow screens.tr)
+        i18n.on_language(lambda _lang: self._show(self.journey.state, self.journey))
         return root
 
     def on_start(self) -> None:

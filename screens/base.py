@@ -14,6 +14,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import _
 from kiosk.journey import Journey
 
 HERE = Path(__file__).parent
@@ -47,8 +48,9 @@ class KioskScreen(Screen):
     def render(self, journey: Journey) -> None:
         s = journey.session
         self.step = journey.step
-        self.greeting = f"{s.display_name}，您好" if s and s.display_name else ""
-        self.notice = journey.notice
+        name = s.display_name if s else ""
+        self.greeting = _("{name}，您好").format(name=name) if name else ""
+        self.notice = _(journey.notice)
 
     def on_enter(self, *_args) -> None:
         self._spin(True)

@@ -6,6 +6,7 @@ import time
 
 from kivy.properties import StringProperty
 
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 from screens.item_list import rows
@@ -14,13 +15,13 @@ from screens.item_list import rows
 def saved_when(fetched: float, now: float | None = None) -> str:
     """11月27日 10:30（25分钟前）: when a kept copy was fetched, and how long ago."""
     now = time.time() if now is None else now
-    when = time.strftime("%m月%d日 %H:%M", time.localtime(fetched))
+    when = time.strftime(_("%m月%d日 %H:%M"), time.localtime(fetched))
     minutes = max(0, int((now - fetched) // 60))
     if minutes < 2:
-        return f"{when}（刚刚更新）"
+        return _("{when}（刚刚更新）").format(when=when)
     if minutes < 120:
-        return f"{when}（{minutes}分钟前）"
-    return f"{when}（{minutes // 60}小时前）"
+        return _("{when}（{n}分钟前）").format(when=when, n=minutes)
+    return _("{when}（{n}小时前）").format(when=when, n=minutes // 60)
 
 
 class CatalogueScreen(KioskScreen):
@@ -33,19 +34,21 @@ class CatalogueScreen(KioskScreen):
         cat = journey.catalogue
         if cat is None:
             self.summary = (
-                "网络暂时中断，本机还没有保存清单，暂时无法查看。请到人工窗口咨询，或稍后再试。"
+                _("网络暂时中断，本机还没有保存清单，暂时无法查看。请到人工窗口咨询，或稍后再试。")
                 if journey.catalogue_unavailable
-                else "正在获取清单…"
+                else _("正在获取清单…")
             )
             self.ids.list.data = []
             self._shown_version = ""
             return
         fetched = journey.catalogue_fetched_at
-        self.summary = f"共{len(cat.items)}项，只需身份证（企业凭统一社会信用代码）即可办理"
+        self.summary = _("共{n}项，只需身份证（企业凭统一社会信用代码）即可办理").format(
+            n=len(cat.items)
+        )
         if fetched:
-            self.summary += f"\n清单更新于 {saved_when(fetched)}"
+            self.summary += "\n" + _("清单更新于 {when}").format(when=saved_when(fetched))
             if not journey.platform_reachable:
-                self.summary += "；网络暂时中断，显示的是本机保存的清单"
+                self.summary += _("；网络暂时中断，显示的是本机保存的清单")
         key = f"{cat.version}/{journey.elder_mode}"
         if self._shown_version != key:  # rows are data only: replace when it changed
             t = self.theme

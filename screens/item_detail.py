@@ -10,22 +10,23 @@ import re
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.utils import escape_markup, get_hex_from_color
 
+from kiosk.i18n import N_, _
 from kiosk.journey import Journey
 from kiosk.models import Guide, MaterialSource
 from screens.base import KioskScreen
 from screens.catalogue import saved_when
 
 SOURCE_LABELS = {
-    MaterialSource.LICENCE: ("已从电子证照库调取，无需提交", "success"),
-    MaterialSource.SHARED: ("通过数据共享获取，无需提交", "success"),
-    MaterialSource.PLEDGE: ("以告知承诺替代，无需提交", "primary"),
-    MaterialSource.CITIZEN: ("需本人提供", "warning"),
+    MaterialSource.LICENCE: (N_("已从电子证照库调取，无需提交"), "success"),
+    MaterialSource.SHARED: (N_("通过数据共享获取，无需提交"), "success"),
+    MaterialSource.PLEDGE: (N_("以告知承诺替代，无需提交"), "primary"),
+    MaterialSource.CITIZEN: (N_("需本人提供"), "warning"),
 }
 
 
 def _steps(text: str) -> str:
     """ "1. …；2. …" reads better as one step per line."""
-    return re.sub(r"[；;]\s*(?=\d+[.、．])", "；\n", text)
+    return re.sub(r"[；;]\s*(?=\d+[.、．])", "；\n", text)  # not words
 
 
 class ItemDetailScreen(KioskScreen):
@@ -39,7 +40,7 @@ class ItemDetailScreen(KioskScreen):
     loading = BooleanProperty(True)
     browsing = BooleanProperty(False)
     can_confirm = BooleanProperty(False)
-    confirm_label = StringProperty("确认办理")
+    confirm_label = StringProperty(N_("确认办理"))
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -53,37 +54,39 @@ class ItemDetailScreen(KioskScreen):
         self.pledged = bool(s and s.pledge_confirmed)
         self.can_confirm = journey.can_confirm
         if item is not None:
-            self.confirm_label = "确认办理并打印" if item.prints else "确认办理"
+            self.confirm_label = _("确认办理并打印") if item.prints else _("确认办理")
         if guide is None:
             self.materials = self.guide_text = self.pledge_text = ""
             return
         self.materials = self._materials(guide)
         parts = [
-            ("办理条件", guide.conditions),
-            ("办理流程", guide.process),
-            ("收费标准", guide.fee),
-            ("咨询电话", guide.phone),
+            (_("办理条件"), guide.conditions),
+            (_("办理流程"), guide.process),
+            (_("收费标准"), guide.fee),
+            (_("咨询电话"), guide.phone),
         ]
         if guide.legal_basis:
-            parts.append(("设定依据", guide.legal_basis))
+            parts.append((_("设定依据"), guide.legal_basis))
         self.guide_text = "\n".join(
             f"[b]{escape_markup(k)}[/b]  {escape_markup(_steps(v))}" for k, v in parts if v
         )
         saved_at = journey.browse_guide_saved_at if s is None else None
         if saved_at is not None:  # the platform is away: this is the copy the kiosk kept
             warn = get_hex_from_color(self.theme.warning)
-            self.guide_text += (
-                f"\n[color={warn}]网络暂时中断，以上是本机保存的指南，更新于 {saved_when(saved_at)}。"
-                "内容可能不是最新，请以人工窗口答复为准。[/color]"
-            )
+            kept = _(
+                "网络暂时中断，以上是本机保存的指南，更新于 {when}。"
+                "内容可能不是最新，请以人工窗口答复为准。"
+            ).format(when=saved_when(saved_at))
+            self.guide_text += f"\n[color={warn}]{escape_markup(kept)}[/color]"
         self.pledge_text = guide.pledge_text
 
     def _materials(self, guide: Guide) -> str:
         if not guide.materials:
-            return "本事项无需提交材料。"
+            return _("本事项无需提交材料。")
         lines = []
         for m in guide.materials:
             label, colour = SOURCE_LABELS[m.source]
+            label = _(label)
             hex_colour = get_hex_from_color(getattr(self.theme, colour))
             mark = "✓" if not m.citizen_brings else "●"
             lines.append(

@@ -14,6 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 
+from kiosk.i18n import _
 from kiosk.models import Item
 from screens.widgets import tap
 
@@ -60,7 +61,7 @@ def rows(
         data.append(
             {
                 "viewclass": "CategoryHeader",
-                "text": "以下事项暂不能在本机办理",
+                "text": _("以下事项暂不能在本机办理"),
                 "height": header_height,
             }
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from kiosk import messages
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 from screens.item_list import rows
@@ -22,12 +23,12 @@ class ItemsScreen(KioskScreen):
         s = journey.session
         items = s.items if s else ()
         doable = [i for i in items if not journey.item_blocked_reason(i)]
-        self.summary = (
-            f"您可在本机办理{len(doable)}项，材料由平台自动调取，无需提交纸质材料" if doable else ""
-        )
-        self.empty = "" if doable else messages.NOTHING_AVAILABLE
+        summary = _("您可在本机办理{n}项，材料由平台自动调取，无需提交纸质材料")
+        self.summary = summary.format(n=len(doable)) if doable else ""
+        self.empty = "" if doable else _(messages.NOTHING_AVAILABLE)
         printer = journey.printer_message
-        self.device_notice = "" if journey.printer_usable else f"{printer.title}：{printer.text}"
+        notice = _("{title}：{text}").format(title=printer.title, text=printer.text)
+        self.device_notice = "" if journey.printer_usable else notice
         # the list is data only; rebuild it when the items or what blocks them changed
         key = (s.started_at if s else None, len(items), journey.printer_usable, journey.elder_mode)
         if key != self._shown:

@@ -6,6 +6,7 @@ from kivy.app import App
 from kivy.properties import StringProperty
 
 from kiosk.devices import DeviceKind
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 
@@ -18,6 +19,6 @@ class OutOfServiceScreen(KioskScreen):
     def render(self, journey: Journey) -> None:
         super().render(journey)
         readers = journey.statuses(DeviceKind.CARD_READER)
-        self.reason = "身份证读卡器暂时不能使用" if readers else "设备正在启动"
+        self.reason = _("身份证读卡器暂时不能使用") if readers else _("设备正在启动")
         phone = App.get_running_app().kiosk_config.staff_phone
-        self.phone = f"设备维护电话：{phone}" if phone else ""
+        self.phone = _("设备维护电话：{phone}").format(phone=phone) if phone else ""

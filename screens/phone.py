@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 from screens.qr_image import qr_texture
@@ -27,4 +28,4 @@ class PhoneScreen(KioskScreen):
             self.texture = qr_texture(session.qr_content)
             self._shown = session.session_id
         local = session.expires_at.astimezone()
-        self.valid_until = f"二维码有效至 {local:%H:%M:%S}，过期后自动更新"
+        self.valid_until = _("二维码有效至 {time}，过期后自动更新").format(time=f"{local:%H:%M:%S}")

@@ -11,6 +11,7 @@ from kivy.graphics.texture import Texture
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.document import DocumentKind
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from kiosk.print_layout import render_png
 from screens.base import KioskScreen
@@ -31,9 +32,9 @@ class PreviewScreen(KioskScreen):
         if case is None:
             return
         doc = case.document
-        kind = "证明" if doc.kind is DocumentKind.CERTIFICATE else "受理回执"
-        self.what = f"请核对{kind}内容，确认无误后打印"
-        self.case_no = f"办件编号：{case.case_no}"
+        kind = _("证明") if doc.kind is DocumentKind.CERTIFICATE else _("受理回执")
+        self.what = _("请核对{kind}内容，确认无误后打印").format(kind=kind)
+        self.case_no = _("办件编号：{case_no}").format(case_no=case.case_no)
         if doc.verification_code != self._shown:  # draw each document once
             width = App.get_running_app().kiosk_config.printer.width_dots
             image = render_png(doc, width).convert("RGB")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.document import DocumentKind
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 
@@ -22,5 +23,5 @@ class PrintingScreen(KioskScreen):
         if doc is None:
             self.what = ""
         else:
-            kind = "证明" if doc.kind is DocumentKind.CERTIFICATE else "受理回执"
-            self.what = f"《{doc.title}》（{kind}）"
+            kind = _("证明") if doc.kind is DocumentKind.CERTIFICATE else _("受理回执")
+            self.what = _("《{title}》（{kind}）").format(title=doc.title, kind=kind)

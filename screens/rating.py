@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from kiosk.ratings import BAD_REASONS, DIMENSIONS, GOOD_REASONS, LEVELS_SHOWN, reasons_for
 from screens.base import KioskScreen
@@ -42,7 +43,7 @@ class RatingScreen(KioskScreen):
         for name, title in DIMENSIONS.items():
             row = BoxLayout(size_hint_y=None, spacing=self.theme.gap * 0.4)
             row.bind(minimum_height=row.setter("height"))
-            row.add_widget(KLabel(text=title, role="small", size_hint_x=1.1, valign="middle"))
+            row.add_widget(KLabel(text=_(title), role="small", size_hint_x=1.1, valign="middle"))
             for level in LEVELS_SHOWN:
                 row.add_widget(
                     KButton(
@@ -60,7 +61,7 @@ class RatingScreen(KioskScreen):
                 KButton(
                     kid=f"rating.reason:{code}",
                     kind="choice",
-                    text=label,
+                    text=_(label),
                     action="reason",
                     arg=code,
                 )
@@ -107,6 +108,6 @@ class RatingScreen(KioskScreen):
         if level is None:
             self.reasons_title = ""
         elif self.bad:
-            self.reasons_title = "请选择不满意的原因（至少一项，必选）"
+            self.reasons_title = _("请选择不满意的原因（至少一项，必选）")
         else:
-            self.reasons_title = "您满意的方面（可选）"
+            self.reasons_title = _("您满意的方面（可选）")

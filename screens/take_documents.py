@@ -6,6 +6,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import messages
 from kiosk.document import DocumentKind
+from kiosk.i18n import _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 
@@ -22,7 +23,7 @@ class TakeDocumentsScreen(KioskScreen):
         case = s.case if s else None
         self.printed = bool(s and s.job_id)
         if case is None:
-            self.headline, self.details = "请取走您的身份证", ""
+            self.headline, self.details = _("请取走您的身份证"), ""
             return
         doc = case.document
         if not s.job_id:  # nothing was printed: the screen is the only record
@@ -30,12 +31,17 @@ class TakeDocumentsScreen(KioskScreen):
             self.headline, self.details = said.title, said.text
             return
         if doc.kind is DocumentKind.RECEIPT:
-            self.headline = "已受理，请取走身份证和受理回执"
-            due = doc.promised_date.strftime("%Y年%m月%d日") if doc.promised_date else "承诺时限内"
-            self.details = f"办件编号：{case.case_no}\n承诺办结日期：{due}\n办结后将短信通知您，可凭回执查询进度。"
-        else:
-            self.headline = "办理完成，请取走身份证和证明"
-            self.details = (
-                f"《{doc.title}》已打印\n办件编号：{case.case_no}\n"
-                f"证明上的二维码可用于核验真伪（验证码 {doc.verification_code}）"
+            self.headline = _("已受理，请取走身份证和受理回执")
+            due = (
+                doc.promised_date.strftime(_("%Y年%m月%d日"))
+                if doc.promised_date
+                else _("承诺时限内")
             )
+            self.details = _(
+                "办件编号：{case_no}\n承诺办结日期：{due}\n办结后将短信通知您，可凭回执查询进度。"
+            ).format(case_no=case.case_no, due=due)
+        else:
+            self.headline = _("办理完成，请取走身份证和证明")
+            self.details = _(
+                "《{title}》已打印\n办件编号：{case_no}\n证明上的二维码可用于核验真伪（验证码 {code}）"
+            ).format(title=doc.title, case_no=case.case_no, code=doc.verification_code)

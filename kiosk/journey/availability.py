@@ -11,6 +11,7 @@ platform away stops identification, not the published list kept on the kiosk.
 from __future__ import annotations
 
 from kiosk.events import CatalogueLoaded, DeviceChanged, Failed, Operation, PlatformHealth
+from kiosk.i18n import _
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue
 from kiosk.journey.phase import Phase
@@ -24,11 +25,13 @@ def banners(j: JourneyCore) -> list[str]:
     out = []
     if not j.platform_reachable:
         out.append(
-            "暂时无法连接政务服务平台：身份核验与办理暂停，可查看一证通办清单，办理请到人工窗口。"
+            _(
+                "暂时无法连接政务服务平台：身份核验与办理暂停，可查看一证通办清单，办理请到人工窗口。"
+            )
         )
     if not j.printer_usable:
         message = j.printer_message
-        out.append(message.title + "：" + message.text)
+        out.append(_("{title}：{text}").format(title=message.title, text=message.text))
     return out
 
 
@@ -39,8 +42,8 @@ def platform_down(j: JourneyCore) -> bool:
         return False
     j.fail(
         ErrorInfo(
-            "暂时无法核验",
-            "政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。",
+            _("暂时无法核验"),
+            _("政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。"),
         )
     )
     return True

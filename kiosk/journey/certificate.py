@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kiosk import qr
 from kiosk.events import CertificateChecked, Failed, Operation
+from kiosk.i18n import _
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import CheckCertificate, Effects, ErrorInfo
 from kiosk.journey.phase import Phase
@@ -39,4 +40,4 @@ def check_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
         return
     code = j.checking_code
     retry = CheckCertificate(code) if (code and event.retryable) else None
-    j.fail(ErrorInfo("证明核验未完成", event.message, retry, State.CHECKING if retry else None))
+    j.fail(ErrorInfo(_("证明核验未完成"), event.message, retry, State.CHECKING if retry else None))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kiosk import messages, qr
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
+from kiosk.i18n import _
 from kiosk.journey.effects import Effects, ErrorInfo, SessionEnded
 from kiosk.journey.now import Now
 from kiosk.journey.states import (
@@ -135,9 +136,9 @@ class JourneyCore:
     def item_blocked_reason(self, item: Item) -> str:
         """Why this citizen cannot do this item here right now ('' if they can)."""
         if not item.available:
-            return item.unavailable_reason or "需到窗口办理"
+            return item.unavailable_reason or _("需到窗口办理")
         if item.prints and not self.printer_usable:
-            return "打印机暂停服务，请到窗口办理"
+            return _("打印机暂停服务，请到窗口办理")
         return ""
 
     # ---- what the phases use ----------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.devices import PrintJob
+from kiosk.i18n import N_
 from kiosk.identity import IdentityCard
 from kiosk.journey.states import State
 from kiosk.models import Ticket
@@ -117,4 +118,4 @@ class ErrorInfo:
     text: str
     retry: Effect | None = None
     retry_state: State | None = None
-    retry_label: str = "重试"
+    retry_label: str = N_("重试")

@@ -15,6 +15,7 @@ import logging
 
 from kiosk import messages, qr
 from kiosk.events import Action, Tap
+from kiosk.i18n import _
 from kiosk.journey import availability, certificate, identify_enterprise, identify_phone
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue, StartIdentitySession
@@ -62,7 +63,7 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
             token_prefixes=j.settings.token_prefixes,
         )
     except qr.ScanRefused as refused:
-        j.fail(ErrorInfo("无法读取二维码", refused.reason))
+        j.fail(ErrorInfo(_("无法读取二维码"), refused.reason))
         return
     log.info("scanned: %s", qr.describe(scan))
     j.browse_item = j.browse_guide = None
@@ -81,4 +82,4 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
 @phase.on(qr.QrRejected)
 def rejected(j: JourneyCore, event: qr.QrRejected, effects: Effects) -> None:
     if j.session is None and j.state in SCAN_STATES:
-        j.fail(ErrorInfo("无法读取二维码", event.reason))
+        j.fail(ErrorInfo(_("无法读取二维码"), event.reason))

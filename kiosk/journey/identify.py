@@ -12,6 +12,7 @@ a phone-app code) and identify_enterprise (a business licence).
 from __future__ import annotations
 
 from kiosk.events import Failed, Operation, Verified
+from kiosk.i18n import _
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import (
     Effect,
@@ -66,7 +67,7 @@ def verify_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
         return
     s = j.session
     retry = verify_again(j) if event.retryable else None
-    j.fail(ErrorInfo("身份核验未完成", event.message, retry, State.VERIFYING if retry else None))
+    j.fail(ErrorInfo(_("身份核验未完成"), event.message, retry, State.VERIFYING if retry else None))
     if retry is None and s is not None and s.ticket is None:
         # a token is single-use, a refused card is refused: nothing left to keep
         s.wipe()

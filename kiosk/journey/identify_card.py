@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kiosk import messages
 from kiosk.events import CardDetected, CardFault, CardRead, CardReadFailed, CardRemoved
+from kiosk.i18n import _
 from kiosk.identity import card_problem
 from kiosk.journey import identify_enterprise
 from kiosk.journey.core import JourneyCore
@@ -78,8 +79,8 @@ def read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
         event.card.wipe()
         j.fail(
             ErrorInfo(
-                "暂时无法核验身份",
-                "政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。",
+                _("暂时无法核验身份"),
+                _("政务服务平台暂时无法连接，身份核验与办理暂停。请到人工窗口办理，或稍后再试。"),
             )
         )
         return

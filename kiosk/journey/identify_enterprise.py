@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kiosk import messages, qr
 from kiosk.events import Action, CardRead, Failed, Operation, RepresentativeConfirmed, Tap
+from kiosk.i18n import N_, _
 from kiosk.identity import card_problem
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import ConfirmRepresentative, Effects, ErrorInfo, VerifyEnterprise
@@ -21,13 +22,13 @@ from kiosk.session import Session
 
 phase = Phase("identification of an enterprise")
 
-PLACE_AGAIN = "重新放置身份证"
+PLACE_AGAIN = N_("重新放置身份证")
 
 
 def verify_licence(j: JourneyCore, scan: qr.Scan, effects: Effects) -> None:
     """A business licence's QR scanned where no session is open."""
     uscc = scan.uscc or ""
-    j.begin(Session(started_at=j.mono, uscc=uscc, display_name="企业用户"))
+    j.begin(Session(started_at=j.mono, uscc=uscc, display_name=_("企业用户")))
     j.enter(State.VERIFYING)
     if scan.uscc_valid is False:
         j.notice = messages.USCC_CHECK_FAILED
@@ -70,7 +71,7 @@ def representative_failed(j: JourneyCore, event: Failed, effects: Effects) -> No
     s.forget_card()
     j.fail(
         ErrorInfo(
-            "法定代表人身份未通过核验", event.message, None, State.REPRESENTATIVE, PLACE_AGAIN
+            _("法定代表人身份未通过核验"), event.message, None, State.REPRESENTATIVE, PLACE_AGAIN
         )
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kiosk import qr
 from kiosk.events import Failed, IdentitySessionExpired, IdentitySessionStarted, Operation
+from kiosk.i18n import _
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, StartIdentitySession, VerifyToken
 from kiosk.journey.phase import Phase
@@ -47,4 +48,4 @@ def phone_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.PHONE:
         return
     retry = StartIdentitySession() if event.retryable else None
-    j.fail(ErrorInfo("二维码暂时无法显示", event.message, retry, State.PHONE if retry else None))
+    j.fail(ErrorInfo(_("二维码暂时无法显示"), event.message, retry, State.PHONE if retry else None))

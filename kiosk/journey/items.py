@@ -9,6 +9,7 @@ a guide that cannot be fetched → ERROR (retry)
 from __future__ import annotations
 
 from kiosk.events import Action, Failed, GuideLoaded, Operation, Tap
+from kiosk.i18n import _
 from kiosk.journey import submit_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
@@ -92,4 +93,4 @@ def guide_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     s = j.session
     item = s.selected if s is not None else j.browse_item
     retry = LoadGuide(item.item_code, s.ticket if s else None) if item else None
-    j.fail(ErrorInfo("办事指南暂时无法显示", event.message, retry, State.ITEM_DETAIL))
+    j.fail(ErrorInfo(_("办事指南暂时无法显示"), event.message, retry, State.ITEM_DETAIL))

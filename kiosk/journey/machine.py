@@ -15,6 +15,7 @@ import logging
 
 from kiosk import messages
 from kiosk.events import Action, Failed, Tap, Tick
+from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
     certificate,
@@ -41,6 +42,23 @@ from kiosk.journey.phase import merge
 from kiosk.journey.states import PERSON_WAITS, State
 
 log = logging.getLogger("kiosk.journey")
+
+# a machine wait that overran its guard: what the citizen is told
+OVERRAN: dict[State | None, tuple[str, str]] = {
+    State.VERIFYING: (
+        N_("身份核验超时"),
+        N_("身份核验没有在预期时间内完成。您可以重试，或到人工窗口办理。"),
+    ),
+    State.SUBMITTING: (
+        N_("办理超时"),
+        N_("办理没有在预期时间内完成。您可以重试，或到人工窗口办理。"),
+    ),
+    State.PRINTING: (
+        N_("打印超时"),
+        N_("打印没有在预期时间内完成。您可以重试，或到人工窗口办理。"),
+    ),
+    None: (N_("处理超时"), N_("处理没有在预期时间内完成。您可以重试，或到人工窗口办理。")),
+}
 
 ROUTES = merge(
     [
@@ -142,19 +160,10 @@ class Journey(JourneyCore):
                 "timeout", effects, messages.SESSION_TIMEOUT.text if self.session else ""
             )
         else:  # a machine wait overran its guard
-            op = {
-                State.VERIFYING: "身份核验",
-                State.SUBMITTING: "办理",
-                State.PRINTING: "打印",
-            }.get(state, "处理")
+            title, text = OVERRAN.get(state, OVERRAN[None])
             retry = self.retry_for(state)
             self.fail(
-                ErrorInfo(
-                    f"{op}超时",
-                    f"{op}没有在预期时间内完成。您可以重试，或到人工窗口办理。",
-                    retry=retry,
-                    retry_state=state if retry else None,
-                )
+                ErrorInfo(_(title), _(text), retry=retry, retry_state=state if retry else None)
             )
 
     # ---- taps: the frame's own buttons, then the state's -------------------------------------

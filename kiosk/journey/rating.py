@@ -12,6 +12,7 @@ on entering GOODBYE.
 from __future__ import annotations
 
 from kiosk.events import Action, Failed, Operation, RatingStored, Tap
+from kiosk.i18n import N_
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, StoreRating
 from kiosk.journey.phase import Phase
@@ -20,7 +21,7 @@ from kiosk.ratings import DIMENSIONS, Rating, RatingLevel, reasons_for
 
 phase = Phase("rating")
 
-NOT_STORED = "评价暂未保存成功，感谢您的参与。"
+NOT_STORED = N_("评价暂未保存成功，感谢您的参与。")
 
 
 def can_submit(j: JourneyCore) -> bool:

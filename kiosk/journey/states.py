@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kiosk.i18n import N_
+
 
 class State(StrEnum):
     # phase module          state                  waits for
@@ -39,7 +41,7 @@ class State(StrEnum):
 
 
 # ① 身份识别 ② 选择事项 ③ 确认办理 ④ 打印取件 ⑤ 评价
-STEPS = ("身份识别", "选择事项", "确认办理", "打印取件", "评价")
+STEPS = (N_("身份识别"), N_("选择事项"), N_("确认办理"), N_("打印取件"), N_("评价"))
 STEP_OF: dict[State, int] = {
     State.PHONE: 1,
     State.ENTERPRISE: 1,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from kiosk.devices import PrintJob
 from kiosk.events import Action, Failed, Operation, Printed, PrintProgress, Submitted, Tap
+from kiosk.i18n import N_, _
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effect, Effects, ErrorInfo, PrintDocument, SubmitCase
 from kiosk.journey.phase import Phase
@@ -23,7 +24,7 @@ from kiosk.journey.states import State
 
 phase = Phase("submitting and printing")
 
-REPRINT = "重新打印"
+REPRINT = N_("重新打印")
 
 
 def submit(j: JourneyCore, effects: Effects) -> None:
@@ -63,7 +64,7 @@ def submit_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     if j.state is not State.SUBMITTING:
         return
     retry = submit_again(j) if event.retryable else None
-    j.fail(ErrorInfo("办理未完成", event.message, retry, State.SUBMITTING if retry else None))
+    j.fail(ErrorInfo(_("办理未完成"), event.message, retry, State.SUBMITTING if retry else None))
 
 
 @phase.tap(State.PREVIEW)
@@ -74,7 +75,8 @@ def tap_preview(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.PRINT:
         if not j.printer_usable:
             msg = j.printer_message
-            text = f"{msg.text}\n您的办件编号：{s.case.case_no}，可凭此到人工窗口打印。"
+            case_no = _("您的办件编号：{case_no}，可凭此到人工窗口打印。")
+            text = msg.text + "\n" + case_no.format(case_no=s.case.case_no)
             j.fail(ErrorInfo(msg.title, text))
             return
         s.job_id = s.job_id or j.now.id("job")
@@ -123,8 +125,10 @@ def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     case_no = s.case.case_no if s and s.case else ""
     text = event.message
     if case_no:
-        text += f"\n您的办件编号：{case_no}，也可凭此到人工窗口打印。"
-    j.fail(ErrorInfo("打印未完成", text, print_again(j), State.PRINTING, REPRINT))
+        text += "\n" + _("您的办件编号：{case_no}，也可凭此到人工窗口打印。").format(
+            case_no=case_no
+        )
+    j.fail(ErrorInfo(_("打印未完成"), text, print_again(j), State.PRINTING, REPRINT))
 
 
 @phase.tap(State.TAKE_DOCUMENTS)

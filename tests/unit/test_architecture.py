@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import io
+import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -204,3 +207,75 @@ def test_ruff_is_clean():
     assert check.returncode == 0, check.stdout[-3000:]
     fmt = subprocess.run([ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout[-3000:]
+
+
+# ---- every word from the catalogue -------------------------------------------------------------
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+NOT_WORDS = "# not words"  # a literal of Chinese characters that is data, not text to translate
+TEXT_PACKAGES = ("kiosk", "drivers", "offline", "screens", "cli")
+
+
+def unmarked_chinese(path: Path) -> list[str]:
+    """Chinese in a string literal that is neither a docstring nor the text of _() / N_()."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", None)
+            if name in ("_", "N_") and node.args:
+                allowed.add(id(node.args[0]))
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = body[0] if body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                allowed.add(id(first.value))
+    exempt_lines = {
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT and tok.string.startswith(NOT_WORDS)
+    }
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):  # an f-string's words cannot be in a catalogue
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if CJK.search(text) and not exempt_lines & {node.lineno, node.lineno - 1}:
+                bad.append(f"{node.lineno}: f-string {text[:40]!r} (use _(...).format())")
+            allowed.update(id(v) for v in node.values)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and CJK.search(node.value)
+            and id(node) not in allowed
+            and not exempt_lines & {node.lineno, node.lineno - 1}
+        ):
+            bad.append(f"{node.lineno}: {node.value[:40]!r}")
+    return bad
+
+
+@pytest.mark.parametrize(
+    "path", [*files(*TEXT_PACKAGES), ROOT / "main.py"], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_every_chinese_text_in_code_is_marked_for_the_catalogue(path):
+    """Names of data (an item, a department) come from the platform; words the kiosk itself
+    says are marked, so that a translation is a matter of translating a file."""
+    bad = unmarked_chinese(path)
+    assert not bad, f"{path.relative_to(ROOT)}: not marked with _() or N_(): {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "screens").glob("*.kv")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_every_chinese_text_in_kv_rules_is_marked_for_the_catalogue(path):
+    literal = re.compile(r"""(?<![\w.])(?:tr\._\()?(['"])((?:(?!\1).)*)\1""")
+    bad = []
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if line.strip().startswith("#") or NOT_WORDS in line:
+            continue
+        for match in literal.finditer(line):
+            if CJK.search(match.group(2)) and not match.group(0).startswith("tr._("):
+                bad.append(f"{n}: {match.group(2)[:40]!r}")
+    assert not bad, f"{path.name}: not marked with tr._(): {bad}"
