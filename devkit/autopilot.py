@@ -151,6 +151,11 @@ class Pilot:
 
     def _finish(self, code: int) -> None:
         self._done = True
+        failed = getattr(self.app, "render_failures", [])
+        if code == 0 and failed:  # a screen that raised while rendering was half drawn
+            print(f"[{self.name}] FAILED: rendering failed on {failed}", flush=True)
+            self.record["failure"] = f"rendering failed on {failed}"
+            code = 1
         report = {
             "script": self.name,
             "ok": code == 0,
@@ -226,7 +231,10 @@ class Pilot:
         def take() -> None:
             if of is not None and self.app.sm.current != of.value:
                 self.record.setdefault("shots_missed", []).append(name)
-                print(f"[{self.name}] no screenshot of {name}: the screen had moved on", flush=True)
+                print(
+                    f"[{self.name}] no screenshot of {name}: the screen had moved on ({self.app.sm.current} {self.journey.state})",
+                    flush=True,
+                )
                 return
             self._screenshot(path)
             if self.steps:

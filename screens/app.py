@@ -122,6 +122,7 @@ class KioskApp(App):
         self.sm: ScreenManager | None = None
         self._pending = list(SCREENS)
         self.allow_close = False
+        self.render_failures: list[str] = []  # for the tests: a render must never fail
 
     # ---- building -------------------------------------------------------------------------------
 
@@ -209,6 +210,7 @@ class KioskApp(App):
             screen.render(journey)  # render first, so old data never flashes
         except Exception:
             log.exception("render of %s failed", state.value)
+            self.render_failures.append(state.value)  # the citizen sees a half-drawn screen
         self._update_countdown(screen, journey)
         if self.sm.current != screen.name:
             self.sm.current = screen.name

@@ -94,7 +94,7 @@ class RatingScreen(KioskScreen):
         for row in self.ids.dimensions.children:
             for button in row.children:
                 if getattr(button, "arg", ""):
-                    name, _, value = button.arg.partition(":")
+                    name, _sep, value = button.arg.partition(":")
                     chosen = dims.get(name)
                     button.selected = chosen is not None and chosen.value == value
         shown = reasons_for(level) if level is not None else {}

@@ -279,3 +279,30 @@ def test_every_chinese_text_in_kv_rules_is_marked_for_the_catalogue(path):
             if CJK.search(match.group(2)) and not match.group(0).startswith("tr._("):
                 bad.append(f"{n}: {match.group(2)[:40]!r}")
     assert not bad, f"{path.name}: not marked with tr._(): {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", [*files(*TEXT_PACKAGES), ROOT / "main.py"], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_no_function_that_translates_uses_underscore_as_a_throwaway_name(path):
+    """`name, _, value = …` in a function that also calls _() makes _ a local string there: the
+    text is never shown (found once on the rating screen, where a render stopped half-way)."""
+    tree = ast.parse(path.read_text())
+    bad = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        params = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+        params += [a for a in (fn.args.vararg, fn.args.kwarg) if a is not None]
+        stores = any(a.arg == "_" for a in params) or any(
+            (isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store))
+            or (isinstance(n, ast.ExceptHandler) and n.name == "_")
+            for n in ast.walk(fn)
+        )
+        calls = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+            for n in ast.walk(fn)
+        )
+        if stores and calls:
+            bad.append(f"line {fn.lineno}")
+    assert not bad, f"{path.relative_to(ROOT)}: _ is both a throwaway name and the catalogue: {bad}"
