@@ -72,6 +72,7 @@ class Runtime:
         scanner: CardReader | None = None,
         call_soon: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         record: Callable[[object, j.Now], None] | None = None,
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
@@ -86,7 +87,8 @@ class Runtime:
         self.outbox = outbox
         self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
-        self.clock = clock
+        self.clock = clock  # deadlines: never jumps with the wall clock
+        self.wall_clock = wall_clock  # dates on records, and the platform's signatures
         self.record = record  # sees every (event, moment) the journey is given: a replay log
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
@@ -104,6 +106,7 @@ class Runtime:
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
         self._health_lock = threading.Lock()
+        self._heartbeat_trouble = ""  # the last heartbeat failure logged (kind and code)
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
@@ -113,7 +116,7 @@ class Runtime:
 
     def now(self) -> j.Now:
         """The moment for the next event: the journey reads no clock of its own."""
-        return j.Now.read(self.clock())
+        return j.Now.read(self.clock(), self.wall_clock())
 
     def start(self) -> None:
         self._apply(self.journey.start(self.now()))
@@ -290,7 +293,8 @@ class Runtime:
             return
         if cancel.is_set():
             return
-        lifetime = (session.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+        now = dt.datetime.fromtimestamp(self.wall_clock(), dt.UTC)
+        lifetime = (session.expires_at - now).total_seconds()
         expires = self.clock() + min(max(lifetime, 10.0), 600.0) + PHONE_EXPIRY_GRACE
         reply(IdentitySessionStarted(session))
         wait = max(0.3, session.poll_after_ms / 1000)
@@ -392,7 +396,8 @@ class Runtime:
         self.sync.poke()
 
     def _event(self, name: str, data: dict) -> None:
-        record = {"event": name, "device_id": self.config.device_id, "at": time.time(), **data}
+        record = {"event": name, "device_id": self.config.device_id, "at": self.wall_clock()}
+        record |= data
         try:
             self.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), record)
         except OutboxError as exc:
@@ -411,7 +416,7 @@ class Runtime:
         except PlatformError as exc:
             self._platform_failed(self.post, Operation.CATALOGUE, exc)
             return
-        now = time.time()
+        now = self.wall_clock()
         if catalogue is None:  # 304 Not Modified: the list shown is current as of now
             if cache is not None:
                 cache.touch(now)
@@ -503,6 +508,10 @@ class Runtime:
         try:
             self.platform.heartbeat(status)
         except PlatformError as exc:
+            trouble = f"{exc.kind} {exc.code}"
+            if trouble != self._heartbeat_trouble:  # once per change, not every beat
+                self._heartbeat_trouble = trouble
+                log.warning("heartbeat refused or lost: %s", exc.detail)
             self._set_reachable(
                 exc.kind not in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER),
                 exc.detail,
@@ -515,6 +524,9 @@ class Runtime:
             self.outbox.delivered(e.id for e in events)
         except OutboxError as exc:  # sent again with the next heartbeat: harmless
             log.error("heartbeat: %s", exc)
+        if self._heartbeat_trouble:
+            self._heartbeat_trouble = ""
+            log.info("heartbeat: the platform answers again")
         was_unreachable = self._reachable is False
         self._set_reachable(True)
         if was_unreachable:
