@@ -233,11 +233,14 @@ class Runtime:
         except Exception:
             log.exception("worker %s failed", getattr(fn, "__name__", fn))
 
-    def _platform_failed(self, reply: Reply, op: Operation, exc: PlatformError) -> None:
+    def _platform_failed(
+        self, reply: Reply, op: Operation, exc: PlatformError, retryable: bool | None = None
+    ) -> None:
         log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
         if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
             self._set_reachable(False, exc.detail)
-        reply(Failed(op, exc.message, exc.detail, exc.retryable))
+        retryable = exc.retryable if retryable is None else retryable
+        reply(Failed(op, exc.message, exc.detail, retryable))
 
     def _verify_with(self, reply: Reply, verify, credential) -> None:
         """Any credential (card, app token, USCC) → ticket → this subject's items."""
@@ -342,7 +345,11 @@ class Runtime:
                 effect.ticket, effect.item_code, effect.request_id, effect.pledge_confirmed
             )
         except PlatformError as exc:
-            self._platform_failed(reply, Operation.SUBMIT, exc)
+            # an answer that does not parse may come from a case the platform made (a gateway
+            # garbled it): 重试 asks again with the same request id and gets that case, never a
+            # second one, so it is offered, as for a time-out
+            garbled = exc.kind is ErrorKind.INVALID_REPLY
+            self._platform_failed(reply, Operation.SUBMIT, exc, exc.retryable or garbled)
             return
         reply(Submitted(result))
 
