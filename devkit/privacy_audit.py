@@ -72,15 +72,14 @@ class Report:
 
 
 def public_text() -> str:
-    """What a kiosk may hold legitimately, in Chinese: the published list and its guides, the
-    platform's and the kiosk's messages. A synthetic name found in it would prove nothing."""
-    from devkit.platform_server import MESSAGES
+    """What a kiosk may hold legitimately, in Chinese: the published list and its guides, its
+    messages. A synthetic name found in it would prove nothing. (The reference platform's own
+    error messages are left out: it imports this module for --synthetic.)"""
     from kiosk import messages
     from kiosk import platform as client
 
     parts: list[str] = [json.dumps(i.guide_json(), ensure_ascii=False) for i in seed.ITEMS]
     parts += seed.REASONS.values()
-    parts += MESSAGES.values()
     parts += client.CODE_MESSAGES.values()
     parts += [str(v) for v in vars(messages).values() if isinstance(v, str | messages.Message)]
     for table in (messages.CARD_FAULTS, messages.CARD_PROBLEMS):
