@@ -1,4 +1,4 @@
-"""A headless kiosk for the crash test: the real runtime, driven through whole journeys.
+"""A headless kiosk for the crash test and the privacy audit: the real runtime, whole journeys.
 
 ``wiring.build_runtime`` wires the Runtime with its real drivers, PlatformClient, Outbox and
 SyncWorker exactly as the app does; a plain loop stands in for the Kivy clock (it runs what
@@ -318,9 +318,10 @@ class Citizens:
 
     def platform_fault(self, **faults) -> None:
         """The reference platform's own fault switch (/devkit/faults: unsigned, devkit only)."""
-        self.runtime.platform.session.post(
-            self.runtime.platform.base_url + "/devkit/faults", json=faults, timeout=5
-        ).raise_for_status()
+        import requests
+
+        url = self.runtime.platform.base_url + "/devkit/faults"
+        requests.post(url, json=faults, timeout=5).raise_for_status()
 
     def recover(self) -> None:
         """After a journey that went wrong: the card away, home, as a citizen would leave."""
