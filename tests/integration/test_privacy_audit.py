@@ -183,6 +183,8 @@ def test_two_hundred_citizens_leave_nothing_on_disk(platform, tmp_path):
     assert (run.snapshot / "data" / "outbox.db-wal").is_file(), "the WAL, as it was in use"
     logged = (data / "logs" / "kiosk.jsonl").read_text(encoding="utf-8")
     assert '"level": "debug"' in logged and "journey: rating -> goodbye" in logged
+    masked = [c.card().masked_name for c in served] + [c.card().masked_number for c in served]
+    assert sum(m in logged for m in masked) > CITIZENS, "it speaks of them, masked (allowed)"
     assert list((data / "escpos").glob("*.pickle")), "python-escpos's cache is in the folder"
 
     # and nowhere else (strace's witness): what is outside the folder was not searched
@@ -195,9 +197,19 @@ def test_two_hundred_citizens_leave_nothing_on_disk(platform, tmp_path):
         "journeys": len(run.journeys),
         "kinds": {f"{k}:{o}": n for (k, o), n in sorted(kinds.items())},
         "kiosk_seconds": round(run.seconds, 1),
-        "strace": run.written_outside is not None,
+        "strace": run.written is not None,
         **report.figures(),
     }
+    if run.written is not None:
+        # written in the folder and removed before the end, so searched only if the copy
+        # caught them (SQLite's journals while a database is created, the reader's link)
+        inside = {p.relative_to(run.root) for p in run.written if p.is_relative_to(run.root)}
+        figures["paths_written"] = len(inside)
+        figures["written_then_removed"] = sorted(
+            str(p)
+            for p in inside
+            if not (run.root / p).exists() and not (run.snapshot / p).exists()
+        )
     line = json.dumps(figures, ensure_ascii=False)
     print(f"\nprivacy-audit: {line}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
