@@ -13,10 +13,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages: Python and a compiler for pyscard (swig, libpcsclite-dev), the PC/SC daemon,
 # libusb for USB printers (pyusb), a CJK font, a virtual X server for running without a display,
-# GL for Kivy, a QR decoder for the tests.
+# GL for Kivy, a QR decoder for the tests, strace for the privacy audit's record of every file the
+# kiosk writes.
 APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
-	vsmartcard-vpcd
+	vsmartcard-vpcd strace
 
 .PHONY: run test deps venv lint format bench clean i18n
 

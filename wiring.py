@@ -4,13 +4,21 @@ tests, so all of them run exactly the same wiring."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from kiosk.config import Config
 
 
-def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None], journey=None):
-    """The core with its real drivers, client and outbox (shared by the app and the tests)."""
+def build_runtime(
+    config: Config,
+    call_soon: Callable[[Callable[[], None]], None],
+    journey=None,
+    *,
+    wall_clock: Callable[[], float] = time.time,
+):
+    """The core with its real drivers, client and outbox (shared by the app and the tests).
+    ``wall_clock``: the kiosk's idea of the time of day, for a test whose clock is off."""
     from drivers.registry import open_card_readers, open_printer, open_scanner
     from kiosk.platform import PlatformClient
     from kiosk.runtime import Runtime
@@ -28,6 +36,7 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         signing=config.platform.signing,
         ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
         pins=config.platform.pin_sha256,
+        wall_clock=wall_clock,
     )
     outbox = Outbox(config.data_dir / "outbox.db")
     return Runtime(
@@ -42,5 +51,6 @@ def build_runtime(config: Config, call_soon: Callable[[Callable[[], None]], None
         heartbeat_interval=5.0 if config.demo else 15.0,
         printer_poll_interval=2.0 if config.demo else 5.0,
         journey=journey,
+        wall_clock=wall_clock,
         catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )

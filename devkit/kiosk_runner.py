@@ -1,4 +1,4 @@
-"""A headless kiosk for the crash test: the real runtime, driven through whole journeys.
+"""A headless kiosk for the crash test and the privacy audit: the real runtime, whole journeys.
 
 ``wiring.build_runtime`` wires the Runtime with its real drivers, PlatformClient, Outbox and
 SyncWorker exactly as the app does; a plain loop stands in for the Kivy clock (it runs what
@@ -18,6 +18,16 @@ per line (a killed process never leaves half a line behind):
     ACK <case_no>        the thank-you is on screen: the rating is promised
     AGAIN <why>          a journey did not go through (the platform away, a timeout): next one
     DRAINED <pending>    (--drain) nothing new was made; <pending> ratings are still queued
+    JOURNEY <n> <kind> <outcome>   (--citizens) synthetic citizen n's journey is over
+    DONE <n>             (--citizens) every citizen was served; the kiosk stops (with --hold:
+                         once its stdin is closed)
+
+With ``--citizens N`` (the privacy audit, tests/integration/test_privacy_audit.py) it serves N
+distinct synthetic citizens (devkit.privacy_audit.citizens: the platform must know them), one
+journey each, of varying kinds (JOURNEY_KINDS: printed or not, rated with reasons or skipped, the
+card taken away early, an expired card, a failing platform, paper running out, a spoilt card
+read), and logs at ``--log`` level through kiosk/logs.py into the data directory. ``--leak``
+makes it a deliberately leaky kiosk, which the audit must catch.
 
 Run: python -m devkit.kiosk_runner --url http://127.0.0.1:PORT --key HEX --data-dir out/k
 """
@@ -26,21 +36,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
+import json
+import logging
 import os
 import queue
 import random
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from devkit.people import BY_KEY
+from devkit.people import BY_KEY, DemoCitizen
 from devkit.printer_emulator import PrinterEmulator
-from devkit.sam_emulator import SamEmulator
+from devkit.sam_emulator import Fault, SamEmulator
 from kiosk import config as cfg
-from kiosk.events import Action, Tick
+from kiosk.devices import DeviceKind
+from kiosk.events import Action, CardRemoved, Tick
 from kiosk.journey import Journey, State
-from kiosk.ratings import RatingLevel, reasons_for
+from kiosk.ratings import DIMENSIONS, RatingLevel, reasons_for
 from offline.outbox import Kind
 
 DEMO_DEVICE_ID = "SX-TY-0001"  # devkit.platform_server.DEMO_DEVICE_ID, without its imports
@@ -48,6 +64,20 @@ CITIZEN = "zhang_wei"
 ITEM = "1401002001100100"  # 个人社保参保缴费证明打印: an instant certificate
 TICK = 0.5  # seconds, as screens/app.py
 STEP_TIMEOUT = 20.0
+# --citizens: the kinds of journey, in turn, so that every path that may write to disk is taken
+JOURNEY_KINDS = (
+    "print",  # the certificate printed, the card taken, rated (reasons when the level is bad)
+    "no_print",  # 不打印 on the preview, 我已取走, rated, the card taken on goodbye
+    "card_removed",  # the card taken away on the item list: the session ends at once
+    "skip_rating",  # printed, the rating skipped
+    "expired_card",  # the card expired yesterday: refused before any session
+    "platform_error",  # the platform answers 500 to the case: the error screen, then 重试
+    "print",
+    "paper_out",  # the paper ends in the middle of the certificate: 重新打印 after a refill
+    "read_fault",  # the card read spoilt on the line: placed again
+    "no_print",
+)
+LEAKS = ("log", "tempfile", "outbox", "elsewhere")
 
 
 def say(line: str) -> None:
@@ -104,17 +134,63 @@ def kiosk_config(url: str, key: str, data_dir: Path, sam_path: str, printer: tup
     return cfg.parse(data, "kiosk_runner", demo=True)
 
 
+class Leak:
+    """A deliberately leaky kiosk (``--leak``), so that the privacy audit is seen to fail: the
+    citizen's name logged at DEBUG (``log``); name and number in a temporary file, in
+    UTF-16-LE, GBK/GB18030 and JSON escapes (``tempfile``); both in a device event of the
+    outbox, which is delivered and deleted, leaving only SQLite's pages behind (``outbox``);
+    the number in a file beside the folder that holds the data directory (``elsewhere``), where
+    only a record of what the process wrote can point."""
+
+    def __init__(self, kinds: list[str], data_dir: Path) -> None:
+        self.kinds = set(kinds)
+        self.elsewhere = data_dir.resolve().parent.parent / "left-behind.txt"
+
+    def seen(self, citizen: DemoCitizen, runtime) -> None:
+        if "log" in self.kinds:
+            logging.getLogger("kiosk.runtime").debug("serving %s", citizen.name)
+        if "tempfile" in self.kinds:
+            try:
+                gbk = citizen.name.encode("gbk")
+            except UnicodeEncodeError:
+                gbk = citizen.name.encode("gb18030")
+            data = [citizen.name.encode("utf-16-le"), gbk, json.dumps(citizen.name).encode()]
+            data.append(citizen.number.encode("utf-16-le"))
+            with tempfile.NamedTemporaryFile("wb", prefix="kiosk-", delete=False) as f:
+                f.write(b"\n".join(data))
+        if "outbox" in self.kinds:
+            event = {"event": "leak", "who": citizen.name, "number": citizen.number}
+            runtime.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), event)
+        if "elsewhere" in self.kinds:
+            with self.elsewhere.open("a") as f:
+                f.write(citizen.number + "\n")
+
+
 class Citizens:
     """Walks citizens through the kiosk, one after another, and says what happens."""
 
-    def __init__(self, runtime, loop: Loop, sam: SamEmulator, rng: random.Random) -> None:
+    def __init__(
+        self,
+        runtime,
+        loop: Loop,
+        sam: SamEmulator,
+        rng: random.Random,
+        printer: PrinterEmulator | None = None,
+    ) -> None:
         self.runtime = runtime
         self.j: Journey = runtime.journey
         self.loop = loop
         self.sam = sam
         self.rng = rng
+        self.printer = printer
+        self.removals = 0  # CardRemoved events seen (the journey may ignore them)
+        runtime.record = self._recorded
         self._state: State | None = None
         runtime.listeners.append(self._moved)
+
+    def _recorded(self, event: object, now: object) -> None:
+        if isinstance(event, CardRemoved):
+            self.removals += 1
 
     def _moved(self, journey: Journey) -> None:
         if journey.state is not self._state:
@@ -152,6 +228,101 @@ class Citizens:
         tap(Action.HOME)
         return case_no
 
+    # ---- --citizens: one journey per synthetic citizen, of varying kinds ---------------------
+
+    def serve(self, citizen: DemoCitizen, kind: str, leak: Leak) -> str:
+        """One journey of ``kind`` for ``citizen``; returns how it went (a word)."""
+        card = citizen.card()
+        leak.seen(citizen, self.runtime)
+        if kind == "expired_card":
+            card.valid_to = dt.date.today() - dt.timedelta(days=1)
+            self.sam.place_card(card)
+            self.at(State.ERROR)
+            self.runtime.tap(Action.HOME)
+            self.at(State.ATTRACT)
+            self.sam.remove_card()
+            return "refused"
+        outcome = "done"
+        if kind == "read_fault":
+            self.sam.inject_fault(Fault.BAD_CHECKSUM)
+            self.sam.place_card(card)
+            self.at(State.ERROR)
+            removed = self.removals
+            self.sam.remove_card()  # the SAM did read it: the citizen puts the card down again
+            self.loop.until(lambda: self.removals > removed, "the card seen gone")
+            card, outcome = citizen.card(), "read_again"
+        self.sam.place_card(card)
+        self.at(State.ITEMS)
+        if kind == "card_removed":
+            self.sam.remove_card()
+            self.at(State.ATTRACT)
+            return "left"
+        if kind == "platform_error":
+            self.platform_fault(failure_rate=1, failure_status=500, count=1, path="/v1/cases")
+        self.choose_item()
+        if kind == "platform_error" and self.j.state is State.ERROR:
+            outcome = "retried"
+            self.runtime.tap(Action.RETRY)
+            self.at(State.PREVIEW)
+        if kind == "no_print":
+            self.runtime.tap(Action.NO_PRINT)
+            self.at(State.TAKE_DOCUMENTS)
+            self.runtime.tap(Action.DOCUMENTS_TAKEN)
+            self.at(State.RATING)
+        else:
+            if kind == "paper_out":
+                self.printer.run_out_of_paper_after(400)
+            self.runtime.tap(Action.PRINT)
+            self.loop.until(
+                lambda: self.j.state in (State.TAKE_DOCUMENTS, State.ERROR), "the paper", 40
+            )
+            if self.j.state is State.ERROR:
+                outcome = "reprinted"
+                self.printer.set_state()  # staff refill the paper, the citizen taps 重新打印
+                self.runtime.tap(Action.RETRY)
+                self.at(State.TAKE_DOCUMENTS, timeout=40)
+            self.sam.remove_card()
+            self.at(State.RATING)
+        if kind == "skip_rating":
+            self.runtime.tap(Action.SKIP_RATING)
+        else:
+            self.rate()
+        self.at(State.GOODBYE)
+        self.sam.remove_card()
+        self.runtime.tap(Action.HOME)
+        self.at(State.ATTRACT)
+        return outcome
+
+    def choose_item(self) -> None:
+        """An item this citizen may do here, its guide, its pledge if it has one, 确认办理."""
+        s = self.j.session
+        usable = [i for i in s.items if not self.j.item_blocked_reason(i)]
+        item = self.rng.choice(usable)
+        self.runtime.tap(Action.SELECT_ITEM, item.item_code)
+        self.loop.until(lambda: s.guide is not None, "the guide")
+        if s.guide.pledge_text:
+            self.runtime.tap(Action.PLEDGE)
+        self.runtime.tap(Action.CONFIRM)
+        self.loop.until(lambda: self.j.state in (State.PREVIEW, State.ERROR), "the case")
+
+    def rate(self) -> None:
+        level = self.rng.choice(list(RatingLevel))
+        self.runtime.tap(Action.RATE, level.value)
+        if level.is_bad:
+            for reason in self.rng.sample(sorted(reasons_for(level)), 2):
+                self.runtime.tap(Action.REASON, reason)
+        if self.rng.random() < 0.3:
+            dimension = self.rng.choice(sorted(DIMENSIONS))
+            self.runtime.tap(Action.DIMENSION, f"{dimension}:{level.value}")
+        self.runtime.tap(Action.SUBMIT_RATING)
+
+    def platform_fault(self, **faults) -> None:
+        """The reference platform's own fault switch (/devkit/faults: unsigned, devkit only)."""
+        import requests
+
+        url = self.runtime.platform.base_url + "/devkit/faults"
+        requests.post(url, json=faults, timeout=5).raise_for_status()
+
     def recover(self) -> None:
         """After a journey that went wrong: the card away, home, as a citizen would leave."""
         self.sam.remove_card()
@@ -170,12 +341,42 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="random rating levels")
     p.add_argument("--drain", action="store_true", help="no journeys: deliver what is queued")
     p.add_argument("--timeout", type=float, default=30.0, help="--drain: give up after this")
+    p.add_argument(
+        "--citizens",
+        type=int,
+        default=0,
+        help="serve this many synthetic citizens (the platform must know them), then stop",
+    )
+    p.add_argument("--citizen-seed", type=int, default=1, help="--citizens: whose")
+    p.add_argument(
+        "--log",
+        choices=("debug", "info"),
+        default=None,
+        help="log through kiosk/logs.py into <data-dir>/logs at this level",
+    )
+    p.add_argument(
+        "--hold",
+        action="store_true",
+        help="--citizens: after DONE, keep running until stdin is closed",
+    )
+    p.add_argument(
+        "--leak",
+        action="append",
+        choices=LEAKS,
+        default=[],
+        help="a deliberately leaky kiosk, for proving the privacy audit (repeatable)",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import wiring  # the kiosk's own wiring: the runtime exactly as the app builds it
+    from kiosk import logs
+
+    if args.log:
+        level = logging.DEBUG if args.log == "debug" else logging.INFO
+        logs.setup(args.data_dir / "logs", console_level=logging.WARNING, file_level=level)
 
     # the reader's link beside the data directory: a killed runner leaves nothing in /tmp
     devices = args.data_dir.with_name(args.data_dir.name + "-devices")
@@ -195,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             pending = runtime.outbox.counts().pending.get(Kind.RATING.value, 0)
             say(f"DRAINED {pending}")
             return 0 if drained else 1
+        if args.citizens:
+            return serve_citizens(args, runtime, loop, sam, printer)
         citizens = Citizens(runtime, loop, sam, random.Random(args.seed))
         say("READY")
         done, stuck = 0, 0
@@ -216,6 +419,34 @@ def main(argv: list[str] | None = None) -> int:
             runtime.stop()
         printer.stop()
         sam.stop()
+
+
+def serve_citizens(args, runtime, loop: Loop, sam: SamEmulator, printer: PrinterEmulator) -> int:
+    """--citizens: each synthetic citizen once, the journey's kind in turn; then deliver."""
+    from devkit import privacy_audit
+
+    served = privacy_audit.citizens(args.citizens, args.citizen_seed)
+    citizens = Citizens(runtime, loop, sam, random.Random(args.citizen_seed), printer)
+    leak = Leak(args.leak, args.data_dir)
+    say("READY")
+    citizens.at(State.ATTRACT, timeout=60)
+    # the printer's first answer: python-escpos is loaded (it points tempfile elsewhere meanwhile)
+    loop.until(lambda: runtime.journey.statuses(DeviceKind.PRINTER), "the printer", 30)
+    for n, citizen in enumerate(served):
+        kind = JOURNEY_KINDS[n % len(JOURNEY_KINDS)]
+        try:
+            outcome = citizens.serve(citizen, kind, leak)
+        except Stuck as exc:
+            say(f"AGAIN {n} {exc}")
+            citizens.recover()
+            outcome = "stuck"
+        say(f"JOURNEY {n} {kind} {outcome}")
+    runtime.sync.poke()
+    drained = runtime.sync.drain(timeout=30)
+    say(f"DONE {len(served)}")
+    if args.hold:  # the audit copies the files as they are while the kiosk runs (SQLite's WAL)
+        sys.stdin.read()
+    return 0 if drained else 1
 
 
 if __name__ == "__main__":

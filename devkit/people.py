@@ -8,9 +8,10 @@ ID numbers carry valid GB 11643 check characters.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 
-from kiosk.identity import CardType, IdentityCard, Sex
+from kiosk.identity import CardType, IdentityCard, Sex, id_check_char
 
 # Accounts a person may hold; the platform's items require one of them (see devkit/seed.py).
 SOCIAL_INSURANCE = "social_insurance"
@@ -353,3 +354,230 @@ ENTERPRISES: tuple[DemoEnterprise, ...] = (
 
 BY_KEY = {c.key: c for c in CITIZENS}
 BY_NUMBER = {c.number: c for c in CITIZENS}
+
+
+# ---- synthetic citizens in bulk (the privacy audit, load tests) --------------------------------
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容")
+_GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩然"
+    "子涵欣怡梓轩雨泽一诺思远嘉懿俊熙晨阳佳琪语桐梦瑶皓轩铭博文昊天宏志建国海峰晓东"
+    "春梅秋菊冬雪立新振华永胜淑珍凤琴翠兰德明家豪昕悦沐辰瑾瑜堃喆昇玥珺淼"
+)
+# rare characters of real given names that GBK cannot encode (CJK Extension A; GB18030 can)
+_RARE = "䶮㛃㵘䘵"
+_FOREIGN_SURNAMES = (
+    "SMITH",
+    "JOHNSON",
+    "MUELLER",
+    "IVANOVA",
+    "TANAKA",
+    "NGUYEN",
+    "GARCIA",
+    "MARTIN",
+    "ROSSI",
+    "KOWALSKI",
+    "NOVAK",
+    "PETROV",
+)
+_FOREIGN_GIVEN = (
+    "ANNA",
+    "JOHN",
+    "MARIA",
+    "PETER",
+    "YUKI",
+    "MINH",
+    "ELENA",
+    "LUCA",
+    "SOFIA",
+    "DAVID",
+    "OLGA",
+    "THOMAS",
+)
+_FOREIGN_SURNAMES_CN = (
+    "史密斯",
+    "约翰逊",
+    "穆勒",
+    "伊万诺娃",
+    "田中",
+    "阮",
+    "加西亚",
+    "马丁",
+    "罗西",
+    "科瓦尔斯基",
+    "诺瓦克",
+    "彼得罗夫",
+)
+_FOREIGN_GIVEN_CN = (
+    "安娜",
+    "约翰",
+    "玛丽亚",
+    "彼得",
+    "由纪",
+    "明",
+    "叶连娜",
+    "卢卡",
+    "索菲亚",
+    "大卫",
+    "奥尔加",
+    "托马斯",
+)
+_NATIONALITY = (
+    ("USA", "840"),
+    ("RUS", "643"),
+    ("JPN", "392"),
+    ("KOR", "410"),
+    ("DEU", "276"),
+    ("GBR", "826"),
+    ("FRA", "250"),
+    ("VNM", "704"),
+)
+_AREAS = {  # GB/T 2260 codes of 太原 and its districts, and the issuing office
+    "140105": ("小店区", "太原市公安局小店分局"),
+    "140106": ("迎泽区", "太原市公安局迎泽分局"),
+    "140107": ("杏花岭区", "太原市公安局杏花岭分局"),
+    "140108": ("尖草坪区", "太原市公安局尖草坪分局"),
+    "140109": ("万柏林区", "太原市公安局万柏林分局"),
+    "140110": ("晋源区", "太原市公安局晋源分局"),
+}
+_STREETS = (
+    "平阳路",
+    "长风街",
+    "府西街",
+    "和平南路",
+    "迎新街",
+    "晋祠路",
+    "亲贤北街",
+    "柳巷南路",
+    "胜利街",
+    "千峰南路",
+    "坞城路",
+    "体育路",
+    "双塔西街",
+    "学府街",
+    "南内环街",
+    "桃园路",
+)
+_OPTIONAL_ACCOUNTS = (
+    HOUSING_FUND,
+    PROPERTY,
+    DRIVER,
+    MARRIED,
+    EDUCATION,
+    SOCIAL_CARD,
+    CREDIT,
+    UNEMPLOYED,
+    DISABILITY,
+    LOW_INCOME,
+    VETERAN,
+    SELF_EMPLOYED,
+)
+
+
+def synthetic_citizens(count: int, seed: int, *, avoid: str = "") -> tuple[DemoCitizen, ...]:
+    """``count`` distinct synthetic citizens, the same for the same ``seed``.
+
+    Names of 2 to 4 characters (compound surnames, one in about twelve with a rare character
+    GBK cannot encode), about one in eight a foreign permanent resident with an English name
+    and a transliterated Chinese one (2017 or 2023 card), valid ID numbers (GB 11643 check characters, docs/codes.md), birth
+    dates, addresses, cards valid from 2016–2024 for 20 years or for good (so valid today), and
+    accounts that make the common certificates available. Keys are ``synthetic_0000``, ….
+
+    ``avoid``: public text the kiosk may legitimately hold (the published list, its guides, its
+    messages). A name that occurs in it, in any of the encodings a privacy audit searches, is
+    drawn again: a hit in that text would say nothing about the citizen.
+    """
+    rng = random.Random(seed)
+    taken = ({c.name for c in CITIZENS} | {c.name_en for c in CITIZENS}) - {""}  # the demo's
+    numbers = {c.number for c in CITIZENS}
+    people: list[DemoCitizen] = []
+    avoided = [avoid.encode(e) for e in ("utf-8", "utf-16-le", "gb18030")] if avoid else []
+    while len(people) < count:
+        foreign = rng.random() < 0.125
+        if foreign:
+            i, k = rng.randrange(len(_FOREIGN_SURNAMES)), rng.randrange(len(_FOREIGN_GIVEN))
+            name_en = f"{_FOREIGN_SURNAMES[i]} {_FOREIGN_GIVEN[k]}"
+            name = f"{_FOREIGN_GIVEN_CN[k]}·{_FOREIGN_SURNAMES_CN[i]}"  # as the card writes it
+        else:
+            name_en = ""
+            surname = (
+                rng.choice(_COMPOUND_SURNAMES) if rng.random() < 0.06 else rng.choice(_SURNAMES)
+            )
+            given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+            if rng.random() < 0.08:
+                given = given[:-1] + rng.choice(_RARE)
+            name = (surname + given)[:4]
+        if name in taken or name_en in taken or not _distinct(name, name_en, avoided):
+            continue
+        birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65))
+        valid_from = dt.date(rng.randint(2016, 2024), rng.randint(1, 12), rng.randint(1, 28))
+        valid_to = "长期" if birth.year < 1975 else f"{valid_from.year + 20}{valid_from:%m%d}"
+        area = rng.choice(sorted(_AREAS))
+        district, issuer = _AREAS[area]
+        address = f"山西省太原市{district}{rng.choice(_STREETS)}{rng.randint(1, 399)}号"
+        if rng.random() < 0.3:
+            address += f"{rng.randint(1, 20)}单元{rng.randint(101, 2802)}室"
+        sex = rng.choice((Sex.MALE, Sex.FEMALE))
+        seq = rng.randrange(0, 999, 2) + (1 if sex is Sex.MALE else 0)
+        card_type = CardType.RESIDENT
+        nationality = None
+        accounts = {SOCIAL_INSURANCE, MEDICAL, TAX, HUKOU}
+        if foreign:
+            nationality, numeric = rng.choice(_NATIONALITY)
+            if rng.random() < 0.5:
+                card_type = CardType.FOREIGN_2017
+                number = f"{nationality}14{birth:%y%m%d}{seq:03d}{rng.randint(0, 9)}"
+            else:
+                card_type = CardType.FOREIGN_2023
+                first17 = f"914{numeric}{birth:%Y%m%d}{seq:03d}"
+                number = first17 + id_check_char(first17)
+            accounts = {SOCIAL_INSURANCE, MEDICAL, TAX}
+        else:
+            first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+            number = first17 + id_check_char(first17)
+            accounts |= set(rng.sample(_OPTIONAL_ACCOUNTS, rng.randint(0, 4)))
+        if number in numbers:
+            continue
+        social = None
+        if not foreign and rng.random() < 0.2:
+            social = f"A{rng.randrange(10**8):08d}"
+        taken |= {name, name_en} - {""}
+        numbers.add(number)
+        people.append(
+            DemoCitizen(
+                key=f"synthetic_{len(people):04d}",
+                name=name,
+                number=number,
+                sex=sex,
+                nation=None if foreign else rng.choice(("汉",) * 8 + ("回", "满", "蒙古")),
+                birth=f"{birth:%Y%m%d}",
+                address="" if foreign else address,
+                issuer="" if foreign else issuer,
+                valid_from=f"{valid_from:%Y%m%d}",
+                valid_to=valid_to,
+                accounts=frozenset(accounts),
+                note="synthetic",
+                card_type=card_type,
+                name_en=name_en,
+                nationality=nationality,
+                issue_count=1 if card_type is CardType.FOREIGN_2023 else None,
+                social_card_number=social,
+            )
+        )
+    return tuple(people)
+
+
+def _distinct(name: str, name_en: str, avoided: list[bytes]) -> bool:
+    """Not in the public text (in any encoding), and not made of printable ASCII in UTF-16:
+    its bytes could then turn up in any hex string or English word."""
+    for text in (name, name_en):
+        if not text:
+            continue
+        wide = text.encode("utf-16-le")
+        if all(0x20 <= b < 0x7F for b in wide):
+            return False
+        for encoded in (text.encode("utf-8"), wide, text.encode("gb18030")):
+            if any(encoded in blob for blob in avoided):
+                return False
+    return True

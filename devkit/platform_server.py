@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -156,6 +156,9 @@ class ApiError(Exception):
         return {"error": err}
 
 
+REPLY_FAULTS = ("", "malformed_json", "wrong_schema")
+
+
 @dataclass(frozen=True)
 class Faults:
     latency_ms: int = 0
@@ -164,10 +167,16 @@ class Faults:
     mode: str = "normal"  # normal | hang | refuse
     count: int = 0  # latency and failures for the next `count` requests only (0: until changed)
     retry_after_s: int | None = None  # injected 429 and 503 say Retry-After: this many seconds
+    reply: str = ""  # "" | malformed_json | wrong_schema: the request is handled, its reply spoilt
+    path: str = ""  # only requests whose path starts with this (e.g. /v1/cases); "" for all
 
     def __post_init__(self) -> None:
         if self.mode not in ("normal", "hang", "refuse"):
             raise ValueError(f"unknown fault mode {self.mode!r}")
+        if self.reply not in REPLY_FAULTS:
+            raise ValueError(f"unknown reply fault {self.reply!r}")
+        if self.path and (not self.path.startswith("/v1/") or self.mode == "refuse"):
+            raise ValueError("path is a /v1/ path prefix, and refuse takes every path away")
         if self.count < 0 or (self.count and self.mode != "normal"):
             raise ValueError("count is for latency and failures: a number of requests, >= 0")
         if not 0.0 <= self.failure_rate <= 1.0:
@@ -296,7 +305,7 @@ class _Store:
         with self.lock:
             self.db.close()
 
-    def seed(self) -> str:
+    def seed(self, citizens: Iterable[people.DemoCitizen] = people.CITIZENS) -> str:
         """Insert the demo data (idempotent) and return the server's secret for rater refs."""
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
@@ -304,10 +313,7 @@ class _Store:
                 row = self.db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()
                 secret = row["value"] if row else secrets.token_hex(32)
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (secret,))
-                for c in people.CITIZENS:
-                    self._upsert_subject(
-                        Subject.PERSON, c.key, c.name, c.number, c.birth, c.accounts
-                    )
+                self.add_citizens(citizens)
                 for e in people.ENTERPRISES:
                     self._upsert_subject(Subject.ENTERPRISE, e.key, e.name, e.uscc, "", e.accounts)
                 for item in seed.ITEMS:
@@ -323,6 +329,13 @@ class _Store:
                 self.db.execute("ROLLBACK")
                 raise
             return secret
+
+    def add_citizens(self, citizens: Iterable[people.DemoCitizen]) -> None:
+        """Register people (inside the caller's transaction, or on their own)."""
+        for c in citizens:
+            # a foreign resident's card may carry only the English name: the kiosk sends that
+            name = c.name or c.name_en
+            self._upsert_subject(Subject.PERSON, c.key, name, c.number, c.birth, c.accounts)
 
     def _upsert_subject(
         self, kind: Subject, key: str, name: str, number: str, birth: str, accounts: frozenset[str]
@@ -448,9 +461,12 @@ class ReferencePlatform:
         poll_after_ms: int = DEFAULT_POLL_AFTER_MS,
         tls_cert: Path | str | None = None,
         tls_key: Path | str | None = None,
+        citizens: Iterable[people.DemoCitizen] = (),
     ) -> None:
         """``tls_cert``: a PEM file with the server's certificate chain (and its key, unless
-        ``tls_key`` names another file); the platform then speaks HTTPS only."""
+        ``tls_key`` names another file); the platform then speaks HTTPS only. ``citizens``:
+        people registered besides the demo's own (devkit.people.synthetic_citizens; see also
+        ``register``)."""
         self._tmpdir: tempfile.TemporaryDirectory | None = None
         if db_path is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="refplatform-")
@@ -465,6 +481,7 @@ class ReferencePlatform:
         self.session_ttl = session_ttl  # may be changed while running (tests, demo)
         self.app_bind_url = app_bind_url
         self.poll_after_ms = poll_after_ms
+        self._citizens = {c.key: c for c in (*people.CITIZENS, *citizens)}
         self._store: _Store | None = None
         self._secret = b""
         self._httpd: _Server | None = None
@@ -499,7 +516,7 @@ class ReferencePlatform:
 
     def start(self) -> str:
         self._store = _Store(self.db_path)
-        self._secret = self._store.seed().encode()
+        self._secret = self._store.seed(self._citizens.values()).encode()
         self._build_catalogue()
         self._stopping.clear()
         self._listen()
@@ -581,10 +598,14 @@ class ReferencePlatform:
         duration_s: float | None = None,
         count: int = 0,
         retry_after_s: int | None = None,
+        reply: str = "",
+        path: str = "",
     ) -> None:
-        """Make /v1 slow, failing, hanging or unreachable; ``duration_s`` reverts to normal,
-        ``count`` limits latency and failures to that many requests. The last call wins, from
-        whatever thread: changes are serialised, and one scheduled earlier is dropped."""
+        """Make /v1 slow, failing, hanging or unreachable, or spoil its replies (``reply``:
+        malformed_json cuts the JSON in half, wrong_schema wraps it in a gateway's envelope);
+        ``duration_s`` reverts to normal, ``count`` limits the faults to that many requests,
+        ``path`` to the requests whose path starts with it. The last call wins, from whatever
+        thread: changes are serialised, and one scheduled earlier is dropped."""
         faults = Faults(
             int(latency_ms),
             float(failure_rate),
@@ -592,6 +613,8 @@ class ReferencePlatform:
             mode,
             int(count),
             retry_after_s,
+            reply,
+            path,
         )
         with self._fault_change:
             self._fault_generation += 1
@@ -634,10 +657,13 @@ class ReferencePlatform:
         self._fault_timer.daemon = True
         self._fault_timer.start()
 
-    def _take_faults(self) -> Faults:
-        """The faults for one request; faults set for ``count`` requests end after them."""
+    def _take_faults(self, path: str) -> Faults:
+        """The faults for one request; faults set for ``count`` requests end after them, and
+        faults for one path leave the others alone (and uncounted)."""
         with self._fault_cond:
             faults = self._faults
+            if faults.path and not path.startswith(faults.path):
+                return Faults()
             if faults.count:
                 self._fault_left -= 1
                 if self._fault_left <= 0:
@@ -648,6 +674,15 @@ class ReferencePlatform:
     @property
     def faults(self) -> Faults:
         return self._faults
+
+    def register(self, citizens: Iterable[people.DemoCitizen]) -> None:
+        """More people the platform knows (their cards verify, their items are given), now or
+        at start. Kept in memory too: a certificate is written from the person's record."""
+        citizens = list(citizens)
+        self._citizens.update((c.key, c) for c in citizens)
+        if self._store is not None:
+            with self.store.lock:
+                self.store.add_citizens(citizens)
 
     def add_device(self, device_id: str, key: bytes) -> None:
         self.devices[device_id] = key
@@ -916,7 +951,7 @@ class ReferencePlatform:
             if key in self._inflight or self.store.nonce_spent(device_id, nonce):
                 return _Reply(401, ApiError(401, "replayed_nonce").body())
             self._inflight.add(key)
-        faults = self._take_faults()
+        faults = self._take_faults(path)
         reply = _Reply(500, ApiError(500, "internal").body())
         try:
             reply = self._injected(faults) or self._route(h, method, path, body, device_id)
@@ -929,6 +964,8 @@ class ReferencePlatform:
                 self._inflight.discard(key)
                 if 0 < reply.status < 500 and self._store is not None:
                     self._store.spend_nonce(device_id, nonce, time.time())
+        if faults.reply:  # handled as asked (the case is made), then the answer is spoilt
+            reply = _spoilt(reply, faults.reply)
         if faults.latency_ms and reply.status:
             self._stopping.wait(faults.latency_ms / 1000)  # handled, answered late
         return reply
@@ -1301,12 +1338,11 @@ class ReferencePlatform:
             if db.execute("SELECT 1 FROM certificates WHERE code=?", (code,)).fetchone() is None:
                 return code
 
-    @staticmethod
-    def _holder(subject: sqlite3.Row) -> seed.Holder:
+    def _holder(self, subject: sqlite3.Row) -> seed.Holder:
         if subject["kind"] == Subject.ENTERPRISE.value:
             ent = next(e for e in people.ENTERPRISES if e.key == subject["key"])
             return seed.holder_of_enterprise(ent)
-        return seed.holder_of_citizen(people.BY_KEY[subject["key"]])
+        return seed.holder_of_citizen(self._citizens[subject["key"]])
 
     @staticmethod
     def _case_json(row: sqlite3.Row) -> dict:
@@ -1507,6 +1543,8 @@ class ReferencePlatform:
                     ),
                     "count": _field(lambda: r.opt_int("count", lo=0, hi=1_000_000)) or 0,
                     "retry_after_s": _field(lambda: r.opt_int("retry_after_s", lo=0, hi=86_400)),
+                    "reply": _field(lambda: r.opt_str("reply", max_len=20)) or "",
+                    "path": _field(lambda: r.opt_str("path", max_len=200)) or "",
                 }
                 if mode == "refuse" and not args["duration_s"]:
                     raise ApiError(
@@ -1522,6 +1560,8 @@ class ReferencePlatform:
                         mode,
                         args["count"],
                         args["retry_after_s"],
+                        args["reply"],
+                        args["path"],
                     )
                 except ValueError as e:
                     raise ApiError(400, "bad_request", detail=str(e)) from None
@@ -1583,6 +1623,18 @@ class ReferencePlatform:
             raise ApiError(404, "not_found")
         except ApiError as e:
             return e.reply()
+
+
+def _spoilt(reply: _Reply, how: str) -> _Reply:
+    """What a broken gateway makes of a reply: JSON cut in half (malformed_json), or the
+    answer wrapped in an envelope the contract does not know (wrong_schema)."""
+    if reply.body is None:
+        return reply
+    data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+    if how == "malformed_json":
+        return _Reply(reply.status, data[: max(1, len(data) // 2)], reply.headers)
+    envelope = {"code": 0, "msg": "success", "data": json.loads(data)}
+    return _Reply(reply.status, envelope, reply.headers)
 
 
 def _log_path(path: str) -> str:
@@ -1722,6 +1774,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app-bind-url", default=DEFAULT_APP_BIND_URL)
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM: serve HTTPS")
     parser.add_argument("--tls-key", type=Path, default=None, help="PEM key, if not in --tls-cert")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also register N synthetic citizens (kiosk_runner --citizens N)",
+    )
+    parser.add_argument("--synthetic-seed", type=int, default=1, help="their seed")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -1739,6 +1799,10 @@ def main(argv: list[str] | None = None) -> None:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
     )
+    if args.synthetic:
+        from devkit import privacy_audit
+
+        platform.register(privacy_audit.citizens(args.synthetic, args.synthetic_seed))
     url = platform.start()
     print(f"reference platform on {url}  (device {DEMO_DEVICE_ID}; Ctrl-C stops)", flush=True)
     try:

@@ -46,7 +46,12 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(log_dir: Path | None, *, console_level: int = logging.INFO) -> None:
+def setup(
+    log_dir: Path | None, *, console_level: int = logging.INFO, file_level: int = logging.INFO
+) -> None:
+    """Console and (with ``log_dir``) rotated JSON lines, both through the scrubber.
+    ``file_level=logging.DEBUG`` is for diagnosis (and the privacy audit, which must see
+    everything the kiosk could write)."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):
@@ -66,7 +71,7 @@ def setup(log_dir: Path | None, *, console_level: int = logging.INFO) -> None:
         except OSError as exc:
             root.warning("file log unavailable in %s: %s", log_dir, exc)
         else:
-            file_handler.setLevel(logging.INFO)
+            file_handler.setLevel(file_level)
             file_handler.setFormatter(JsonLines())
             file_handler.addFilter(scrubber)
             root.addHandler(file_handler)

@@ -50,7 +50,7 @@ from kiosk.models import (
     Ticket,
     VerifyResult,
 )
-from kiosk.signing import SigningMethod, sign_headers
+from kiosk.signing import SigningMethod, sign_headers, skew_words
 from kiosk.tls import PinMismatch, PinnedAdapter
 from kiosk.validate import InvalidData, Reader
 
@@ -220,8 +220,10 @@ class PlatformClient:
         ca_file: str | None = None,
         pins: tuple[bytes, ...] = (),
         max_retry_after: float = MAX_RETRY_AFTER,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.wall_clock = wall_clock  # signatures carry it; the platform allows 5 minutes off
         self.device_id = device_id
         self._key = device_key
         self.timeout = (connect_timeout, read_timeout)
@@ -359,10 +361,8 @@ class PlatformClient:
         return self._read(resp, read)
 
     def heartbeat(self, status: dict) -> None:
-        body = {
-            "sent_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "status": status,
-        }
+        sent_at = dt.datetime.fromtimestamp(self.wall_clock()).astimezone()
+        body = {"sent_at": sent_at.isoformat(timespec="seconds"), "status": status}
         path = f"/v1/devices/{quote(self.device_id, safe='')}/heartbeat"
         self._call("PUT", path, body=body, expect=(200, 204))
 
@@ -399,8 +399,9 @@ class PlatformClient:
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             # a retry is a new request: new timestamp, new nonce
+            sent_at = self.wall_clock()
             signed = sign_headers(
-                self.device_id, self._key, method, signed_path, data, signing=self.signing
+                self.device_id, self._key, method, signed_path, data, sent_at, self.signing
             )
             started = time.monotonic()
             try:
@@ -441,7 +442,7 @@ class PlatformClient:
                         status=resp.status_code,
                     )
                 return resp
-            error = _status_error(resp, method, shown)
+            error = _status_error(resp, method, shown, sent_at)
             if last or not idempotent or resp.status_code not in RETRY_STATUSES:
                 raise error
             if error.retry_after is not None and error.retry_after > self.max_retry_after:
@@ -484,7 +485,7 @@ def _card_json(card: IdentityCard) -> dict:
     }
 
 
-def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformError:
+def _status_error(resp: requests.Response, method: str, shown: str, at: float) -> PlatformError:
     status = resp.status_code
     code, server_message = _error_body(resp)
     retry_after = _retry_after(resp)
@@ -502,9 +503,11 @@ def _status_error(resp: requests.Response, method: str, shown: str) -> PlatformE
         kind = ErrorKind.INVALID_REPLY
     said = f" ({code}: {scrub(server_message)[:120]})" if code else ""
     wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
+    # refused for the kiosk's clock: how far off it is, and which way, is the first thing to know
+    off = f"; {skew_words(resp.headers.get('Date'), at)}" if code == "clock_skew" else ""
     return PlatformError(
         kind,
-        f"{method} {shown}: HTTP {status}{said}{wait}",
+        f"{method} {shown}: HTTP {status}{said}{wait}{off}",
         code=code,
         status=status,
         retry_after=retry_after,

@@ -73,6 +73,7 @@ class Runtime:
         scanner: CardReader | None = None,
         call_soon: Callable[[Callable[[], None]], None],
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         record: Callable[[object, j.Now], None] | None = None,
         heartbeat_interval: float = 15.0,
         printer_poll_interval: float = 5.0,
@@ -87,7 +88,8 @@ class Runtime:
         self.outbox = outbox
         self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
-        self.clock = clock
+        self.clock = clock  # deadlines: never jumps with the wall clock
+        self.wall_clock = wall_clock  # dates on records, and the platform's signatures
         self.record = record  # sees every (event, moment) the journey is given: a replay log
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
@@ -105,6 +107,7 @@ class Runtime:
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
         self._health_lock = threading.Lock()
+        self._heartbeat_trouble = ""  # the last heartbeat failure logged (kind and code)
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
@@ -114,7 +117,7 @@ class Runtime:
 
     def now(self) -> j.Now:
         """The moment for the next event: the journey reads no clock of its own."""
-        return j.Now.read(self.clock())
+        return j.Now.read(self.clock(), self.wall_clock())
 
     def start(self) -> None:
         self._apply(self.journey.start(self.now()))
@@ -231,11 +234,14 @@ class Runtime:
         except Exception:
             log.exception("worker %s failed", getattr(fn, "__name__", fn))
 
-    def _platform_failed(self, reply: Reply, op: Operation, exc: PlatformError) -> None:
+    def _platform_failed(
+        self, reply: Reply, op: Operation, exc: PlatformError, retryable: bool | None = None
+    ) -> None:
         log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
         if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
             self._set_reachable(False, exc.detail)
-        reply(Failed(op, exc.message, exc.detail, exc.retryable))
+        retryable = exc.retryable if retryable is None else retryable
+        reply(Failed(op, exc.message, exc.detail, retryable))
 
     def _verify_with(self, reply: Reply, verify, credential) -> None:
         """Any credential (card, app token, USCC) → ticket → this subject's items."""
@@ -291,7 +297,8 @@ class Runtime:
             return
         if cancel.is_set():
             return
-        lifetime = (session.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+        now = dt.datetime.fromtimestamp(self.wall_clock(), dt.UTC)
+        lifetime = (session.expires_at - now).total_seconds()
         expires = self.clock() + min(max(lifetime, 10.0), 600.0) + PHONE_EXPIRY_GRACE
         reply(IdentitySessionStarted(session))
         wait = max(0.3, session.poll_after_ms / 1000)
@@ -339,7 +346,11 @@ class Runtime:
                 effect.ticket, effect.item_code, effect.request_id, effect.pledge_confirmed
             )
         except PlatformError as exc:
-            self._platform_failed(reply, Operation.SUBMIT, exc)
+            # an answer that does not parse may come from a case the platform made (a gateway
+            # garbled it): 重试 asks again with the same request id and gets that case, never a
+            # second one, so it is offered, as for a time-out
+            garbled = exc.kind is ErrorKind.INVALID_REPLY
+            self._platform_failed(reply, Operation.SUBMIT, exc, exc.retryable or garbled)
             return
         reply(Submitted(result))
 
@@ -393,7 +404,8 @@ class Runtime:
         self.sync.poke()
 
     def _event(self, name: str, data: dict) -> None:
-        record = {"event": name, "device_id": self.config.device_id, "at": time.time(), **data}
+        record = {"event": name, "device_id": self.config.device_id, "at": self.wall_clock()}
+        record |= data
         try:
             self.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), record)
         except OutboxError as exc:
@@ -412,7 +424,7 @@ class Runtime:
         except PlatformError as exc:
             self._platform_failed(self.post, Operation.CATALOGUE, exc)
             return
-        now = time.time()
+        now = self.wall_clock()
         if catalogue is None:  # 304 Not Modified: the list shown is current as of now
             if cache is not None:
                 cache.touch(now)
@@ -504,6 +516,10 @@ class Runtime:
         try:
             self.platform.heartbeat(status)
         except PlatformError as exc:
+            trouble = f"{exc.kind} {exc.code}"
+            if trouble != self._heartbeat_trouble:  # once per change, not every beat
+                self._heartbeat_trouble = trouble
+                log.warning("heartbeat refused or lost: %s", exc.detail)
             self._set_reachable(
                 exc.kind not in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER),
                 exc.detail,
@@ -516,6 +532,9 @@ class Runtime:
             self.outbox.delivered(e.id for e in events)
         except OutboxError as exc:  # sent again with the next heartbeat: harmless
             log.error("heartbeat: %s", exc)
+        if self._heartbeat_trouble:
+            self._heartbeat_trouble = ""
+            log.info("heartbeat: the platform answers again")
         was_unreachable = self._reachable is False
         self._set_reachable(True)
         if was_unreachable:

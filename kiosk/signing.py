@@ -15,6 +15,8 @@ platform answered, and so spent its nonce.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import hashlib
 import hmac
 import re
@@ -162,6 +164,27 @@ def sign_headers(
         HEADER_SIGNATURE: signature(key, method, path, timestamp, nonce, body, signing),
         HEADER_METHOD: signing.value,
     }
+
+
+def clock_skew(date_header: str | None, signed_at: float) -> float | None:
+    """Seconds the signer's clock was ahead of the server's when it signed (behind: negative),
+    measured by the reply's HTTP ``Date`` (whole seconds, GMT); None without a readable one."""
+    try:
+        date = email.utils.parsedate_to_datetime(date_header or "")
+    except (TypeError, ValueError, IndexError):
+        return None
+    if date.tzinfo is None:  # "-0000": GMT all the same (RFC 9110 dates are GMT)
+        date = date.replace(tzinfo=dt.UTC)
+    return signed_at - date.timestamp()
+
+
+def skew_words(date_header: str | None, signed_at: float) -> str:
+    """For a technician, after a ``clock_skew`` refusal: how far off the kiosk's clock is."""
+    skew = clock_skew(date_header, signed_at)
+    if skew is None:
+        return "the platform's reply has no Date to measure the kiosk's clock by"
+    way = "ahead of" if skew > 0 else "behind"
+    return f"the kiosk's clock is {abs(skew):.0f} s {way} the platform's (its Date header)"
 
 
 @dataclass(frozen=True, slots=True)

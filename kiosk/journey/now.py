@@ -22,11 +22,12 @@ class Now:
     seed: int = 0  # 128 random bits; ids made in this moment derive from it
 
     @classmethod
-    def read(cls, monotonic: float | None = None) -> Now:
-        """The real moment (the runtime's, never the journey's)."""
+    def read(cls, monotonic: float | None = None, wall: float | None = None) -> Now:
+        """The real moment (the runtime's, never the journey's); ``wall`` in seconds since
+        the epoch, from the runtime's wall clock."""
         return cls(
             time.monotonic() if monotonic is None else monotonic,
-            dt.datetime.now().astimezone(),
+            dt.datetime.fromtimestamp(time.time() if wall is None else wall).astimezone(),
             secrets.randbits(128),
         )
 

@@ -742,6 +742,36 @@ def test_faults_through_the_devkit_control(faulty, client) -> None:
         conforms(case, "DevkitCase")
 
 
+def test_a_spoilt_reply_comes_after_the_signature_and_the_work(faulty, client) -> None:
+    """reply= spoils the answer to a request the platform checked and handled: an unsigned one
+    is still refused in the contract's words, a signed one is handled and its answer cut in half
+    (malformed_json) or wrapped in an envelope (wrong_schema). path= spares the other paths,
+    count= ends it."""
+    faulty.set_faults(reply="malformed_json", path="/v1/catalogue")
+    unsigned = requests.get(faulty.url + "/v1/catalogue", timeout=5)
+    assert unsigned.status_code == 401 and unsigned.json()["error"]["code"] == "unsigned"
+    with pytest.raises(PlatformError) as info:
+        client.catalogue()
+    assert info.value.kind is ErrorKind.INVALID_REPLY and "not JSON" in info.value.detail
+    client.heartbeat({})  # another path: untouched
+    faulty.set_faults(reply="wrong_schema", count=1, path="/v1/identity/verify")
+    with pytest.raises(PlatformError) as info:
+        login(client, "zhang_wei")
+    assert info.value.kind is ErrorKind.INVALID_REPLY
+    assert login(client, "zhang_wei").ticket, "count=1: the next answer is whole"
+    control = f"{faulty.url}/devkit/faults"
+    assert requests.post(control, json={"reply": "wrong_schema"}, timeout=5).status_code == 200
+    wrapped = raw(faulty, "GET", "/v1/catalogue")
+    assert wrapped.status_code == 200 and set(wrapped.json()) == {"code", "msg", "data"}
+    assert wrapped.json()["data"]["version"] == seed.CATALOGUE_VERSION
+    for bad in (
+        {"reply": "garbled"},
+        {"path": "/devkit/state"},
+        {"path": "/v1/", "mode": "refuse", "duration_s": 1},
+    ):
+        assert requests.post(control, json=bad, timeout=5).status_code == 400, bad
+
+
 # ---- replies that break the contract -------------------------------------------------------
 
 

@@ -295,3 +295,20 @@ def test_the_method_is_read_from_its_header_and_absent_means_sha256() -> None:
 
 def test_sm3_is_available_here() -> None:
     assert signing.available(SigningMethod.HMAC_SM3)
+
+
+def test_the_skew_is_measured_by_the_replys_date() -> None:
+    """After a clock_skew refusal the technician reads how far off the kiosk's clock is."""
+    from email.utils import formatdate
+
+    from kiosk.signing import clock_skew, skew_words
+
+    server = 1_800_000_000
+    date = formatdate(server, usegmt=True)
+    assert clock_skew(date, server + 612.4) == pytest.approx(612.4)
+    assert skew_words(date, server + 612.4).startswith("the kiosk's clock is 612 s ahead of")
+    assert skew_words(date, server - 400).startswith("the kiosk's clock is 400 s behind")
+    assert clock_skew(formatdate(server), server) == 0  # "-0000" is GMT as well
+    for missing in (None, "", "yesterday"):
+        assert clock_skew(missing, server) is None
+        assert "no Date" in skew_words(missing, server)
