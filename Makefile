@@ -51,9 +51,9 @@ $(STAMP): pyproject.toml
 # the text catalogue: every marked text into assets/locale/kiosk.pot, each language's .po
 # brought up to date (a translator's file), then compiled for the kiosk
 i18n: deps $(STAMP)
-	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _ --no-location --sort-output --omit-header \
 		--project yizheng-kiosk --copyright-holder "the yizheng-kiosk authors" -o assets/locale/kiosk.pot .
-	$(PYBABEL) -q update -D kiosk -i assets/locale/kiosk.pot -d assets/locale -l en --no-fuzzy-matching
+	$(PYBABEL) -q update -D kiosk -i assets/locale/kiosk.pot -d assets/locale -l en --no-fuzzy-matching --ignore-pot-creation-date
 	$(PYBABEL) -q compile -D kiosk -d assets/locale --use-fuzzy
 
 lint: deps $(STAMP)
