@@ -109,6 +109,15 @@ def _handle(
         yield p.shot("take_documents")
 
 
+def _to_preview(p: Pilot, key: str, item_code: str) -> Generator[Wait, None, None]:
+    """A citizen's card, an item, 确认办理: the certificate on screen, not yet printed."""
+    yield from _identify(p, key, slow=False, shots=False)
+    yield p.tap(f"items.row:{item_code}")
+    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=20)
+
+
 def _rate(
     p: Pilot,
     level: str,
@@ -517,11 +526,7 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
 
     p.say("the citizen declines the paper: the screen says so, not that the printer failed")
     jobs_before = len(p.stack.printer.jobs)
-    yield from _identify(p, "zhao_min", slow=False, shots=False)
-    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
-    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
-    yield p.tap("detail.confirm")
-    yield p.screen(State.PREVIEW, timeout=20)
+    yield from _to_preview(p, "zhao_min", SOCIAL_INSURANCE)
     yield p.tap("preview.no_print")
     yield p.screen(State.TAKE_DOCUMENTS)
     take = p.app.screens[State.TAKE_DOCUMENTS]
@@ -538,11 +543,7 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
 
     p.say("the paper runs out in the middle of a job")
     jobs_before = len(p.stack.printer.jobs)
-    yield from _identify(p, "zhao_min", slow=False, shots=False)
-    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
-    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
-    yield p.tap("detail.confirm")
-    yield p.screen(State.PREVIEW, timeout=20)
+    yield from _to_preview(p, "zhao_min", SOCIAL_INSURANCE)
     p.stack.printer.run_out_of_paper_after(300)
     yield p.tap("preview.print")
     yield p.screen(State.ERROR, timeout=30)
@@ -572,11 +573,7 @@ def printer(p: Pilot) -> Generator[Wait, None, None]:
 
     p.say("the cover opens between the kiosk's last look and the tap on 打印")
     jobs_before = len(p.stack.printer.jobs)
-    yield from _identify(p, "zhao_min", slow=False, shots=False)
-    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
-    yield p.until("the guide", lambda: p.journey.session and p.journey.session.guide is not None)
-    yield p.tap("detail.confirm")
-    yield p.screen(State.PREVIEW, timeout=20)
+    yield from _to_preview(p, "zhao_min", SOCIAL_INSURANCE)
     runtime.printer_poll_interval = 3600.0  # the poll looks no more; the driver still does
     yield p.seconds(0.5)
     p.stack.printer.set_state(cover_open=True)

@@ -21,7 +21,6 @@ import dataclasses
 import logging
 import queue
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -391,26 +390,6 @@ def test_reader_unplugged_mid_read(make_kiosk, stack, caplog):
 
 
 # ---- the disk ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tmpfs(tmp_path):
-    """A real 512 KiB file system (as tests/integration/test_crash_safety.py), else skip."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    try:
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot mount a tmpfs here ({exc}); tests/unit/test_outbox.py has SQLITE_FULL")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False, stdin=subprocess.DEVNULL)
 
 
 def test_disk_full(make_kiosk, stack, tmpfs, caplog):
