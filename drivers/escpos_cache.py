@@ -32,10 +32,16 @@ ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 SUBDIR = "escpos"  # inside the kiosk's data directory
 
 
+_folder: str | None = None  # where keep_in said; the process's environment stays as it was
+
+
 def keep_in(folder: os.PathLike | str) -> None:
     """Before python-escpos is first imported: cache its printer database in ``folder`` (the
-    first call wins; so does an operator's own ESCPOS_CAPABILITIES_PICKLE_DIR)."""
-    os.environ.setdefault(ENV, str(folder))
+    first call wins; so does an operator's own ESCPOS_CAPABILITIES_PICKLE_DIR). Kept here, not
+    in the environment, so that no child process inherits it."""
+    global _folder
+    if _folder is None:
+        _folder = str(folder)
 
 
 def in_data_dir(data_dir: os.PathLike | str) -> Path:
@@ -47,23 +53,29 @@ def load() -> None:
     """Import python-escpos's printer database, cached where ``keep_in`` said (once)."""
     if "escpos.capabilities" in sys.modules:
         return
-    for folder in (os.environ.get(ENV), user_cache()):
+    operator = os.environ.get(ENV)
+    for folder in (operator or _folder, user_cache()):
         place = _writable(folder)
         if place is not None and _import_in(place):
             return
     # nowhere of ours can hold it (a full or read-only disk): escpos's own temporary folder
     os.environ.pop(ENV, None)
-    import escpos.capabilities  # noqa: F401
+    try:
+        import escpos.capabilities  # noqa: F401
+    finally:
+        if operator is not None:
+            os.environ[ENV] = operator
 
 
 def _import_in(folder: Path) -> bool:
-    """Import with the cache in ``folder``; False (nothing left behind) when it cannot be."""
-    if os.environ.get(ENV) != str(folder):
-        os.environ[ENV] = str(folder)
+    """Import with the cache in ``folder``; False (nothing left behind) when it cannot be.
+    escpos reads the folder from the environment while it is imported, and only then."""
     try:
         scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))
     except OSError:
         return False
+    saved_env = os.environ.get(ENV)
+    os.environ[ENV] = str(folder)
     saved, tempfile.tempdir = tempfile.tempdir, str(scratch)
     try:
         for _attempt in range(2):
@@ -82,6 +94,10 @@ def _import_in(folder: Path) -> bool:
         return False
     finally:
         tempfile.tempdir = saved
+        if saved_env is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = saved_env
         for leftover in scratch.iterdir():  # escpos's mkdtemp(), empty
             with contextlib.suppress(OSError):
                 leftover.rmdir()
