@@ -1,0 +1,84 @@
+"""Platform replies: the bodies the kiosk reads from the province's platform, through the
+client's own reading (``PlatformClient._read``: UTF-8, JSON, then the model's ``from_json``),
+the error bodies of refused calls, and what the kiosk then does with a certificate (lay it out
+for paper and the preview screen).
+
+Every body is offered to every reply parser, as if any endpoint had sent it; the error-body
+reader sees it under the statuses the client tells apart.
+
+Expected: ``PlatformError`` (the client turns anything unreadable into one, kind
+invalid_reply), nothing from ``_status_error`` (it builds an error, it never raises). Also
+checked: a document that was read is laid out without error, and written back with
+``to_json`` it reads back the same.
+"""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from kiosk.document import Document
+from kiosk.models import (
+    CaseResult,
+    Catalogue,
+    Guide,
+    IdentitySession,
+    Item,
+    SessionPoll,
+    Ticket,
+    VerifyResult,
+)
+from kiosk.platform import ErrorKind, PlatformClient, PlatformError, _status_error
+from kiosk.print_layout import PAPER_58MM, PAPER_80MM, layout_document
+from kiosk.validate import Reader
+
+EXPECTED: tuple[type[BaseException], ...] = (PlatformError,)
+
+PARSERS = {
+    "ticket": Ticket.from_json,
+    "identity_session": IdentitySession.from_json,
+    "session_poll": SessionPoll.from_json,
+    "items": lambda r: tuple(r.list("items", Item.from_json, max_len=5000)),  # available_items
+    "guide": Guide.from_json,
+    "case": CaseResult.from_json,
+    "verify": VerifyResult.from_json,
+    "catalogue": lambda r: Catalogue.from_json(r, etag='"c1"'),
+}
+ERROR_STATUSES = (302, 400, 401, 404, 409, 429, 500, 503)
+_URL = "http://127.0.0.1:8080/v1/fuzz"
+_REQUEST = requests.PreparedRequest()
+_REQUEST.prepare(method="GET", url=_URL)
+
+
+def response(body: bytes, status: int = 200) -> requests.Response:
+    """A requests Response as the session would hand it over, holding ``body``."""
+    resp = requests.Response()
+    resp._content = body
+    resp.status_code = status
+    resp.url = _URL
+    resp.request = _REQUEST
+    return resp
+
+
+def one_input(data: bytes) -> None:
+    resp = response(data)
+    for parse in PARSERS.values():
+        try:
+            result = PlatformClient._read(resp, parse)
+        except PlatformError as exc:
+            assert exc.kind is ErrorKind.INVALID_REPLY, f"unreadable reply gave {exc.kind}"
+            continue
+        if isinstance(result, CaseResult):
+            _check_document(result.document)
+    for status in ERROR_STATUSES:
+        error = _status_error(response(data, status), "GET", "/v1/fuzz")
+        assert isinstance(error, PlatformError) and error.message, "an error without words"
+        str(error)
+
+
+def _check_document(document: Document) -> None:
+    for width in (PAPER_58MM, PAPER_80MM):
+        layout_document(document, width)
+    again = Document.from_json(Reader(json.loads(json.dumps(document.to_json())), ""))
+    assert again == document, "a document does not read back as it was written"
