@@ -414,7 +414,7 @@ class PlatformClient:
         where = f"{resp.request.method} {shown or urlsplit(resp.url).path}"
         try:
             obj = json.loads(resp.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested deep
             raise PlatformError(
                 ErrorKind.INVALID_REPLY,
                 f"{where}: reply is not JSON",
@@ -461,7 +461,7 @@ def _error_body(resp: requests.Response) -> tuple[str, str]:
     try:
         r = Reader(json.loads(resp.content.decode("utf-8")), "").obj_("error")
         return r.str("code", max_len=64), r.opt_str("message", max_len=500) or ""
-    except (UnicodeDecodeError, ValueError):  # InvalidData is a ValueError
+    except (UnicodeDecodeError, ValueError, RecursionError):  # InvalidData is a ValueError
         return "", ""
 
 
