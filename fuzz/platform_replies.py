@@ -9,7 +9,7 @@ reader sees it under the statuses the client tells apart.
 Expected: ``PlatformError`` (the client turns anything unreadable into one, kind
 invalid_reply), nothing from ``_status_error`` (it builds an error, it never raises). Also
 checked: a document that was read is laid out without error, and written back with
-``to_json`` it reads back the same.
+``to_json`` it reads back the same; a shown-QR session that was read can be drawn.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from kiosk.models import (
     VerifyResult,
 )
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError, _status_error
-from kiosk.print_layout import PAPER_58MM, PAPER_80MM, layout_document
+from kiosk.print_layout import PAPER_58MM, PAPER_80MM, layout_document, qr_modules
 from kiosk.validate import Reader
 
 EXPECTED: tuple[type[BaseException], ...] = (PlatformError,)
@@ -71,6 +71,8 @@ def one_input(data: bytes) -> None:
             continue
         if isinstance(result, CaseResult):
             _check_document(result.document)
+        elif isinstance(result, IdentitySession):
+            qr_modules(result.qr_content)  # the library and level screens/qr_image.py draws with
     for status in ERROR_STATUSES:
         error = _status_error(response(data, status), "GET", "/v1/fuzz")
         assert isinstance(error, PlatformError) and error.message, "an error without words"

@@ -52,7 +52,15 @@ class Reader:
             )
         return self.obj[key]
 
-    def str(self, key: str, *, max_len: int = 10_000, allow_empty: bool = False) -> str:
+    def str(
+        self,
+        key: str,
+        *,
+        max_len: int = 10_000,
+        allow_empty: bool = False,
+        max_bytes: int | None = None,
+    ) -> str:
+        """Text; ``max_bytes`` limits its size as UTF-8 where a format counts bytes (QR)."""
         value = self._get(key, False)
         if not isinstance(value, str):
             raise InvalidData(f"{self._where(key)}: expected text, got {_kind(value)}")
@@ -60,6 +68,8 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: empty")
         if len(value) > max_len:
             raise InvalidData(f"{self._where(key)}: longer than {max_len} characters")
+        if max_bytes is not None and len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise InvalidData(f"{self._where(key)}: more than {max_bytes} bytes as UTF-8")
         return value
 
     def opt_str(self, key: str, *, max_len: int = 10_000) -> str | None:
