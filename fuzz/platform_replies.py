@@ -9,12 +9,14 @@ reader sees it under the statuses the client tells apart.
 Expected: ``PlatformError`` (the client turns anything unreadable into one, kind
 invalid_reply), nothing from ``_status_error`` (it builds an error, it never raises). Also
 checked: a document that was read is laid out without error, and written back with
-``to_json`` it reads back the same; a shown-QR session that was read can be drawn.
+``to_json`` it reads back the same; a shown-QR session that was read can be drawn; every
+text read is valid Unicode.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import fields, is_dataclass
 
 import requests
 
@@ -69,6 +71,7 @@ def one_input(data: bytes) -> None:
         except PlatformError as exc:
             assert exc.kind is ErrorKind.INVALID_REPLY, f"unreadable reply gave {exc.kind}"
             continue
+        _check_unicode(result)
         if isinstance(result, CaseResult):
             _check_document(result.document)
         elif isinstance(result, IdentitySession):
@@ -77,6 +80,23 @@ def one_input(data: bytes) -> None:
         error = _status_error(response(data, status), "GET", "/v1/fuzz")
         assert isinstance(error, PlatformError) and error.message, "an error without words"
         str(error)
+
+
+def _check_unicode(value: object) -> None:
+    """Every text read is real Unicode: it goes on to SQLite, logs and Kivy labels, which all
+    need UTF-8 (a JSON escape can make a lone surrogate, which has none)."""
+    if isinstance(value, str):
+        value.encode("utf-8")
+    elif isinstance(value, tuple | list):
+        for v in value:
+            _check_unicode(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_unicode(k)
+            _check_unicode(v)
+    elif is_dataclass(value):
+        for f in fields(value):
+            _check_unicode(getattr(value, f.name))
 
 
 def _check_document(document: Document) -> None:

@@ -7,10 +7,16 @@ null``, so a technician reading a log knows exactly what the other side sent wro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+# A JSON escape (\ud800) can make a lone surrogate: no Unicode text, and SQLite, QR codes and
+# labels all fail when they encode it. (A pair decodes to one character and is welcome.)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InvalidData(ValueError):
@@ -68,6 +74,8 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: empty")
         if len(value) > max_len:
             raise InvalidData(f"{self._where(key)}: longer than {max_len} characters")
+        if _LONE_SURROGATE.search(value):
+            raise InvalidData(f"{self._where(key)}: not Unicode text (a lone surrogate)")
         if max_bytes is not None and len(value.encode("utf-8", "surrogatepass")) > max_bytes:
             raise InvalidData(f"{self._where(key)}: more than {max_bytes} bytes as UTF-8")
         return value
@@ -151,4 +159,6 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: expected a list of text")
         if len(value) > max_len:
             raise InvalidData(f"{self._where(key)}: more than {max_len} entries")
+        if any(_LONE_SURROGATE.search(v) for v in value):
+            raise InvalidData(f"{self._where(key)}: not Unicode text (a lone surrogate)")
         return list(value)

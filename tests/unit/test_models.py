@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -257,6 +258,25 @@ def test_a_qr_content_no_qr_code_can_hold_is_refused() -> None:
     with pytest.raises(InvalidData) as info:
         read(IdentitySession.from_json, {**SESSION, "qr_content": too_long})
     assert str(info.value) == expected
+
+
+def test_text_with_a_lone_surrogate_is_refused() -> None:
+    """A JSON escape can make a lone surrogate (\\ud800), which is no Unicode text: SQLite (the
+    catalogue cache), a QR code and a label all fail when they encode it. Seen while writing
+    fuzz/platform_replies.py."""
+    reply = json.loads(json.dumps({**DOCUMENT, "holder": "张"}).replace("\\u5f20", "\\ud800"))
+    assert reply["holder"] == "\ud800"
+    with pytest.raises(InvalidData) as info:
+        read(CaseResult.from_json, {**CASE, "document": reply})
+    assert str(info.value) == "document.holder: not Unicode text (a lone surrogate)"
+    with pytest.raises(InvalidData) as info:
+        read(Document.from_json, {**DOCUMENT, "qr_content": "https://yzt.shanxi.demo/v/\udc80"})
+    assert str(info.value) == "qr_content: not Unicode text (a lone surrogate)"
+    with pytest.raises(InvalidData) as info:
+        Reader({"accepted": ["r-1", "r-\udfff"]}, "").str_list("accepted")
+    assert str(info.value) == "accepted: not Unicode text (a lone surrogate)"
+    emoji = json.loads('"\\ud83d\\ude00"')  # a pair is one character, and welcome
+    assert read(Document.from_json, {**DOCUMENT, "holder": emoji}).holder == "\U0001f600"
 
 
 @pytest.mark.parametrize("status", [s.value for s in VerifyStatus])
