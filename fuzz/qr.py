@@ -6,7 +6,7 @@ Expected: ``ScanRefused`` from taking in and classifying (the module promises no
 escapes), ``ValueError`` from ``uscc_check_char`` (documented for a wrong length or
 character). Also checked: every Scan has the shape its kind promises (a 16-character code of
 the code alphabet, a USCC-shaped code with a truthful ``uscc_valid`` that is written in the
-payload (ASCII letters in either case, a URL's query %-decoded), a token with a configured
+payload (ASCII letters in either case, as it is or %-decoded), a token with a configured
 prefix), its repr never carries a token or a code whole, and the frames of a stream do not
 depend on how the reads cut it.
 """
@@ -106,7 +106,8 @@ def _check_scan(scan: Scan, text: str, token_prefixes: tuple[str, ...]) -> None:
         uscc = scan.uscc or ""
         assert is_uscc_shaped(uscc), "a licence whose USCC has not the USCC's shape"
         assert scan.uscc_valid == (uscc_problem(uscc) is None), "uscc_valid says otherwise"
-        written = unquote_plus(text).translate(_ASCII_UPPER)  # a URL's query is %-decoded
+        # a word of the text as it is, or a gsxt URL's uniscid, %-decoded
+        written = (text + "\n" + unquote_plus(text)).translate(_ASCII_UPPER)
         assert uscc in written, "a USCC that is not written in the payload"
     elif scan.kind is QrKind.IDENTITY_TOKEN:
         token = scan.token or ""
