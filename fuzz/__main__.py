@@ -41,13 +41,17 @@ def stats(log: Path) -> dict[str, int]:
     out: dict[str, int] = {}
     for name, value in re.findall(r"^stat::(\w+):\s+(\d+)", text, re.M):
         out[name] = int(value)
-    for event in ("INITED", "DONE"):
-        found = re.findall(rf"^#\d+\s+{event}\s+cov: (\d+) ft: (\d+) corp: (\d+)/", text, re.M)
+    # the status lines: INITED once the seeds are in, then NEW, REDUCE, pulse… and DONE (none
+    # when an input crashed: the last line before it tells how far the run had come)
+    lines = re.findall(r"^#\d+\s+(\w+)\s+cov: (\d+) ft: (\d+) corp: (\d+)/", text, re.M)
+    for name, found in (("inited", [x for x in lines if x[0] == "INITED"]), ("done", lines)):
         if found:
-            cov, ft, corp = map(int, found[-1])
-            out[f"{event.lower()}_cov"] = cov
-            out[f"{event.lower()}_ft"] = ft
-            out[f"{event.lower()}_corp"] = corp
+            _, cov, ft, corp = found[-1]
+            out[f"{name}_cov"], out[f"{name}_ft"], out[f"{name}_corp"] = (
+                int(cov),
+                int(ft),
+                int(corp),
+            )
     return out
 
 
@@ -87,11 +91,13 @@ def run_target(target: str, runs: int, seed: int) -> dict:
         "cov": figures.get("done_cov"),
         "ft_start": figures.get("inited_ft"),
         "ft": figures.get("done_ft"),
-        "seed_inputs": figures.get("inited_corp"),
-        # inputs that reached new coverage, and what is left of them after libFuzzer's own
-        # reductions (a shorter input with the same coverage replaces a longer one)
-        "units_added": figures.get("new_units_added", 0),
-        "new_inputs": sum(1 for _ in new.iterdir()),
+        # libFuzzer's corpus (distinct inputs) after loading the kept ones, and at the end
+        "corpus_start": figures.get("inited_corp"),
+        "corpus": figures.get("done_corp"),
+        # new corpus entries (inputs that reached something new), and the files they left in
+        # out/fuzz/corpus/<target> for --merge
+        "new_entries": figures.get("new_units_added", 0),
+        "new_files": sum(1 for _ in new.iterdir()),
         "findings": len(findings) or int(code != 0),
         "exit_status": code,
         "seed": seed,
