@@ -1,13 +1,15 @@
 """Platform replies: the bodies the kiosk reads from the province's platform, through the
 client's own reading (``PlatformClient._read``: UTF-8, JSON, then the model's ``from_json``),
 the error bodies of refused calls, and what the kiosk then does with a certificate (lay it out
-for paper and the preview screen).
+for paper and the preview screen). The same JSON is read as a job file of ``kiosk printer
+render`` (a document, or a job wrapping one), which technicians hand in from outside too.
 
 Every body is offered to every reply parser, as if any endpoint had sent it; the error-body
 reader sees it under the statuses the client tells apart.
 
 Expected: ``PlatformError`` (the client turns anything unreadable into one, kind
-invalid_reply), nothing from ``_status_error`` (it builds an error, it never raises). Also
+invalid_reply), ``JobError`` from ``load_job``, nothing from ``_status_error`` (it builds an
+error, it never raises). Also
 checked: a document that was read is laid out without error, and written back with
 ``to_json`` it reads back the same; a shown-QR session that was read can be drawn; every
 text read is valid Unicode.
@@ -15,11 +17,13 @@ text read is valid Unicode.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import fields, is_dataclass
 
 import requests
 
+from drivers.printer_tool import JobError, load_job
 from kiosk.document import Document
 from kiosk.models import (
     CaseResult,
@@ -35,7 +39,7 @@ from kiosk.platform import ErrorKind, PlatformClient, PlatformError, _status_err
 from kiosk.print_layout import PAPER_58MM, PAPER_80MM, layout_document, qr_modules
 from kiosk.validate import Reader
 
-EXPECTED: tuple[type[BaseException], ...] = (PlatformError,)
+EXPECTED: tuple[type[BaseException], ...] = (PlatformError, JobError)
 
 PARSERS = {
     "ticket": Ticket.from_json,
@@ -76,6 +80,8 @@ def one_input(data: bytes) -> None:
             _check_document(result.document)
         elif isinstance(result, IdentitySession):
             qr_modules(result.qr_content)  # the library and level screens/qr_image.py draws with
+    with contextlib.suppress(JobError):
+        _check_document(load_job(data)[1])
     for status in ERROR_STATUSES:
         error = _status_error(response(data, status), "GET", "/v1/fuzz")
         assert isinstance(error, PlatformError) and error.message, "an error without words"
