@@ -19,7 +19,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev p
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
 	vsmartcard-vpcd strace
 
-.PHONY: run test deps venv lint format bench clean i18n
+.PHONY: run test deps venv lint format bench fuzz fuzz-merge clean i18n
 
 run: deps $(STAMP)
 	$(VENV)/bin/kiosk run --demo
@@ -72,6 +72,17 @@ bench: deps $(STAMP)
 	$(PY) bench/signing.py
 	$(PY) bench/print.py
 	$(PY) bench/outbox.py
+
+# Coverage-guided fuzzing of every parser of outside bytes (docs/fuzzing.md): one JSON line per
+# target, libFuzzer's output in out/fuzz/<target>.log; fails on any finding.
+fuzz: deps $(STAMP)
+	$(PY) -m pip install -q -e '.[fuzz]'
+	$(PY) -m fuzz
+
+# Fold what the last `make fuzz` found into tests/data/corpus/, minimised.
+fuzz-merge: deps $(STAMP)
+	$(PY) -m pip install -q -e '.[fuzz]'
+	$(PY) -m fuzz --merge
 
 clean:
 	rm -rf $(VENV) out tests/artifacts .pytest_cache .ruff_cache

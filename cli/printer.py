@@ -83,6 +83,10 @@ def load_job(data: bytes) -> tuple[str, Document]:
         raise JobError("not UTF-8 text") from None
     except json.JSONDecodeError as e:
         raise JobError(f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise JobError("not valid JSON: nested too deep") from None
+    except ValueError:  # not a JSONDecodeError: a number of more than 4300 digits
+        raise JobError("not valid JSON: a number of more than 4300 digits") from None
     try:
         if isinstance(obj, dict) and "document" in obj:
             r = Reader(obj, "job")

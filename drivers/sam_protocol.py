@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+from functools import reduce
+from operator import xor
 from typing import Protocol
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
@@ -184,11 +186,12 @@ _COMMANDS = {c.value: c for c in Command}
 
 
 def checksum(data: bytes | bytearray | memoryview) -> int:
-    """XOR of the bytes given (from LEN_H through the last body byte)."""
-    result = 0
-    for b in data:
-        result ^= b
-    return result
+    """XOR of the bytes given (from LEN_H through the last body byte).
+
+    One C-level reduce rather than a Python loop: as fast, and a coverage-guided fuzzer (which
+    instruments every bytecode branch) is not slowed by a loop over every byte of every frame.
+    """
+    return reduce(xor, data, 0)
 
 
 def build_frame(body: bytes) -> bytes:

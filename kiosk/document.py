@@ -13,6 +13,10 @@ from enum import StrEnum
 
 from kiosk.validate import Reader
 
+# The most a QR code holds (version 40, level M as printed and shown, byte mode): a longer
+# qr_content passes the length limit in characters yet cannot be drawn.
+QR_CONTENT_MAX_BYTES = 2331
+
 
 class DocumentKind(StrEnum):
     CERTIFICATE = "certificate"
@@ -63,7 +67,7 @@ class Document:
             department=r.str("department", max_len=100),
             issued_on=r.date("issued_on"),
             verification_code=r.str("verification_code", max_len=64),
-            qr_content=r.str("qr_content", max_len=1000),
+            qr_content=r.str("qr_content", max_len=1000, max_bytes=QR_CONTENT_MAX_BYTES),
             valid_until=r.opt_date("valid_until"),
             purpose=r.opt_str("purpose", max_len=200) or "",
             footer=r.opt_str("footer", max_len=500) or "",

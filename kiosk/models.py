@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.document import Document
+from kiosk.document import QR_CONTENT_MAX_BYTES, Document
 from kiosk.i18n import _
 from kiosk.masking import mask_token
 from kiosk.validate import Reader
@@ -178,7 +178,7 @@ class IdentitySession:
     def from_json(cls, r: Reader) -> IdentitySession:
         return cls(
             session_id=r.str("session_id", max_len=100),
-            qr_content=r.str("qr_content", max_len=1000),
+            qr_content=r.str("qr_content", max_len=1000, max_bytes=QR_CONTENT_MAX_BYTES),
             expires_at=r.datetime("expires_at"),
             poll_after_ms=r.int("poll_after_ms", lo=100, hi=60_000),
         )

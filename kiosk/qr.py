@@ -53,6 +53,7 @@ _USCC_WORD = re.compile(f"(?<![0-9A-Za-z]){USCC_PATTERN}(?![0-9A-Za-z])")
 _BAD_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 _ID_SHAPE = re.compile("[0-9]{17}[0-9X]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 class QrKind(StrEnum):
@@ -254,7 +255,7 @@ def gsxt_uniscid(text: str) -> str | None:
         return None
     for name, value in fields:
         if name.lower() == "uniscid":
-            value = value.strip().upper()
+            value = value.strip().translate(_ASCII_UPPER)  # str.upper(): ﬀ would be FF
             if is_uscc_shaped(value):
                 return value
     return None

@@ -7,10 +7,16 @@ null``, so a technician reading a log knows exactly what the other side sent wro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+# A JSON escape (\ud800) can make a lone surrogate: no Unicode text, and SQLite, QR codes and
+# labels all fail when they encode it. (A pair decodes to one character and is welcome.)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InvalidData(ValueError):
@@ -52,7 +58,15 @@ class Reader:
             )
         return self.obj[key]
 
-    def str(self, key: str, *, max_len: int = 10_000, allow_empty: bool = False) -> str:
+    def str(
+        self,
+        key: str,
+        *,
+        max_len: int = 10_000,
+        allow_empty: bool = False,
+        max_bytes: int | None = None,
+    ) -> str:
+        """Text; ``max_bytes`` limits its size as UTF-8 where a format counts bytes (QR)."""
         value = self._get(key, False)
         if not isinstance(value, str):
             raise InvalidData(f"{self._where(key)}: expected text, got {_kind(value)}")
@@ -60,6 +74,10 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: empty")
         if len(value) > max_len:
             raise InvalidData(f"{self._where(key)}: longer than {max_len} characters")
+        if _LONE_SURROGATE.search(value):
+            raise InvalidData(f"{self._where(key)}: not Unicode text (a lone surrogate)")
+        if max_bytes is not None and len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise InvalidData(f"{self._where(key)}: more than {max_bytes} bytes as UTF-8")
         return value
 
     def opt_str(self, key: str, *, max_len: int = 10_000) -> str | None:
@@ -139,4 +157,6 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: expected a list of text")
         if len(value) > max_len:
             raise InvalidData(f"{self._where(key)}: more than {max_len} entries")
+        if any(_LONE_SURROGATE.search(v) for v in value):
+            raise InvalidData(f"{self._where(key)}: not Unicode text (a lone surrogate)")
         return list(value)

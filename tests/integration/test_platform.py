@@ -778,9 +778,11 @@ def test_a_spoilt_reply_comes_after_the_signature_and_the_work(faulty, client) -
 class _Liar(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     replies: ClassVar[dict[str, bytes]] = {}
+    errors: ClassVar[dict[str, bytes]] = {}  # 404 with this body
 
     def do_GET(self) -> None:
-        data = self.replies.get(self.path.split("?")[0], b'{"error":{"code":"x","message":"x"}}')
+        error = self.errors.get(self.path, b'{"error":{"code":"x","message":"x"}}')
+        data = self.replies.get(self.path.split("?")[0], error)
         self.send_response(200 if self.path in self.replies else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -798,7 +800,9 @@ def liar() -> Iterator[str]:
         "/v1/citizen/items": json.dumps({"items": [item, item, {**item, "name": None}]}).encode(),
         "/v1/catalogue": b"<html>gateway error</html>",
         "/v1/certificates/23456789ABCDEFGH": json.dumps({"status": "fine"}).encode(),
+        "/v1/certificates/DEEP234567890ABC": b"[" * 100_000,  # deeper than json can recurse
     }
+    _Liar.errors = {"/v1/items/deep/guide": b'{"error":' * 50_000 + b"{}" + b"}" * 50_000}
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Liar)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -834,6 +838,20 @@ def test_a_malformed_items_list_is_an_invalid_reply(liar) -> None:
         with pytest.raises(PlatformError) as info:
             c.guide("1401")  # the liar answers 404 with an error body
         assert (info.value.kind, info.value.code) == (ErrorKind.NOT_FOUND, "x")
+
+
+def test_json_nested_too_deep_is_an_invalid_reply(liar) -> None:
+    """json raises RecursionError there, not ValueError (seen while writing the fuzz harness:
+    libFuzzer cannot reach it, no new branch leads deeper; tests/data/regressions keeps it)."""
+    with make_client(liar) as c:
+        with pytest.raises(PlatformError) as info:
+            c.verify_certificate("DEEP234567890ABC")
+        assert info.value.kind is ErrorKind.INVALID_REPLY
+        assert info.value.detail.endswith(": reply is not JSON")
+
+        with pytest.raises(PlatformError) as info:
+            c.guide("deep")  # a 404 whose error body nests too deep: no code, still a 404
+        assert (info.value.kind, info.value.code) == (ErrorKind.NOT_FOUND, "")
 
 
 # ---- privacy -------------------------------------------------------------------------------

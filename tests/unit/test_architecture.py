@@ -40,7 +40,7 @@ def files(*dirs: str) -> list[Path]:
     return [p for d in dirs for p in sorted((ROOT / d).rglob("*.py"))]
 
 
-PACKAGES = ("kiosk", "drivers", "offline", "screens", "cli", "devkit", "bench")
+PACKAGES = ("kiosk", "drivers", "offline", "screens", "cli", "devkit", "bench", "fuzz")
 
 
 def module_name(path: Path) -> str:

@@ -154,9 +154,19 @@ class SpyReader:
 
     # ---- the Reader interface -----------------------------------------------------------------
 
-    def str(self, key: str, *, max_len: int = 10_000, allow_empty: bool = False) -> str:
+    def str(
+        self,
+        key: str,
+        *,
+        max_len: int = 10_000,
+        allow_empty: bool = False,
+        max_bytes: int | None = None,
+    ) -> str:
         prop = self._prop(key, "str")
         self._string(key, prop, max_len, allow_empty, required=True)
+        said = f"At most {max_bytes} bytes"  # JSON Schema counts characters: the words say it
+        if max_bytes is not None and said not in prop.get("description", ""):
+            self.log.add(f"{self.name}.{key}: the kiosk allows {max_bytes} bytes, unsaid")
         return "x"
 
     def opt_str(self, key: str, *, max_len: int = 10_000) -> str | None:

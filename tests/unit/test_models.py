@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from kiosk.models import (
     VerifyResult,
     VerifyStatus,
 )
+from kiosk.print_layout import qr_modules
 from kiosk.validate import InvalidData, Reader
 
 ITEM = {
@@ -236,6 +238,45 @@ def test_receipt_with_promised_date() -> None:
 def test_document_round_trips_through_to_json() -> None:
     doc = read(Document.from_json, DOCUMENT)
     assert read(Document.from_json, doc.to_json()) == doc
+
+
+def test_a_qr_content_no_qr_code_can_hold_is_refused() -> None:
+    """1000 characters fit the length limit, but 1000 Chinese ones are 3000 bytes of UTF-8:
+    more than a QR code holds at level M (2331), and drawing it raised ValueError on the
+    preview and the phone-login screens. Seen while writing fuzz/platform_replies.py."""
+    fits = "证" * 777  # 2331 bytes: a version-40 QR code, the largest there is
+    too_long = fits + "a"
+    assert qr_modules(fits) == 177
+    with pytest.raises(ValueError):
+        qr_modules(too_long)
+    assert read(Document.from_json, {**DOCUMENT, "qr_content": fits}).qr_content == fits
+    assert read(IdentitySession.from_json, {**SESSION, "qr_content": fits}).qr_content == fits
+    expected = "qr_content: more than 2331 bytes as UTF-8"
+    with pytest.raises(InvalidData) as info:
+        read(CaseResult.from_json, {**CASE, "document": {**DOCUMENT, "qr_content": too_long}})
+    assert str(info.value) == f"document.{expected}"
+    with pytest.raises(InvalidData) as info:
+        read(IdentitySession.from_json, {**SESSION, "qr_content": too_long})
+    assert str(info.value) == expected
+
+
+def test_text_with_a_lone_surrogate_is_refused() -> None:
+    """A JSON escape can make a lone surrogate (\\ud800), which is no Unicode text: SQLite (the
+    catalogue cache), a QR code and a label all fail when they encode it. Seen while writing
+    fuzz/platform_replies.py."""
+    reply = json.loads(json.dumps({**DOCUMENT, "holder": "张"}).replace("\\u5f20", "\\ud800"))
+    assert reply["holder"] == "\ud800"
+    with pytest.raises(InvalidData) as info:
+        read(CaseResult.from_json, {**CASE, "document": reply})
+    assert str(info.value) == "document.holder: not Unicode text (a lone surrogate)"
+    with pytest.raises(InvalidData) as info:
+        read(Document.from_json, {**DOCUMENT, "qr_content": "https://yzt.shanxi.demo/v/\udc80"})
+    assert str(info.value) == "qr_content: not Unicode text (a lone surrogate)"
+    with pytest.raises(InvalidData) as info:
+        Reader({"accepted": ["r-1", "r-\udfff"]}, "").str_list("accepted")
+    assert str(info.value) == "accepted: not Unicode text (a lone surrogate)"
+    emoji = json.loads('"\\ud83d\\ude00"')  # a pair is one character, and welcome
+    assert read(Document.from_json, {**DOCUMENT, "holder": emoji}).holder == "\U0001f600"
 
 
 @pytest.mark.parametrize("status", [s.value for s in VerifyStatus])

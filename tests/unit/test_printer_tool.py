@@ -334,6 +334,9 @@ def test_load_job_takes_a_document_or_a_job():
         (b"[1, 2]", "document: expected an object"),
         (json.dumps({"kind": "certificate"}).encode(), "document.title: missing"),
         (json.dumps({"document": {"kind": "letter"}}).encode(), "job.document.kind"),
+        # json raises these as RecursionError and a bare ValueError (fuzz/platform_replies.py)
+        (b"[" * 5000, "not valid JSON: nested too deep"),
+        (b'{"job_id": ' + b"7" * 5000 + b"}", "not valid JSON: a number of more than 4300"),
     ],
 )
 def test_bad_jobs_name_the_problem(content, field):

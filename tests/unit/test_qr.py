@@ -112,6 +112,14 @@ def test_not_a_licence(payload: str) -> None:
     assert classify(payload).kind is QrKind.UNKNOWN
 
 
+def test_a_uniscid_is_upper_cased_in_ascii_only() -> None:
+    """str.upper() makes 'FF' of the ligature 'ﬀ': a code no QR holds must not be made up out
+    of it (seen while writing fuzz/qr.py, which checks that a USCC is written in the payload)."""
+    for ligature in ("\ufb00", "\ufb02"):  # ﬀ → FF, ﬂ → FL
+        url = f"http://www.gsxt.gov.cn/index.html?uniscid=9114010000000000{ligature}"
+        assert classify(url).kind is QrKind.UNKNOWN
+
+
 # ---- certificates ---------------------------------------------------------------------------
 
 
