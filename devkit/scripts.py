@@ -7,6 +7,7 @@ the printer and the platform received.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -116,10 +117,15 @@ def _rate(
     *,
     shots: bool,
     dimensions: tuple[str, ...] = (),
+    collect: bool = True,
 ) -> Generator[Wait, None, None]:
+    """Card off, rate, and back to the attract screen; ``collect`` runs a garbage collection
+    before a level is chosen."""
     p.say("take the card off the reader")
     p.stack.remove_card()
     yield p.screen(State.RATING)
+    if collect:  # one comes sooner or later: a widget the screen holds only weakly (Kivy's
+        gc.collect()  # ids) must not be gone when a level is chosen
     p.check(p.journey.session.rating_level is None, "a rating level was chosen in advance")
     if shots:
         yield p.shot("rating")
