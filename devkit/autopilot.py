@@ -240,7 +240,10 @@ class Pilot:
                 continue
             hidden_by = self._clipping_scrollview(widget)
             if hidden_by is not None:  # scrolled out of view: scroll it in, as a person would
-                hidden_by.scroll_to(widget, padding=10, animate=False)
+                # a RecycleView's layout cannot scroll_to (Kivy 2.3 fails on its layout
+                # trigger); ``_reveal`` scrolls it by its data instead
+                if not isinstance(hidden_by, RecycleView):
+                    hidden_by.scroll_to(widget, padding=10, animate=False)
                 continue
             x, y = widget.to_window(*widget.center)
             if 0 <= x < Window.width and 0 <= y < Window.height:
