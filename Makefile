@@ -17,7 +17,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev p
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
 	vsmartcard-vpcd
 
-.PHONY: run test deps venv lint format bench clean
+.PHONY: run test deps venv lint format bench soak clean
 
 run: deps $(STAMP)
 	$(VENV)/bin/kiosk run --demo
@@ -60,6 +60,11 @@ bench: deps $(STAMP)
 	$(PY) bench/qr.py
 	$(PY) bench/print.py
 	$(PY) bench/outbox.py
+
+# thousands of journeys through the real app under Xvfb, its memory, files and threads watched
+# (devkit/soak.py; SOAK_JOURNEYS=... for another count); not part of `make test`
+soak: deps $(STAMP)
+	$(PY) -m devkit.soak $(if $(SOAK_JOURNEYS),--journeys $(SOAK_JOURNEYS))
 
 clean:
 	rm -rf $(VENV) out tests/artifacts .pytest_cache .ruff_cache
