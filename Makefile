@@ -53,13 +53,17 @@ format: deps $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# every benchmark; the figures, each with its target and whether it was met, land in
+# bench/results.json (one run, this machine)
 bench: deps $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/results.py --clear
 	$(PY) bench/journey.py
 	$(PY) bench/idcard.py
 	$(PY) bench/qr.py
 	$(PY) bench/print.py
 	$(PY) bench/outbox.py
+	$(PY) bench/results.py
 
 # thousands of journeys through the real app under Xvfb, its memory, files and threads watched
 # (devkit/soak.py; SOAK_JOURNEYS=... for another count); not part of `make test`
