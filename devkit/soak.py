@@ -312,7 +312,9 @@ def judge(rows: list[dict], wanted: int, warmup: int, failure: str | None) -> Ve
     dead = sorted({name for r in rows for name in r.get("dead_ids", ())})
     if dead:
         problems.append(f"widgets lost from their screens: {', '.join(dead)}")
-    slope = _slope([r["journeys"] for r in after], [r["rss_kb"] for r in after]) * 1000
+    slope = 1000 * _slope(
+        [r.get("journeys", 0) for r in after], [r.get("rss_kb", 0) for r in after]
+    )
     return Verdict(
         journeys=done,
         wanted=wanted,
@@ -387,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--judge-only", action="store_true", help="judge the samples of an earlier run")
     args = ap.parse_args(argv)
     out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     every = args.every or max(1, args.journeys // 100)
     if not args.judge_only:
         env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
