@@ -15,7 +15,7 @@ from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 
 from kiosk.models import Item
-from screens.widgets import tap
+from screens.widgets import OneBarBinding, tap
 
 
 class CategoryHeader(Label):
@@ -36,7 +36,7 @@ class ItemRow(ButtonBehavior, BoxLayout):
             tap(self, "select_item", self.item_code)
 
 
-class ItemList(RecycleView):
+class ItemList(OneBarBinding, RecycleView):
     pass
 
 
