@@ -701,15 +701,21 @@ SOAK_CITIZENS = (  # every valid card kind; ma_yun's list is empty
 )
 SOAK_TIMEOUT_EVERY = 1000  # a session left to time out (30 s, the shortest limit allowed)
 SOAK_GOODBYE_WAIT = 0.005  # the goodbye screen left to end by itself (6 s), now and then
+CARD_JOURNEYS = ("print_rated", "print_skipped", "no_paper", "exit", "card_removed", "timeout")
 SOAK_APP_CODE = 0.3  # of the journeys that leave by 退出: identified by the app's code instead
+SOAK_ELDER = 0.1  # of the journeys with a card: 长辈模式 switched on first
+SOAK_STAFF = 0.1  # of the journeys that leave: 呼叫工作人员 tapped on the list
 SOAK_MIX = (  # (weight, journey)
-    (30, "print_rated"),
-    (12, "print_skipped"),
-    (12, "no_paper"),
-    (14, "exit"),
-    (12, "card_removed"),
-    (12, "browse"),
-    (4, "expired_card"),
+    (28, "print_rated"),
+    (10, "print_skipped"),
+    (10, "no_paper"),
+    (12, "exit"),
+    (10, "card_removed"),
+    (10, "browse"),
+    (3, "expired_card"),
+    (5, "phone"),
+    (5, "enterprise"),
+    (7, "verify"),
 )
 
 
@@ -783,6 +789,9 @@ def _soak_leave(p: Pilot, rng, key: str, kind: str) -> Generator[Wait, None, Non
         yield p.screen(State.ITEMS, timeout=30)
     else:
         yield from _identify(p, key, slow=False, shots=False)
+    if rng.random() < SOAK_STAFF:
+        yield p.tap("bottom.staff")
+        yield p.until("the staff called", lambda: bool(p.journey.notice))
     if rng.random() < 0.6:
         item = yield from _soak_item(p, rng)
         if item is not None and rng.random() < 0.5:
@@ -807,6 +816,43 @@ def _soak_browse(p: Pilot, rng) -> Generator[Wait, None, None]:
     yield p.tap("bottom.back")
     yield p.screen(State.CATALOGUE)
     yield p.tap("bottom.back")
+
+
+def _soak_phone(p: Pilot, key: str) -> Generator[Wait, None, None]:
+    """扫码办理: the kiosk shows its QR, the citizen confirms in the app, then leaves."""
+    yield p.tap("attract.phone")
+    yield p.screen(State.PHONE)
+    yield p.until("the kiosk's QR", lambda: p.journey.phone_session is not None)
+    p.stack.confirm_phone(p.journey.phone_session.session_id, key)
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.tap("bottom.exit")
+
+
+def _soak_enterprise(p: Pilot, rng) -> Generator[Wait, None, None]:
+    """企业办事: a business licence, the representative's own card, the list, then leave."""
+    from devkit.people import ENTERPRISES
+
+    enterprise = rng.choice(ENTERPRISES)
+    yield p.tap("attract.enterprise")
+    yield p.screen(State.ENTERPRISE)
+    p.stack.scan_licence(enterprise.key)
+    asked = (State.REPRESENTATIVE, State.ITEMS)  # the platform says whether it asks for one
+    yield p.until("the representative asked, or the list", lambda: p.journey.state in asked)
+    if p.journey.state is State.REPRESENTATIVE:
+        yield p.screen(State.REPRESENTATIVE)
+        p.stack.place_card(enterprise.representative_key)
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.tap("bottom.exit")
+
+
+def _soak_verify(p: Pilot) -> Generator[Wait, None, None]:
+    """证明核验: the last certificate printed held to the scanner (or a code nobody issued)."""
+    yield p.tap("attract.verify")
+    yield p.screen(State.VERIFY_SCAN)
+    if not p.stack.scan_last_certificate():
+        p.stack.scanner.scan("https://yzt.shanxi.demo/v/2222222222222222")
+    yield p.screen(State.VERIFY_RESULT, timeout=30)
+    yield p.tap("verify.home")
 
 
 def _soak_timeout(p: Pilot, key: str) -> Generator[Wait, None, None]:
@@ -840,12 +886,21 @@ def soak(p: Pilot) -> Generator[Wait, None, None]:
         kind = "timeout" if n % SOAK_TIMEOUT_EVERY == 0 else rng.choices(kinds, weights)[0]
         p.say(f"journey {n}: {kind} ({key})")
         p.record["soak_journey"] = n
+        if kind in CARD_JOURNEYS and rng.random() < SOAK_ELDER:
+            yield p.tap("attract.elder")
+            yield p.until("长辈模式", lambda: p.app.theme.elder)
         if kind == "timeout":
             yield from _soak_timeout(p, key)
         elif kind in ("exit", "card_removed"):
             yield from _soak_leave(p, rng, key, kind)
         elif kind == "browse":
             yield from _soak_browse(p, rng)
+        elif kind == "phone":
+            yield from _soak_phone(p, key)
+        elif kind == "enterprise":
+            yield from _soak_enterprise(p, rng)
+        elif kind == "verify":
+            yield from _soak_verify(p)
         elif kind == "expired_card":
             p.stack.place_card("sun_qiang")
             yield p.screen(State.ERROR)
@@ -856,6 +911,7 @@ def soak(p: Pilot) -> Generator[Wait, None, None]:
         p.stack.remove_card()
         p.record.pop("items_seen", None)
         yield p.screen(State.ATTRACT)
+        p.check(not p.app.theme.elder, "长辈模式 outlived the session")
         counts[kind] = counts.get(kind, 0) + 1
         if n % every == 0 or n == journeys:
             row = sampler.sample(n, p.app)

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -138,6 +139,19 @@ class _ErrorCount(logging.Handler):
             self.first.append(f"{record.name}: {record.getMessage()}"[:300])
 
 
+def _callback_name(callback) -> str:
+    """What a Kivy binding (a BoundCallback) calls, as Owner.method: bindings that pile up
+    journey after journey are the commonest Kivy leak."""
+    for ref in gc.get_referents(callback):
+        if isinstance(ref, types.MethodType):
+            return f"{type(ref.__self__).__qualname__}.{ref.__func__.__name__}"
+        if isinstance(ref, types.FunctionType):
+            return ref.__qualname__
+        if hasattr(ref, "method_name"):  # kivy.weakmethod.WeakMethod
+            return f"weak {ref.method_name}"
+    return "?"
+
+
 def _dead_ids(app) -> list[str]:
     """Widgets a screen names in its ids (weak references) that were collected."""
     dead = []
@@ -164,6 +178,7 @@ class Sampler:
         self.started = time.monotonic()
         self._types: collections.Counter[str] | None = None
         self._widget_types: collections.Counter[str] | None = None
+        self._callbacks: collections.Counter[str] | None = None
         self.errors = _ErrorCount()
         logging.getLogger().addHandler(self.errors)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +212,9 @@ class Sampler:
         objects = gc.get_objects()
         by_type = collections.Counter(type(o).__qualname__ for o in objects)
         widget_types: collections.Counter[str] = collections.Counter()
+        callbacks = collections.Counter(
+            _callback_name(o) for o in objects if type(o).__name__ == "BoundCallback"
+        )
         row: dict = {"journeys": done, "seconds": round(time.monotonic() - self.started, 1)}
         if app is not None:
             from kivy.clock import Clock
@@ -222,9 +240,11 @@ class Sampler:
         if done >= self.warmup:
             if self._types is None:
                 self._types, self._widget_types = by_type, widget_types
+                self._callbacks = callbacks
             else:  # what grew since warm-up, to point at a leak
                 row["grown_types"] = dict((by_type - self._types).most_common(12))
                 row["grown_widgets"] = dict((widget_types - self._widget_types).most_common(12))
+                row["grown_bindings"] = dict((callbacks - self._callbacks).most_common(12))
         with self.path.open("a") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
         return row
@@ -357,7 +377,16 @@ def summary_lines(v: Verdict, rows: list[dict]) -> list[str]:
         f"  Python objects: {v.objects_warm} -> {v.objects_end} ({objects:+d}); "
         f"Kivy widgets {v.widgets_warm} -> {v.widgets_end}",
     ]
-    for key, title in (("grown_widgets", "widgets"), ("grown_types", "objects")):
+    after = [r for r in rows if r["journeys"] >= v.warmup]
+    for key, title in (("fd_kinds", "open files"), ("thread_names", "threads")):
+        varied = _varied([r.get(key, {}) for r in after])
+        if varied:
+            lines.append(f"  {title} that varied after warm-up: {varied}")
+    for key, title in (
+        ("grown_widgets", "widgets"),
+        ("grown_bindings", "Kivy bindings"),
+        ("grown_types", "objects"),
+    ):
         grown = rows[-1].get(key) if rows else None
         if grown:
             lines.append(
@@ -366,6 +395,13 @@ def summary_lines(v: Verdict, rows: list[dict]) -> list[str]:
             )
     lines.append("soak: PASSED" if v.ok else "soak: FAILED: " + "; ".join(v.problems))
     return lines
+
+
+def _varied(counts: list[dict[str, int]]) -> str:
+    """ "tcp platform 1..2, ..." for the kinds whose count was not the same in every sample."""
+    kinds = sorted({k for c in counts for k in c})
+    spans = {k: (min(c.get(k, 0) for c in counts), max(c.get(k, 0) for c in counts)) for k in kinds}
+    return ", ".join(f"{k} {lo}..{hi}" for k, (lo, hi) in spans.items() if lo != hi)
 
 
 def read_rows(path: Path) -> list[dict]:
