@@ -227,7 +227,10 @@ def run_demo(
     size = window or (LANDSCAPE if landscape else PORTRAIT)
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
-    stack = DemoStack(out, accelerated=script == "soak").reset()
+    # the soak leaves the PC/SC reader out: pcscd and its virtual readers are one per machine,
+    # so a card another run inserts there would walk into the soak's journeys
+    soak = script == "soak"
+    stack = DemoStack(out, accelerated=soak, social_cards=not soak).reset()
     logs.setup(out / "demo" / "logs", console_level=logging.WARNING if script else logging.INFO)
     stack.start()
     xvfb = None
