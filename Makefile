@@ -19,7 +19,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev p
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
 	vsmartcard-vpcd strace
 
-.PHONY: run test deps venv lint format bench fuzz fuzz-merge clean i18n
+.PHONY: run test deps venv lint format bench soak fuzz fuzz-merge clean i18n
 
 run: deps $(STAMP)
 	$(VENV)/bin/kiosk run --demo
@@ -64,14 +64,23 @@ format: deps $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# every benchmark; the figures, each with its target and whether it was met, land in
+# bench/results.json (one run, this machine)
 bench: deps $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/results.py --clear
 	$(PY) bench/journey.py
 	$(PY) bench/idcard.py
 	$(PY) bench/qr.py
 	$(PY) bench/signing.py
 	$(PY) bench/print.py
 	$(PY) bench/outbox.py
+	$(PY) bench/results.py
+
+# thousands of journeys through the real app under Xvfb, its memory, files and threads watched
+# (devkit/soak.py; SOAK_JOURNEYS=... for another count); not part of `make test`
+soak: deps $(STAMP)
+	$(PY) -m devkit.soak $(if $(SOAK_JOURNEYS),--journeys $(SOAK_JOURNEYS))
 
 # Coverage-guided fuzzing of every parser of outside bytes (docs/fuzzing.md): one JSON line per
 # target, libFuzzer's output in out/fuzz/<target>.log; fails on any finding.

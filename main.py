@@ -49,7 +49,7 @@ def _prepare_kivy(config: Config, window: tuple[int, int] | None) -> None:
     KivyConfig.set("graphics", "rotation", str(config.display.rotation))
     KivyConfig.set("graphics", "show_cursor", "1" if config.demo else "0")
     KivyConfig.set("graphics", "allow_screensaver", "0")
-    KivyConfig.set("graphics", "maxfps", "30")
+    KivyConfig.set("graphics", "maxfps", str(config.display.max_fps))
     KivyConfig.set("kivy", "exit_on_escape", "0")
     KivyConfig.set("kivy", "log_level", "warning")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")

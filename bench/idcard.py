@@ -1,7 +1,7 @@
 """ID card reader benchmarks: decoding a read reply, and card placed -> CardRead over a pty.
 
-Prints one JSON object per figure (JSON lines). Target (issue 3): card placed -> CardRead
-p95 <= 250 ms with the SAM emulator at 115200 baud, through the real driver and pyserial on a
+Prints one JSON line per figure and keeps it in bench/results.json (bench/results.py).
+Target (issue 3): card placed -> CardRead p95 <= 250 ms with the SAM emulator at 115200 baud, through the real driver and pyserial on a
 pseudo-terminal (the 1295-byte read reply alone is ~112 ms on the wire).
 
 The card is placed at a random moment of the reader's poll cycle, as a citizen would; the clock
@@ -13,8 +13,6 @@ starts when the emulator holds the card and stops when the CardRead event is pos
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import queue
 import random
 import sys
@@ -24,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results import at_most, record  # noqa: E402
 from devkit.people import BY_KEY, CITIZENS  # noqa: E402
 from devkit.sam_emulator import SamEmulator  # noqa: E402
 from devkit.sam_encode import read_reply_frame  # noqa: E402
@@ -42,10 +41,6 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 1)
 
 
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
 def bench_parse(runs: int, fingerprint: bool) -> None:
     card = CITIZENS[0].card()
     if fingerprint:
@@ -59,12 +54,15 @@ def bench_parse(runs: int, fingerprint: bool) -> None:
         start = clock()
         parse_read_reply(frame)
         times.append((clock() - start) / 1000)
-    emit(
-        bench="idcard_parse_us",
+    record(
+        "idcard",
+        "parse_read_reply_fingerprint_us" if fingerprint else "parse_read_reply_us",
+        percentile(times, 0.5),
+        "us",
+        statistic="median",
         frame_bytes=len(frame),
         command="30 10" if fingerprint else "30 01",
         runs=runs,
-        median_us=percentile(times, 0.5),
         p95_us=percentile(times, 0.95),
         min_us=round(min(times), 1),
     )
@@ -110,22 +108,24 @@ def bench_latency(
                 _expect(events, CardRemoved)
         finally:
             reader.stop()
-    p95 = percentile(read, 0.95)
     frame_bytes = 2321 if fingerprint else 1295
-    emit(
-        bench="idcard_placed_to_read_ms",
+    judged = baud == 115200 and not fingerprint
+    record(
+        "idcard",
+        f"placed_to_read{'_fingerprint' if fingerprint else ''}_{baud}_p95_ms",
+        percentile(read, 0.95),
+        "ms",
+        at_most(TARGET_P95_MS, "issue 3: card placed -> CardRead at 115200 baud")
+        if judged
+        else None,
         baud=baud,
         command="30 10" if fingerprint else "30 01",
         poll_interval_s=reader.poll_interval,
         n=len(read),
         p50=percentile(read, 0.5),
-        p95=p95,
         max=round(max(read), 1),
         detected_p95=percentile(detected, 0.95),
         wire_ms=round(1000 * frame_bytes * 10 / baud, 1),
-        target_p95=TARGET_P95_MS if baud == 115200 and not fingerprint else None,
-        met=p95 <= TARGET_P95_MS if baud == 115200 and not fingerprint else None,
-        load_average=round(os.getloadavg()[0], 2),
     )
 
 
@@ -145,7 +145,14 @@ def bench_probe(baud: int) -> None:
             elapsed = 1000 * (time.monotonic() - start)
         finally:
             reader.stop()
-    emit(bench="idcard_probe_to_online_ms", baud=baud, ms=round(elapsed, 1), detail=status.detail)
+    record(
+        "idcard",
+        f"probe_to_online_{baud}_ms",
+        round(elapsed, 1),
+        "ms",
+        baud=baud,
+        status=status.detail,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import json
 import os
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,15 +67,25 @@ Script = Callable[["Pilot"], Generator[Wait, None, None]]
 
 
 class Pilot:
-    def __init__(self, stack, script: Script, out: Path, *, name: str = "demo") -> None:
+    """``quiet`` is for thousands of journeys (the soak): steps are not printed, and only the
+    last ``KEEP`` steps and screens are kept (printed if the run fails), so the pilot's own
+    memory does not grow with the run."""
+
+    KEEP = 200
+
+    def __init__(
+        self, stack, script: Script, out: Path, *, name: str = "demo", quiet: bool = False
+    ) -> None:
         self.stack = stack
         self.script = script
         self.out = out
         self.shots = out / "screens"
         self.name = name
+        self.quiet = quiet
         self.app = None
-        self.seen: list[tuple[float, str]] = []
-        self.steps: list[dict] = []
+        keep = self.KEEP if quiet else None
+        self.seen: deque[tuple[float, str]] = deque(maxlen=keep)
+        self.steps: deque[dict] = deque(maxlen=keep)
         self.record: dict = {}
         self._gen: Generator[Wait, None, None] | None = None
         self._wait: Wait | None = None
@@ -139,6 +150,9 @@ class Pilot:
         return False
 
     def _fail(self, message: str) -> None:
+        if self.quiet:
+            for step in self.steps:
+                print(f"[{self.name}] {step['n']:02d} {step['state']:<15} {step['what']}")
         print(f"[{self.name}] FAILED: {message}", flush=True)
         print(f"[{self.name}] screens seen: {' → '.join(s for _, s in self.seen)}", flush=True)
         error = self.journey.error if self.app is not None else None
@@ -159,8 +173,8 @@ class Pilot:
         report = {
             "script": self.name,
             "ok": code == 0,
-            "steps": self.steps,
-            "screens_seen": self.seen,
+            "steps": list(self.steps),
+            "screens_seen": list(self.seen),
             "record": self.record,
             "seconds": round(time.monotonic() - self._started, 2),
         }
@@ -181,8 +195,10 @@ class Pilot:
     def say(self, text: str) -> None:
         self._n += 1
         state = self.journey.state.value
-        self.steps.append({"n": self._n, "state": state, "what": text})
-        print(f"[{self.name}] {self._n:02d} {state:<15} {text}", flush=True)
+        t = round(time.monotonic() - self._started, 3)
+        self.steps.append({"n": self._n, "t": t, "state": state, "what": text})
+        if not self.quiet:
+            print(f"[{self.name}] {self._n:02d} {state:<15} {text}", flush=True)
 
     def screen(self, state: State, timeout: float = 20.0) -> Wait:
         """Wait until the journey has entered ``state`` since the last screen waited for (or
@@ -276,7 +292,10 @@ class Pilot:
                 continue
             hidden_by = self._clipping_scrollview(widget)
             if hidden_by is not None:  # scrolled out of view: scroll it in, as a person would
-                hidden_by.scroll_to(widget, padding=10, animate=False)
+                # a RecycleView's layout cannot scroll_to (Kivy 2.3 fails on its layout
+                # trigger); ``_reveal`` scrolls it by its data instead
+                if not isinstance(hidden_by, RecycleView):
+                    hidden_by.scroll_to(widget, padding=10, animate=False)
                 continue
             x, y = widget.to_window(*widget.center)
             if 0 <= x < Window.width and 0 <= y < Window.height:

@@ -43,6 +43,7 @@ SCRIPT_NAMES = (
     "wedge",
     "freeze",
     "ratings",
+    "soak",
 )
 LANDSCAPE = (1920, 1080)
 
@@ -50,12 +51,24 @@ LANDSCAPE = (1920, 1080)
 class DemoStack:
     """Everything a demo kiosk talks to, started and stopped together."""
 
-    def __init__(self, out: Path, *, width_dots: int = 576, social_cards: bool = True) -> None:
+    def __init__(
+        self,
+        out: Path,
+        *,
+        width_dots: int = 576,
+        social_cards: bool = True,
+        accelerated: bool = False,
+    ) -> None:
+        """``accelerated`` (the soak): the same devices and protocols, minus the waiting that
+        only costs time: the SAM reader's replies are not paced at the baud rate and the
+        printer keeps no PNG of each job."""
         self.out = out
         self.state_dir = out / "demo"
         self.platform = ReferencePlatform(db_path=self.state_dir / "platform.db")
-        self.printer = PrinterEmulator(out_dir=out / "printer", width_dots=width_dots)
-        self.sam = SamEmulator(baud=115200)
+        self.printer = PrinterEmulator(
+            out_dir=None if accelerated else out / "printer", width_dots=width_dots
+        )
+        self.sam = SamEmulator(baud=115200, paced=not accelerated)
         self.scanner = QrScannerEmulator(terminator=b"\r")
         self.width_dots = width_dots
         self.platform_url = ""
@@ -121,6 +134,7 @@ class DemoStack:
         fullscreen: bool = False,
         inactivity: int = 60,
         wedge: bool = False,
+        max_fps: int = 30,
     ) -> cfg.Config:
         """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial."""
         host, port = self.printer_addr
@@ -148,7 +162,12 @@ class DemoStack:
                 else f"qr+serial://{self.scanner_path}?baud=115200",
             },
             "printer": {"width_dots": self.width_dots, "charset": "GB18030", "qr": "native"},
-            "display": {"width": size[0], "height": size[1], "fullscreen": fullscreen},
+            "display": {
+                "width": size[0],
+                "height": size[1],
+                "fullscreen": fullscreen,
+                "max_fps": max_fps,
+            },
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
         }
         return cfg.parse(data, "demo", demo=True)
@@ -218,7 +237,10 @@ def run_demo(
     size = window or (LANDSCAPE if landscape else PORTRAIT)
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
-    stack = DemoStack(out).reset()
+    # the soak leaves the PC/SC reader out: pcscd and its virtual readers are one per machine,
+    # so a card another run inserts there would walk into the soak's journeys
+    soak = script == "soak"
+    stack = DemoStack(out, accelerated=soak, social_cards=not soak).reset()
     logs.setup(out / "demo" / "logs", console_level=logging.WARNING if script else logging.INFO)
     stack.start()
     xvfb = None
@@ -231,9 +253,13 @@ def run_demo(
             print(
                 f"demo: no display, running under Xvfb {os.environ['DISPLAY']} at {size[0]}x{size[1]}"
             )
-        # the scripted demo waits out a short limit to photograph the countdown
+        # the scripted demo waits out a short limit to photograph the countdown; the soak
+        # lets a session time out now and then, and its autopilot waits for frames
         config = stack.config(
-            size, inactivity=30 if script == "demo" else 60, wedge=script == "wedge"
+            size,
+            inactivity=30 if script in ("demo", "soak") else 60,
+            wedge=script == "wedge",
+            max_fps=120 if script == "soak" else 30,
         )
         overlays = []
         on_ready = None
@@ -247,7 +273,7 @@ def run_demo(
                 from devkit.autopilot import Pilot
                 from devkit.scripts import SCRIPTS
 
-                Pilot(stack, SCRIPTS[script], out, name=script).start(app)
+                Pilot(stack, SCRIPTS[script], out, name=script, quiet=script == "soak").start(app)
 
         if script in (None, "panel"):  # the presenter's panel (and the script that tests it)
 

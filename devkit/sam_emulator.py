@@ -5,7 +5,8 @@ it opens /dev/ttyUSB0, so demo mode and the integration tests exercise the real 
 
 What makes it honest:
 - Timing: replies leave at the emulator's baud rate (a 1295-byte read reply takes ~112 ms at
-  115200), so timeouts and latencies measured against it mean something.
+  115200), so timeouts and latencies measured against it mean something. ``paced=False``
+  drops only this pacing (the soak's thousands of journeys); the bytes stay the same.
 - Line speed: Linux keeps the speed the driver set on the slave side of the pty (pyserial's
   tcsetattr) and shows it on the master too, so the emulator reads it with termios.tcgetattr.
   When it differs from the emulator's own rate, every byte crossing the line is passed through
@@ -226,12 +227,16 @@ class SamEmulator(PtyDevice):
         sam_id: SamId | None = None,
         link: str | os.PathLike[str] | None = None,
         answer_noise: bool = False,
+        paced: bool = True,
     ):
         self.baud = baud  # the SAM's own rate; it may be changed while unplugged
         self.sam_id = sam_id or SamId((5, 1, 20230615, 1140100, 20240001))
         self.appended_addresses: list[str] = []  # 30 03 answers 91 while this is empty
         self.reply_delay = 0.0  # seconds a read takes before the reply starts (a slow card)
         self.answer_noise = answer_noise  # answer an unframeable burst with SW3 10
+        # False: replies leave as fast as the pty takes them, the frames unchanged (the soak
+        # runs thousands of journeys; everything that measures latency keeps the wire's timing)
+        self.paced = paced
         self.frames_seen = 0
         self.garbled = 0  # bytes that crossed the line at mismatched rates, both directions
         self.commands: collections.Counter[Command] = collections.Counter()
@@ -414,9 +419,9 @@ class SamEmulator(PtyDevice):
         return reply_frame(Sw3.OK)  # reset, status
 
     def _send(self, master: int, data: bytes, stop: threading.Event) -> None:
-        """Write ``data`` so that its last byte leaves after len*10/baud seconds."""
+        """Write ``data`` so that its last byte leaves after len*10/baud seconds (paced)."""
         start = time.monotonic()
-        per_byte = 10.0 / self.baud
+        per_byte = 10.0 / self.baud if self.paced else 0.0
         sent = 0
         while sent < len(data):
             chunk = data[sent : sent + _CHUNK]

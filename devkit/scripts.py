@@ -7,6 +7,7 @@ the printer and the platform received.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -91,7 +92,9 @@ def _handle(
     jobs = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)
     job = jobs[-1]
     doc = case.document
-    p.check(doc.title in job.text, f"the printer did not receive the title {doc.title!r}")
+    # a long title wraps at double size: compare it across the line break
+    on_paper = job.text.replace("\n", "")
+    p.check(doc.title in on_paper, f"the printer did not receive the title {doc.title!r}")
     p.check(doc.verification_code in job.text, "the printer did not receive the verification code")
     p.check(doc.qr_content in job.qr_payloads, "the printer did not receive the QR content")
     p.say(f"printed {doc.kind.value} {doc.title!r}, case {case.case_no}, {len(job.raw)} bytes")
@@ -125,10 +128,17 @@ def _rate(
     *,
     shots: bool,
     dimensions: tuple[str, ...] = (),
+    home: bool = False,
+    collect: bool = True,
 ) -> Generator[Wait, None, None]:
+    """Card off, rate, and back to the attract screen: ``home`` taps 回到首页 on the goodbye
+    screen instead of waiting for it to end by itself; ``collect`` runs a garbage collection
+    before a level is chosen (the soak leaves that to the collector's own timing)."""
     p.say("take the card off the reader")
     p.stack.remove_card()
     yield p.screen(State.RATING)
+    if collect:  # one comes sooner or later: a widget the screen holds only weakly (Kivy's
+        gc.collect()  # ids) must not be gone when a level is chosen
     p.check(p.journey.session.rating_level is None, "a rating level was chosen in advance")
     if shots:
         yield p.shot("rating")
@@ -148,6 +158,8 @@ def _rate(
     p.record.setdefault("rated", []).append(level)
     if shots:
         yield p.shot("goodbye", of=State.GOODBYE)
+    if home:
+        yield p.tap("goodbye.home")
     yield p.screen(State.ATTRACT, timeout=15)
 
 
@@ -737,6 +749,249 @@ def ratings(p: Pilot) -> Generator[Wait, None, None]:
         yield p.screen(State.ATTRACT)
 
 
+# ---- the soak: devkit/soak.py runs it and judges what it samples ------------------------------
+
+SOAK_CITIZENS = (  # every valid card kind; ma_yun's list is empty
+    *("zhang_wei", "wang_guilan", "li_ming", "zhao_min", "chen_hao", "liu_yan", "zhou_xiuying"),
+    *("wu_jun", "zheng_li", "ouyang_xiaoming", "ma_yun", "chan_kaming", "john_smith"),
+    "anna_ivanova",
+)
+SOAK_TIMEOUT_EVERY = 1000  # a session left to time out (30 s, the shortest limit allowed)
+SOAK_GOODBYE_WAIT = 0.005  # the goodbye screen left to end by itself (6 s), now and then
+CARD_JOURNEYS = ("print_rated", "print_skipped", "no_paper", "exit", "card_removed", "timeout")
+SOAK_APP_CODE = 0.3  # of the journeys that leave by 退出: identified by the app's code instead
+SOAK_ELDER = 0.1  # of the journeys with a card: 长辈模式 switched on first
+SOAK_STAFF = 0.1  # of the journeys that leave: 呼叫工作人员 tapped on the list
+SOAK_MIX = (  # (weight, journey)
+    (28, "print_rated"),
+    (10, "print_skipped"),
+    (10, "no_paper"),
+    (12, "exit"),
+    (10, "card_removed"),
+    (10, "browse"),
+    (3, "expired_card"),
+    (5, "phone"),
+    (5, "enterprise"),
+    (7, "verify"),
+)
+
+
+def _soak_item(p: Pilot, rng) -> Generator[Wait, None, object]:
+    """One item this citizen can do here, its guide open; None when there is none."""
+    s = p.journey.session
+    doable = [i for i in s.items if not p.journey.item_blocked_reason(i)]
+    if not doable:
+        return None
+    item = rng.choice(doable)
+    yield p.tap(f"items.row:{item.item_code}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the guide", lambda: p.journey.session.guide is not None)
+    return item
+
+
+def _soak_case(p: Pilot, rng, key: str, kind: str) -> Generator[Wait, None, None]:
+    """Identify, do one item (printed or not), then rate it or skip the rating."""
+    yield from _identify(p, key, slow=False, shots=False)
+    if kind == "print_rated" or kind == "print_skipped":
+        s = p.journey.session
+        doable = [i for i in s.items if not p.journey.item_blocked_reason(i)]
+        if not doable:
+            yield p.tap("bottom.exit")
+            return
+        p.stack.printer.clear()  # the emulator keeps every job: keep this journey's only
+        yield from _handle(p, rng.choice(doable).item_code, shots=False)
+        p.record.pop("printed", None)
+    else:
+        item = yield from _soak_item(p, rng)
+        if item is None:
+            yield p.tap("bottom.exit")
+            return
+        p.say(f"{item.name}: confirm, and no paper")
+        if p.journey.session.guide.pledge_text:
+            yield p.tap("detail.pledge")
+        yield p.tap("detail.confirm")
+        yield p.screen(State.PREVIEW, timeout=30)
+        yield p.tap("preview.no_print")
+        yield p.screen(State.TAKE_DOCUMENTS)
+    home = rng.random() >= SOAK_GOODBYE_WAIT
+    if kind == "print_skipped" or rng.random() < 0.3:
+        p.say("documents taken; no rating")
+        yield p.tap("take.done")
+        yield p.screen(State.RATING)
+        yield p.tap("rating.skip")
+        yield p.screen(State.GOODBYE)
+        if home:
+            yield p.tap("goodbye.home")
+        yield p.screen(State.ATTRACT, timeout=15)
+        return
+    from kiosk.ratings import DIMENSIONS, LEVELS_SHOWN, reasons_for
+
+    level = rng.choice(LEVELS_SHOWN)
+    codes = sorted(reasons_for(level))
+    reasons = tuple(rng.sample(codes, rng.randint(1 if level.is_bad else 0, 2)))
+    dims = tuple(f"{d}:{rng.choice(LEVELS_SHOWN).value}" for d in DIMENSIONS if rng.random() < 0.3)
+    yield from _rate(
+        p, level.value, reasons, shots=False, dimensions=dims, home=home, collect=False
+    )
+    p.record.pop("rated", None)
+    p.record["soak_rated"] = p.record.get("soak_rated", 0) + 1
+
+
+def _soak_leave(p: Pilot, rng, key: str, kind: str) -> Generator[Wait, None, None]:
+    """Identify (by card, or by the app's code held to the scanner), perhaps open a guide,
+    and leave by 退出 or by taking the card away."""
+    if kind == "exit" and rng.random() < SOAK_APP_CODE:
+        p.say(f"the app code of {key} held to the scanner")
+        p.stack.show_app_code(key)
+        yield p.screen(State.ITEMS, timeout=30)
+    else:
+        yield from _identify(p, key, slow=False, shots=False)
+    if rng.random() < SOAK_STAFF:
+        yield p.tap("bottom.staff")
+        yield p.until("the staff called", lambda: bool(p.journey.notice))
+    if rng.random() < 0.6:
+        item = yield from _soak_item(p, rng)
+        if item is not None and rng.random() < 0.5:
+            yield p.tap("bottom.back")
+            yield p.screen(State.ITEMS)
+    if kind == "exit":
+        yield p.tap("bottom.exit")
+    else:
+        p.stack.remove_card()
+    yield p.screen(State.ATTRACT)
+    p.check(p.journey.session is None, f"the session outlived {kind}")
+
+
+def _soak_browse(p: Pilot, rng) -> Generator[Wait, None, None]:
+    """The published list without a card: one public guide, then back."""
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    item = rng.choice(p.journey.catalogue.items)
+    yield p.tap(f"catalogue.row:{item.item_code}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the public guide", lambda: p.journey.browse_guide is not None)
+    yield p.tap("bottom.back")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap("bottom.back")
+
+
+def _soak_phone(p: Pilot, key: str) -> Generator[Wait, None, None]:
+    """扫码办理: the kiosk shows its QR, the citizen confirms in the app, then leaves."""
+    yield p.tap("attract.phone")
+    yield p.screen(State.PHONE)
+    yield p.until("the kiosk's QR", lambda: p.journey.phone_session is not None)
+    p.stack.confirm_phone(p.journey.phone_session.session_id, key)
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.tap("bottom.exit")
+
+
+def _soak_enterprise(p: Pilot, rng) -> Generator[Wait, None, None]:
+    """企业办事: a business licence, the representative's own card, the list, then leave."""
+    from devkit.people import ENTERPRISES
+
+    enterprise = rng.choice(ENTERPRISES)
+    yield p.tap("attract.enterprise")
+    yield p.screen(State.ENTERPRISE)
+    p.stack.scan_licence(enterprise.key)
+    asked = (State.REPRESENTATIVE, State.ITEMS)  # the platform says whether it asks for one
+    yield p.until("the representative asked, or the list", lambda: p.journey.state in asked)
+    if p.journey.state is State.REPRESENTATIVE:
+        yield p.screen(State.REPRESENTATIVE)
+        p.stack.place_card(enterprise.representative_key)
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.tap("bottom.exit")
+
+
+def _soak_verify(p: Pilot) -> Generator[Wait, None, None]:
+    """证明核验: the last certificate printed held to the scanner (or a code nobody issued)."""
+    yield p.tap("attract.verify")
+    yield p.screen(State.VERIFY_SCAN)
+    if not p.stack.scan_last_certificate():
+        p.stack.scanner.scan("https://yzt.shanxi.demo/v/2222222222222222")
+    yield p.screen(State.VERIFY_RESULT, timeout=30)
+    yield p.tap("verify.home")
+
+
+def _soak_timeout(p: Pilot, key: str) -> Generator[Wait, None, None]:
+    p.say("nobody touches the list: the countdown, then the session ends by itself")
+    yield from _identify(p, key, slow=False, shots=False)
+    items = p.app.screens[State.ITEMS]
+    yield p.until("the countdown", lambda: items.countdown > 0, timeout=40)
+    yield p.screen(State.ATTRACT, timeout=40)
+    p.check(p.journey.session is None, "the session outlived its time limit")
+
+
+def soak(p: Pilot) -> Generator[Wait, None, None]:
+    """`make soak`: thousands of varied journeys; the process sampled every few journeys."""
+    import random
+
+    from devkit.soak import DEFAULT_JOURNEYS, ENV_EVERY, ENV_JOURNEYS, ENV_SEED, Sampler, warmup_of
+
+    journeys = int(os.environ.get(ENV_JOURNEYS, DEFAULT_JOURNEYS))
+    every = int(os.environ.get(ENV_EVERY, max(1, journeys // 100)))
+    rng = random.Random(int(os.environ.get(ENV_SEED, "1")))
+    ports = {p.stack.platform.port: "platform", p.stack.printer_addr[1]: "printer"}
+    sampler = Sampler(p.out / "samples.jsonl", journeys, warmup_of(journeys), ports)
+    weights, kinds = zip(*SOAK_MIX, strict=True)
+    counts: dict[str, int] = {}
+    p.record["soak_journeys"] = counts
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    sampler.sample(0, p.app)
+    for n in range(1, journeys + 1):
+        key = rng.choice(SOAK_CITIZENS)
+        kind = "timeout" if n % SOAK_TIMEOUT_EVERY == 0 else rng.choices(kinds, weights)[0]
+        p.say(f"journey {n}: {kind} ({key})")
+        p.record["soak_journey"] = n
+        if kind in CARD_JOURNEYS and rng.random() < SOAK_ELDER:
+            yield p.tap("attract.elder")
+            yield p.until("长辈模式", lambda: p.app.theme.elder)
+        if kind == "timeout":
+            yield from _soak_timeout(p, key)
+        elif kind in ("exit", "card_removed"):
+            yield from _soak_leave(p, rng, key, kind)
+        elif kind == "browse":
+            yield from _soak_browse(p, rng)
+        elif kind == "phone":
+            yield from _soak_phone(p, key)
+        elif kind == "enterprise":
+            yield from _soak_enterprise(p, rng)
+        elif kind == "verify":
+            yield from _soak_verify(p)
+        elif kind == "expired_card":
+            p.stack.place_card("sun_qiang")
+            yield p.screen(State.ERROR)
+            p.stack.remove_card()
+            yield p.tap("error.back")
+        else:
+            yield from _soak_case(p, rng, key, kind)
+        p.stack.remove_card()
+        p.record.pop("items_seen", None)
+        yield p.screen(State.ATTRACT)
+        p.check(not p.app.theme.elder, "长辈模式 outlived the session")
+        counts[kind] = counts.get(kind, 0) + 1
+        if n % every == 0 or n == journeys:
+            row = sampler.sample(n, p.app)
+            print(
+                f"[soak] {n}/{journeys} journeys, {row['seconds'] / 60:.1f} min: "
+                f"rss {row['rss_kb'] / 1024:.1f} MB, files {row['kiosk_fds']}/{row['fds']}, "
+                f"threads {row['kiosk_threads']}/{row['threads']} (kiosk/all), "
+                f"objects {row['objects']}, widgets {row['widgets']}, "
+                f"errors {row['errors_logged']}",
+                flush=True,
+            )
+    rated = p.record.get("soak_rated", 0)
+    p.say(f"every rating given ({rated}) reaches the platform")
+    p.app.runtime.sync.poke()
+    yield p.until(
+        f"{rated} ratings at the platform",
+        lambda: p.stack.platform.state()["ratings"] >= rated,
+        timeout=60,
+    )
+    stored = p.record["platform_ratings"] = p.stack.platform.state()["ratings"]
+    p.check(stored == rated, f"{rated} ratings given, {stored} at the platform")
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -749,4 +1004,5 @@ SCRIPTS = {
     "wedge": wedge,
     "freeze": freeze,
     "ratings": ratings,
+    "soak": soak,
 }

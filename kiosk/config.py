@@ -66,6 +66,7 @@ class DisplayConfig:
     height: int = 1920
     rotation: int = 0
     fullscreen: bool = True
+    max_fps: int = 30  # frames drawn per second at most: a kiosk screen needs no more
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             height=display.get("height", int, 1920, check=_between(320, 7680)),
             rotation=display.get("rotation", int, 0, check=_one_of(0, 90, 180, 270)),
             fullscreen=display.get("fullscreen", bool, True),
+            max_fps=display.get("max_fps", int, 30, check=_between(10, 240)),
         ),
         session=SessionConfig(
             inactivity_seconds=session.get("inactivity_seconds", int, 60, check=_between(30, 600)),

@@ -16,7 +16,7 @@ from kivy.uix.recycleview import RecycleView
 
 from kiosk.i18n import _
 from kiosk.models import Item
-from screens.widgets import tap
+from screens.widgets import OneBarBinding, tap
 
 
 class CategoryHeader(Label):
@@ -37,7 +37,7 @@ class ItemRow(ButtonBehavior, BoxLayout):
             tap(self, "select_item", self.item_code)
 
 
-class ItemList(RecycleView):
+class ItemList(OneBarBinding, RecycleView):
     pass
 
 

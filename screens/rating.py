@@ -56,6 +56,7 @@ class RatingScreen(KioskScreen):
                     )
                 )
             self.ids.dimensions.add_widget(row)
+        self._dimensions = self.ids.dimensions.__self__  # a strong reference (see below)
         for code, label in {**BAD_REASONS, **GOOD_REASONS}.items():
             self.ids.reasons.add_widget(
                 KButton(
@@ -68,8 +69,13 @@ class RatingScreen(KioskScreen):
             )
 
     def _show_dimensions(self, shown: bool) -> None:
-        """Hidden means out of the tree: invisible buttons must not catch touches."""
-        box = self.ids.dimensions
+        """Hidden means out of the tree: invisible buttons must not catch touches.
+
+        ``ids`` hold weak references: out of the tree, the box lives only by the strong one
+        kept here (else the next garbage collection takes it, and the next citizen's render
+        fails half-way: no reasons to choose, a bad rating that can never be sent).
+        """
+        box = self._dimensions
         if shown and box.parent is None:
             self._dimensions_parent.add_widget(box, index=self._dimensions_index)
         elif not shown and box.parent is not None:

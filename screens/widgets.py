@@ -21,6 +21,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 
@@ -81,6 +82,25 @@ class KButton(ButtonBehavior, Label):
         if not self.enabled and self.collide_point(*touch.pos):
             return True  # swallow: a disabled button does nothing, visibly
         return super().on_touch_down(touch)
+
+
+class OneBarBinding:
+    """For scroll views (ScrollView, RecycleView): one binding of the bar's colour, however
+    much they scroll.
+
+    Kivy 2.3's ScrollView.update_from_scroll binds ``bar_color`` again on every call (every
+    frame that scrolls, resizes or relays the content) and unbinds it once, when the bar fades:
+    the rest stay. The soak counted three or four more a journey, for ever, each one called on
+    every later scroll. Unbinding before each update keeps one.
+    """
+
+    def update_from_scroll(self, *largs) -> None:
+        self.funbind("bar_color", self._change_bar_color)
+        super().update_from_scroll(*largs)
+
+
+class KScrollView(OneBarBinding, ScrollView):
+    """The ScrollView of every screen (see OneBarBinding)."""
 
 
 class Panel(BoxLayout):

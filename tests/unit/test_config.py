@@ -104,6 +104,7 @@ def test_missing_file_says_how_to_write_one(tmp_path):
             lambda d: d["display"].update(fullscreen="yes"),
             "[display] fullscreen: must be true or false",
         ),
+        (lambda d: d["display"].update(max_fps=0), "[display] max_fps: must be"),
     ],
 )
 def test_errors_name_the_key(mutate, expected):
