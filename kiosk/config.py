@@ -403,4 +403,6 @@ def load(path: Path | None) -> Config:
         raise ConfigError(f"{path}: is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: is not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per level: a corrupted or hostile file
+        raise ConfigError(f"{path}: is not valid TOML (nested too deeply)") from None
     return parse(data, str(path), base_dir=path.parent)

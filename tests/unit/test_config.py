@@ -367,3 +367,12 @@ def test_a_reader_on_another_machine_is_a_card_reader_named_sam():
     data["devices"]["card_reader"] = "escpos+tcp://10.0.0.9:9100"
     with pytest.raises(config.ConfigError, match="is a printer's address"):
         config.parse(data, "k")
+
+
+def test_a_deeply_nested_file_is_refused_not_a_traceback(tmp_path):
+    """tomllib recurses once per level of nesting: a file of 100,000 brackets (a corrupted or
+    hostile file) is a configuration error, named, never a RecursionError."""
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(config.ConfigError, match="nested too deeply"):
+        config.load(deep)
