@@ -41,6 +41,7 @@ class PlatformConfig:
     signing: signing.SigningMethod = signing.SigningMethod.HMAC_SHA256
     ca_file: Path | None = None  # the province's CA for its gateway, besides the system's
     pin_sha256: tuple[bytes, ...] = ()  # SHA-256 digests of pinned SubjectPublicKeyInfos
+    device_key_file: Path | None = None  # where the key was read (None: in this file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +237,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         str,
         check=lambda v: None if v.strip() and len(v) <= 64 else "must be 1 to 64 characters",
     )
-    key = _device_key(platform, path)
+    key, key_file = _device_key(platform, path)
     url = platform.get("url", str, check=_platform_url).rstrip("/")
     cfg = Config(
         device_id=device_id,
@@ -258,6 +259,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             signing=_signing(platform),
             ca_file=_ca_file(platform, path, url),
             pin_sha256=_pins(platform, url),
+            device_key_file=key_file,
         ),
         devices=DevicesConfig(
             card_readers=_card_readers(devices),
@@ -327,11 +329,12 @@ def _card_readers(devices: _Section) -> tuple[str, ...]:
     return tuple(urls)
 
 
-def _device_key(platform: _Section, path) -> bytes:
+def _device_key(platform: _Section, path) -> tuple[bytes, Path | None]:
     hex_key = platform.get("device_key", str, None)
     key_file = platform.get("device_key_file", str, None)
     if (hex_key is None) == (key_file is None):
         raise platform.error("device_key_file", "give exactly one of device_key_file or device_key")
+    file = None
     if key_file is not None:
         file = path(key_file)
         try:
@@ -351,7 +354,7 @@ def _device_key(platform: _Section, path) -> bytes:
         raise platform.error(where, "must hold the key as hexadecimal digits") from None
     if len(key) < 16:
         raise platform.error(where, "must be at least 16 bytes (32 hex digits)")
-    return key
+    return key, file
 
 
 def key_mode_problem(file: Path, mode: int) -> str | None:
