@@ -55,11 +55,12 @@ def set_value(path: Path, table: str, key: str, value: str) -> Path:
     return replace(path, new_text.encode("utf-8"))
 
 
-def replace(path: Path, data: bytes) -> Path:
-    """Put ``data`` at ``path`` atomically, keeping the previous file as PATH.bak; returns the
-    backup's path. The folder is flushed too, so the rename itself survives a power cut."""
+def replace(path: Path, data: bytes, *, backup: bool = True) -> Path:
+    """Put ``data`` at ``path`` atomically, keeping the previous file as PATH.bak (unless
+    ``backup`` is false); returns the backup's path. A new file is mode 600 (mkstemp's). The
+    folder is flushed too, so the rename itself survives a power cut."""
     path = Path(path)
-    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    kept = path.with_name(path.name + BACKUP_SUFFIX)
     try:
         old = path.stat()
     except FileNotFoundError:
@@ -75,14 +76,14 @@ def replace(path: Path, data: bytes) -> Path:
                 with contextlib.suppress(PermissionError):  # only root may give it away
                     os.fchown(f.fileno(), old.st_uid, old.st_gid)
             os.fsync(f.fileno())
-        if old is not None:
-            _keep_previous(path, backup)
+        if old is not None and backup:
+            _keep_previous(path, kept)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
-    return backup
+    return kept
 
 
 def _keep_previous(path: Path, backup: Path) -> None:
