@@ -317,3 +317,14 @@ def test_a_key_that_matches_no_pin_fails(https_platform):
     }
     assert results["platform tls"].outcome.value == "fail"
     assert "matches no pin_sha256" in results["platform tls"].detail
+
+
+def test_low_paper_is_a_warning_not_a_failure(served):
+    served.say("paper low")
+    try:
+        code, results = doctor(served.config)
+    finally:
+        served.say("paper ok")
+    assert code == 0
+    [printer] = [r for r in results if r["check"] == "printer"]
+    assert printer["outcome"] == "warn" and "paper low" in printer["detail"], printer
