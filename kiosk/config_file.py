@@ -29,7 +29,8 @@ class ConfigFileError(Exception):
 
 def set_value(path: Path, table: str, key: str, value: str) -> Path:
     """Set ``[table] key = value`` in the file at ``path`` (the table is added at the end when
-    missing); returns the backup's path."""
+    missing); returns the backup's path. A symbolic link is followed: its target changes."""
+    path = Path(path).resolve()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -175,3 +175,11 @@ def test_a_file_that_is_not_toml_is_left_alone(tmp_path):
     with pytest.raises(ConfigFileError, match="not valid TOML"):
         set_value(path, "technician", "pin_hash", "x")
     assert path.read_text() == "[kiosk\n"
+
+
+def test_a_configuration_behind_a_link_is_changed_where_it_lives(example, tmp_path):
+    link = tmp_path / "current.toml"
+    link.symlink_to(example)
+    set_value(link, "technician", "pin_hash", pin.hash_pin("123456", n=16))
+    assert link.is_symlink(), "the link is kept, its target changed"
+    assert "pin_hash" in tomllib.loads(example.read_text())["technician"]
