@@ -235,19 +235,20 @@ def test_the_sam_probe_reads_no_card(tmp_path):
     assert BY_KEY["zhang_wei"].name not in result.line()
 
 
-def test_demo_serve_stops_cleanly_on_sigterm(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_demo_serve_stops_cleanly_on_a_signal(tmp_path, signum):
     demo = Served(tmp_path)
     demo.until("ready:")
     printer = demo.address("printer").removeprefix("escpos+tcp://")
     reader = demo.address("card reader").removeprefix("sam+serial://").split("?")[0]
     assert Path(reader).exists()
-    demo.proc.send_signal(signal.SIGTERM)
+    demo.proc.send_signal(signum)
     assert demo.proc.wait(timeout=30) == 0
     demo.until("stopped")
     host, port = printer.rsplit(":", 1)
     with pytest.raises(ConnectionRefusedError), socket.create_connection((host, int(port)), 2):
         pass
-    assert not Path(reader).exists(), "the reader's pseudo-terminal is gone"
+    assert not os.path.lexists(reader), "the reader's pseudo-terminal and its link are gone"
 
 
 # ---- the platform over HTTPS: the certificate verified, pinned ---------------------------------
