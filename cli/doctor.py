@@ -30,6 +30,7 @@ from pathlib import Path
 from cli import doctor_checks as c
 from cli.console import print_json, print_text
 from cli.doctor_checks import Check, Outcome, Result
+from drivers import escpos_cache
 from kiosk import config as cfg
 
 EXIT_OK = 0
@@ -87,6 +88,10 @@ def _doctor(args: argparse.Namespace) -> int:
     # drivers log for the kiosk's journal; here a warning would only repeat a line (and
     # python-escpos's logging.info() would give the root logger a stderr handler)
     logging.getLogger().addHandler(logging.NullHandler())
+    # python-escpos's parsed database in the technician's own cache, never in the kiosk's data
+    # directory: the doctor may run as root, and must not leave files there the kiosk's user
+    # cannot replace (the first call wins; a user without a home: escpos's default, /tmp)
+    escpos_cache.keep_in(escpos_cache.user_cache() or "")
     failed = False
     for result in run_checks(checks_for(args.config or cfg.DEFAULT_PATH), args.timeout):
         failed |= result.outcome is Outcome.FAIL
