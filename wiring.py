@@ -10,6 +10,27 @@ from collections.abc import Callable
 from kiosk.config import Config
 
 
+def platform_client(
+    config: Config, *, wall_clock: Callable[[], float] = time.time, retries: int | None = None
+):
+    """The platform client as the kiosk uses it: its address, key, timeouts, CA and pins
+    (`kiosk doctor` asks with the same one, without retries)."""
+    from kiosk.platform import PlatformClient
+
+    return PlatformClient(
+        config.platform.url,
+        config.device_id,
+        config.platform.device_key,
+        connect_timeout=config.platform.connect_timeout,
+        read_timeout=config.platform.read_timeout,
+        retries=config.platform.retries if retries is None else retries,
+        signing=config.platform.signing,
+        ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
+        pins=config.platform.pin_sha256,
+        wall_clock=wall_clock,
+    )
+
+
 def build_runtime(
     config: Config,
     call_soon: Callable[[Callable[[], None]], None],
@@ -20,24 +41,12 @@ def build_runtime(
     """The core with its real drivers, client and outbox (shared by the app and the tests).
     ``wall_clock``: the kiosk's idea of the time of day, for a test whose clock is off."""
     from drivers.registry import open_card_readers, open_printer, open_scanner
-    from kiosk.platform import PlatformClient
     from kiosk.runtime import Runtime
     from offline.catalogue_cache import CatalogueCache
     from offline.outbox import Outbox
     from offline.sync import SyncWorker
 
-    platform = PlatformClient(
-        config.platform.url,
-        config.device_id,
-        config.platform.device_key,
-        connect_timeout=config.platform.connect_timeout,
-        read_timeout=config.platform.read_timeout,
-        retries=config.platform.retries,
-        signing=config.platform.signing,
-        ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
-        pins=config.platform.pin_sha256,
-        wall_clock=wall_clock,
-    )
+    platform = platform_client(config, wall_clock=wall_clock)
     outbox = Outbox(config.data_dir / "outbox.db")
     return Runtime(
         config,

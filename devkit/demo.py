@@ -137,8 +137,21 @@ class DemoStack:
         max_fps: int = 30,
     ) -> cfg.Config:
         """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial."""
+        data = self.config_data(size, fullscreen, inactivity, wedge, max_fps)
+        return cfg.parse(data, "demo", demo=True)
+
+    def config_data(
+        self,
+        size: tuple[int, int] = PORTRAIT,
+        fullscreen: bool = False,
+        inactivity: int = 60,
+        wedge: bool = False,
+        max_fps: int = 30,
+    ) -> dict:
+        """The configuration's tables, as a kiosk.toml holds them (`kiosk demo serve` writes
+        them to a file, the key moved to a file of its own)."""
         host, port = self.printer_addr
-        data = {
+        return {
             "kiosk": {
                 "device_id": DEMO_DEVICE_ID,
                 "hall_name": "太原市政务服务中心（演示）",
@@ -170,7 +183,6 @@ class DemoStack:
             },
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
         }
-        return cfg.parse(data, "demo", demo=True)
 
     # ---- what the demo panel and the scripts do ------------------------------------------------
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk import addresses, signing
+from kiosk import addresses, pin, signing
 from kiosk.devices import DeviceKind
 from kiosk.i18n import _
 
@@ -41,6 +41,7 @@ class PlatformConfig:
     signing: signing.SigningMethod = signing.SigningMethod.HMAC_SHA256
     ca_file: Path | None = None  # the province's CA for its gateway, besides the system's
     pin_sha256: tuple[bytes, ...] = ()  # SHA-256 digests of pinned SubjectPublicKeyInfos
+    device_key_file: Path | None = None  # where the key was read (None: in this file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,13 @@ class SessionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TechnicianConfig:
+    """The technician's entry: the PIN's hash (kiosk.pin; empty: no technician screen)."""
+
+    pin_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     device_id: str
     hall_name: str
@@ -87,6 +95,7 @@ class Config:
     printer: PrinterConfig = PrinterConfig()
     display: DisplayConfig = DisplayConfig()
     session: SessionConfig = SessionConfig()
+    technician: TechnicianConfig = TechnicianConfig()
     demo: bool = False
     source: str = ""  # where it came from, for messages
 
@@ -216,6 +225,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     printer = _Section(root.get("printer", dict, {}), "printer", source)
     display = _Section(root.get("display", dict, {}), "display", source)
     session = _Section(root.get("session", dict, {}), "session", source)
+    technician = _Section(root.get("technician", dict, {}), "technician", source)
     root.finish()
 
     def path(value: str) -> Path:
@@ -227,7 +237,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         str,
         check=lambda v: None if v.strip() and len(v) <= 64 else "must be 1 to 64 characters",
     )
-    key = _device_key(platform, path)
+    key, key_file = _device_key(platform, path)
     url = platform.get("url", str, check=_platform_url).rstrip("/")
     cfg = Config(
         device_id=device_id,
@@ -249,6 +259,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             signing=_signing(platform),
             ca_file=_ca_file(platform, path, url),
             pin_sha256=_pins(platform, url),
+            device_key_file=key_file,
         ),
         devices=DevicesConfig(
             card_readers=_card_readers(devices),
@@ -272,14 +283,27 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             inactivity_seconds=session.get("inactivity_seconds", int, 60, check=_between(30, 600)),
             warning_seconds=session.get("warning_seconds", int, 20, check=_between(20, 120)),
         ),
+        technician=TechnicianConfig(
+            pin_hash=technician.get("pin_hash", str, "", check=_pin_hash),
+        ),
         demo=demo,
         source=source,
     )
     if cfg.session.warning_seconds >= cfg.session.inactivity_seconds:
         raise session.error("warning_seconds", "must be smaller than inactivity_seconds")
-    for section in (kiosk, platform, devices, printer, display, session):
+    for section in (kiosk, platform, devices, printer, display, session, technician):
         section.finish()
     return cfg
+
+
+def _pin_hash(value: str) -> str | None:
+    if not value:
+        return None  # no PIN yet: the technician screen stays closed
+    try:
+        pin.parse_hash(value)
+    except pin.PinError as exc:
+        return str(exc)
+    return None
 
 
 def reader_names(urls: tuple[str, ...]) -> list[str]:
@@ -305,11 +329,12 @@ def _card_readers(devices: _Section) -> tuple[str, ...]:
     return tuple(urls)
 
 
-def _device_key(platform: _Section, path) -> bytes:
+def _device_key(platform: _Section, path) -> tuple[bytes, Path | None]:
     hex_key = platform.get("device_key", str, None)
     key_file = platform.get("device_key_file", str, None)
     if (hex_key is None) == (key_file is None):
         raise platform.error("device_key_file", "give exactly one of device_key_file or device_key")
+    file = None
     if key_file is not None:
         file = path(key_file)
         try:
@@ -317,12 +342,9 @@ def _device_key(platform: _Section, path) -> bytes:
             text = file.read_text().strip()
         except OSError as exc:
             raise platform.error("device_key_file", f"cannot be read ({exc.strerror})") from None
-        if mode & 0o077:  # the key signs as this kiosk: nobody else may read or replace it
-            raise platform.error(
-                "device_key_file",
-                f"{file} is mode {mode:04o}, open to users other than the kiosk's: "
-                f"run chmod 600 {file}",
-            )
+        problem = key_mode_problem(file, mode)
+        if problem:
+            raise platform.error("device_key_file", problem)
         hex_key, where = text, "device_key_file"
     else:
         where = "device_key"
@@ -332,7 +354,16 @@ def _device_key(platform: _Section, path) -> bytes:
         raise platform.error(where, "must hold the key as hexadecimal digits") from None
     if len(key) < 16:
         raise platform.error(where, "must be at least 16 bytes (32 hex digits)")
-    return key
+    return key, file
+
+
+def key_mode_problem(file: Path, mode: int) -> str | None:
+    """The key signs as this kiosk: nobody but the kiosk's user may read or replace it."""
+    if mode & 0o077:
+        return (
+            f"{file} is mode {mode:04o}, open to users other than the kiosk's: run chmod 600 {file}"
+        )
+    return None
 
 
 def _signing(platform: _Section) -> signing.SigningMethod:

@@ -203,6 +203,20 @@ class RatingsReply:
     rejected: dict[str, str]  # rating_id -> reason
 
 
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What `PlatformClient.probe` saw: the status, the refusal's code, the reply's Date."""
+
+    status: int
+    code: str
+    date: str | None
+    signed_at: float
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in (200, 304)
+
+
 class PlatformClient:
     """Talks to the platform for one device. Safe to share between threads for simple calls."""
 
@@ -365,6 +379,18 @@ class PlatformClient:
         body = {"sent_at": sent_at.isoformat(timespec="seconds"), "status": status}
         path = f"/v1/devices/{quote(self.device_id, safe='')}/heartbeat"
         self._call("PUT", path, body=body, expect=(200, 204))
+
+    def probe(self) -> Probe:
+        """One signed call that changes nothing, for `kiosk doctor`: the published list asked
+        with ``If-None-Match: *`` (a 304 without a body). A refusal of the signature (401) is
+        an answer here, not an error, so that its code and the reply's Date (the clock) can be
+        shown; anything else fails as any call does."""
+        signed_at = self.wall_clock()
+        resp = self._call(
+            "GET", "/v1/catalogue", headers={"If-None-Match": "*"}, expect=(200, 304, 401, 403)
+        )
+        code = _error_body(resp)[0] if resp.status_code in (401, 403) else ""
+        return Probe(resp.status_code, code, resp.headers.get("Date"), signed_at)
 
     # ---- plumbing ------------------------------------------------------------------------------
 

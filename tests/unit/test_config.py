@@ -41,7 +41,7 @@ def test_the_example_documents_a_valid_configuration(tmp_path):
 
 def test_every_key_of_the_dataclasses_is_documented_in_the_example():
     text = EXAMPLE.read_text()
-    for section in ("platform", "devices", "printer", "display", "session"):
+    for section in ("platform", "devices", "printer", "display", "session", "technician"):
         cls = type(getattr(config.parse(example_data(), "x"), section))
         for name in cls.__dataclass_fields__:
             key = {"card_readers": "card_reader"}.get(name, name)
