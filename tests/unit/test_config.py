@@ -367,3 +367,57 @@ def test_a_reader_on_another_machine_is_a_card_reader_named_sam():
     data["devices"]["card_reader"] = "escpos+tcp://10.0.0.9:9100"
     with pytest.raises(config.ConfigError, match="is a printer's address"):
         config.parse(data, "k")
+
+
+# ---- the metrics endpoint --------------------------------------------------------------------
+
+
+def test_metrics_are_off_unless_asked_for():
+    assert not config.parse(example_data(), "k").metrics.enabled
+
+
+@pytest.mark.parametrize(
+    ("listen", "host", "port"),
+    [
+        ("127.0.0.1:9464", "127.0.0.1", 9464),
+        ("[::1]:9464", "::1", 9464),
+        ("localhost:0", "localhost", 0),
+    ],
+)
+def test_metrics_on_loopback_are_accepted(listen, host, port):
+    data = example_data() | {"metrics": {"listen": listen}}
+    metrics = config.parse(data, "k").metrics
+    assert metrics.enabled and (metrics.host, metrics.port) == (host, port)
+
+
+@pytest.mark.parametrize("listen", ["0.0.0.0:9464", "10.1.2.3:9464", "[::]:9464"])
+def test_metrics_beyond_this_machine_are_refused_with_the_reason(listen):
+    data = example_data() | {"metrics": {"listen": listen}}
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "k")
+    msg = str(err.value)
+    assert "[metrics] listen" in msg and "not a loopback address" in msg
+    assert "no password" in msg and "allow_remote = true" in msg
+    data["metrics"]["allow_remote"] = True
+    assert config.parse(data, "k").metrics.enabled
+
+
+@pytest.mark.parametrize(
+    ("listen", "expected"),
+    [
+        ("9464", "must be host:port"),
+        ("127.0.0.1:http", "must be host:port"),
+        ("127.0.0.1:70000", "must be host:port"),
+        ("kiosk.local:9464", "is not an IP address"),
+    ],
+)
+def test_a_bad_metrics_address_is_named(listen, expected):
+    data = example_data() | {"metrics": {"listen": listen}}
+    with pytest.raises(config.ConfigError, match=r"\[metrics\] listen: .*" + expected):
+        config.parse(data, "k")
+
+
+def test_an_unknown_metrics_key_is_refused():
+    data = example_data() | {"metrics": {"listen": "127.0.0.1:9464", "port": 1}}
+    with pytest.raises(config.ConfigError, match=r"\[metrics\] port: is not a known key"):
+        config.parse(data, "k")
