@@ -26,6 +26,11 @@ def build_runtime(
     from offline.outbox import Outbox
     from offline.sync import SyncWorker
 
+    metrics = None
+    if config.metrics.enabled:  # prometheus-client only when asked for
+        from kiosk.metrics import Metrics
+
+        metrics = Metrics()
     platform = PlatformClient(
         config.platform.url,
         config.device_id,
@@ -37,9 +42,10 @@ def build_runtime(
         ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
         pins=config.platform.pin_sha256,
         wall_clock=wall_clock,
+        observe=metrics.platform_call if metrics else None,
     )
     outbox = Outbox(config.data_dir / "outbox.db")
-    return Runtime(
+    runtime = Runtime(
         config,
         platform=platform,
         printer=open_printer(config),
@@ -54,3 +60,9 @@ def build_runtime(
         wall_clock=wall_clock,
         catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )
+    if metrics is not None:
+        from kiosk.metrics import attach
+
+        attach(runtime, config, metrics)
+        runtime.metrics = metrics
+    return runtime
