@@ -33,7 +33,7 @@ def test_the_example_documents_a_valid_configuration(tmp_path):
     assert cfg.device_id == "SX-TY-0001"
     assert cfg.platform.device_key == bytes.fromhex(KEY)
     assert cfg.devices.printer == "escpos+tcp://192.168.1.50:9100"
-    assert cfg.devices.card_readers == ("sam+serial:///dev/ttyUSB0?baud=115200",)
+    assert cfg.devices.card_readers == ("sam+serial:///dev/kiosk-idcard?baud=115200",)
     assert cfg.session.warning_seconds == 20
     assert not cfg.demo
     assert KEY not in repr(cfg), "the key never shows in a repr"
