@@ -45,11 +45,11 @@ _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|[A-Z]{3}\d{12})(?![0-9A-Za
 _TOKEN_LIKE = re.compile(r"(?i)(?<![0-9A-Za-z])((?:SXT1\.|CTID:)[^\s\"',;)\]}]+)")
 # a value after a key that names a person or a secret: name=张三, "holder": "李四", 姓名：王五,
 # token=..., ticket: ...
-_KEYED = re.compile(
+_KEYED = re.compile(  # not words: keys as written in log text
     r"(?i)(?<![0-9A-Za-z_])(?P<key>name|holder|姓名|token|ticket)"
     r"(?P<sep>[\"']?\s*[:=：]\s*[\"']?)(?P<value>[^\s\"',;)\]}&]+)"
 )
-_NAME_KEYS = frozenset({"name", "holder", "姓名"})
+_NAME_KEYS = frozenset({"name", "holder", "姓名"})  # not words: keys
 
 
 def _keyed(m: re.Match) -> str:
