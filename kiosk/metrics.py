@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -28,6 +28,7 @@ from kiosk import tally
 from kiosk.devices import DeviceKind, DeviceState, Paper
 from kiosk.events import Operation
 from kiosk.heartbeat import device_name
+from kiosk.journey import State
 from kiosk.storage import Kind, OutboxError
 from kiosk.version import version
 
@@ -57,6 +58,17 @@ class KioskCollector(Collector):
         yield info
         yield GaugeMetricFamily(
             "kiosk_start_time_seconds", "when the kiosk started (Unix time)", value=rt.started_at
+        )
+        journey = rt.journey
+        yield GaugeMetricFamily(
+            "kiosk_out_of_service",
+            "1 while the kiosk shows the out-of-service screen (a required device is down)",
+            value=float(journey.state is State.OUT_OF_SERVICE),
+        )
+        yield GaugeMetricFamily(
+            "kiosk_platform_reachable",
+            "1 while the platform answers, 0 while the kiosk sends citizens to the window",
+            value=float(journey.platform_reachable),
         )
         yield from self._devices()
         yield from self._counters(rt.tally.snapshot())
@@ -144,6 +156,8 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # the process's memory, open files and CPU (process_*): a leak shows over weeks
+        ProcessCollector(registry=self.registry)
         self.address: tuple[str, int] | None = None  # where it listens, once serving
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None

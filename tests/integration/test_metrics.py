@@ -136,6 +136,9 @@ def test_the_endpoint_tells_the_fleet_what_the_kiosk_did(kiosk, stack):
     assert value(samples, "kiosk_outbox_oldest_age_seconds") >= 0
     assert value(samples, "kiosk_info", version=runtime_version(), device_id="SX-TY-0001") == 1
     assert 0 < value(samples, "kiosk_start_time_seconds") <= time.time()
+    assert value(samples, "kiosk_out_of_service") == 0
+    assert value(samples, "kiosk_platform_reachable") == 1
+    assert value(samples, "process_open_fds") > 0
     latency = "kiosk_platform_request_duration_seconds"
     assert value(samples, f"{latency}_count", operation="verify_identity", outcome="ok") == 2
     assert value(samples, f"{latency}_count", operation="submit", outcome="ok") == 2
@@ -172,6 +175,38 @@ def test_errors_and_failed_prints_are_counted_by_operation(kiosk, stack):
     assert value(samples, "kiosk_prints_total", outcome="failed") == 1
     assert value(samples, "kiosk_errors_total", operation="print") == 1
     assert value(samples, "kiosk_paper_events_total", paper="out") == 1
+
+
+def test_a_port_already_taken_leaves_the_kiosk_running_without_metrics(stack, caplog):
+    """The endpoint is for the fleet; citizens are served without it. The error says where."""
+    import logging
+    import socket
+
+    caplog.set_level(logging.ERROR, logger="kiosk.metrics")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = dataclasses.replace(stack.config(), metrics=MetricsConfig("127.0.0.1", port))
+        loop = Loop()
+        runtime = wiring.build_runtime(config, loop.call_soon)
+        try:
+            runtime.start()
+            loop.until(lambda: runtime.journey.catalogue is not None, "the published list")
+            assert runtime.metrics.address is None
+            assert any(
+                "metrics endpoint not started on 127.0.0.1" in r.message for r in caplog.records
+            )
+        finally:
+            runtime.stop()
+
+
+def test_without_a_listen_address_there_is_no_endpoint(stack):
+    runtime = wiring.build_runtime(stack.config(), Loop().call_soon)
+    try:
+        assert runtime.metrics is None
+    finally:
+        runtime.stop()
 
 
 def test_the_alert_rules_are_well_formed_and_name_metrics_that_exist(kiosk):
