@@ -142,6 +142,11 @@ class KioskCollector(Collector):
         yield GaugeMetricFamily(
             "kiosk_outbox_dead_letters", "records the platform refused for good", value=counts.dead
         )
+        yield CounterMetricFamily(
+            "kiosk_outbox_events_dropped",
+            "device events dropped, oldest first, to keep the outbox bounded (kept on disk)",
+            value=counts.dropped_events,
+        )
 
 
 class Metrics:

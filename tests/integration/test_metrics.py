@@ -134,6 +134,7 @@ def test_the_endpoint_tells_the_fleet_what_the_kiosk_did(kiosk, stack):
     assert value(samples, "kiosk_device_state", **reader, state="offline") == 0
     assert value(samples, "kiosk_outbox_pending", kind="rating") >= 0
     assert value(samples, "kiosk_outbox_oldest_age_seconds") >= 0
+    assert value(samples, "kiosk_outbox_events_dropped_total") == 0
     assert value(samples, "kiosk_info", version=runtime_version(), device_id="SX-TY-0001") == 1
     assert 0 < value(samples, "kiosk_start_time_seconds") <= time.time()
     assert value(samples, "kiosk_out_of_service") == 0
