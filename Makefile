@@ -20,8 +20,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
 	vsmartcard-vpcd strace systemd
+# what a production kiosk needs of them (make install): no X server of its own, no test tools
+KIOSK_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
+	libusb-1.0-0 fonts-noto-cjk libgl1 libegl1 libmtdev1
 
-.PHONY: run test deps venv lint format bench soak fuzz fuzz-merge clean i18n install
+.PHONY: run test deps apt-install venv lint format bench soak fuzz fuzz-merge clean i18n install \
+	install-deps
 
 run: deps $(STAMP)
 	$(VENV)/bin/kiosk run --demo
@@ -30,8 +34,12 @@ test: deps $(STAMP)
 	$(PY) -m pytest -q
 
 deps:
+	@$(MAKE) -s apt-install PACKAGES="$(APT_PACKAGES)"
+
+# the Debian packages of PACKAGES that are missing, installed (nothing when none is)
+apt-install:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -110,7 +118,10 @@ INSTALL_SOURCES := { git ls-files 2>/dev/null || find . -type f -printf '%P\n'; 
 	| grep -v -E '^(tests|fuzz|bench|out|\.venv|\.git)/'
 APP := $(DESTDIR)$(PREFIX)
 
-install: $(if $(DESTDIR),,deps)
+install-deps:
+	@$(MAKE) -s apt-install PACKAGES="$(KIOSK_PACKAGES)"
+
+install: $(if $(DESTDIR),,install-deps)
 	@test -n "$(DESTDIR)" || test "$$(id -u)" = 0 || { echo "make install: run as root (or with DESTDIR=)"; exit 1; }
 	$(if $(DESTDIR),@echo "make install: staged in $(DESTDIR): no user created",\
 	getent group kiosk >/dev/null || groupadd --system kiosk; \
