@@ -11,7 +11,11 @@ from kiosk.config import Config
 
 
 def platform_client(
-    config: Config, *, wall_clock: Callable[[], float] = time.time, retries: int | None = None
+    config: Config,
+    *,
+    wall_clock: Callable[[], float] = time.time,
+    retries: int | None = None,
+    observe: Callable | None = None,
 ):
     """The platform client as the kiosk uses it: its address, key, timeouts, CA and pins
     (`kiosk doctor` asks with the same one, without retries)."""
@@ -28,6 +32,7 @@ def platform_client(
         ca_file=str(config.platform.ca_file) if config.platform.ca_file else None,
         pins=config.platform.pin_sha256,
         wall_clock=wall_clock,
+        observe=observe,
     )
 
 
@@ -46,9 +51,16 @@ def build_runtime(
     from offline.outbox import Outbox
     from offline.sync import SyncWorker
 
-    platform = platform_client(config, wall_clock=wall_clock)
+    metrics = None
+    if config.metrics.enabled:  # prometheus-client only when asked for
+        from kiosk.metrics import Metrics
+
+        metrics = Metrics()
+    platform = platform_client(
+        config, wall_clock=wall_clock, observe=metrics.platform_call if metrics else None
+    )
     outbox = Outbox(config.data_dir / "outbox.db")
-    return Runtime(
+    runtime = Runtime(
         config,
         platform=platform,
         printer=open_printer(config),
@@ -63,3 +75,9 @@ def build_runtime(
         wall_clock=wall_clock,
         catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )
+    if metrics is not None:
+        from kiosk.metrics import attach
+
+        attach(runtime, config, metrics)
+        runtime.metrics = metrics
+    return runtime

@@ -84,6 +84,19 @@ class TechnicianConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    """The Prometheus endpoint ([metrics]): off unless ``listen`` is given."""
+
+    host: str = ""
+    port: int = 0  # 0 with a host: any free port (tests)
+    allow_remote: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     device_id: str
     hall_name: str
@@ -96,6 +109,7 @@ class Config:
     display: DisplayConfig = DisplayConfig()
     session: SessionConfig = SessionConfig()
     technician: TechnicianConfig = TechnicianConfig()
+    metrics: MetricsConfig = MetricsConfig()
     demo: bool = False
     source: str = ""  # where it came from, for messages
 
@@ -226,6 +240,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     display = _Section(root.get("display", dict, {}), "display", source)
     session = _Section(root.get("session", dict, {}), "session", source)
     technician = _Section(root.get("technician", dict, {}), "technician", source)
+    metrics = _Section(root.get("metrics", dict, {}), "metrics", source)
     root.finish()
 
     def path(value: str) -> Path:
@@ -286,12 +301,13 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         technician=TechnicianConfig(
             pin_hash=technician.get("pin_hash", str, "", check=_pin_hash),
         ),
+        metrics=_metrics(metrics),
         demo=demo,
         source=source,
     )
     if cfg.session.warning_seconds >= cfg.session.inactivity_seconds:
         raise session.error("warning_seconds", "must be smaller than inactivity_seconds")
-    for section in (kiosk, platform, devices, printer, display, session, technician):
+    for section in (kiosk, platform, devices, printer, display, session, technician, metrics):
         section.finish()
     return cfg
 
@@ -304,6 +320,44 @@ def _pin_hash(value: str) -> str | None:
     except pin.PinError as exc:
         return str(exc)
     return None
+
+
+def _listen_address(value: str) -> tuple[str, int] | str:
+    """``host:port`` or ``[v6]:port`` → (host, port); a problem as text."""
+    host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        return f"must be host:port (e.g. 127.0.0.1:9464), not {value!r}"
+    if host.lower() != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"{host!r} is not an IP address (name the address to listen on, not a host)"
+    return host, int(port)
+
+
+def _metrics(metrics: _Section) -> MetricsConfig:
+    """Off by default. On loopback unless ``allow_remote``: the endpoint answers anyone who can
+    reach it, unauthenticated, and tells them which devices are down and what the kiosk has
+    done; a hall's network is shared with the public's Wi-Fi more often than not."""
+    listen = metrics.get("listen", str, "")
+    allow_remote = metrics.get("allow_remote", bool, False)
+    if not listen:
+        return MetricsConfig()
+    parsed = _listen_address(listen)
+    if isinstance(parsed, str):
+        raise metrics.error("listen", parsed)
+    host, port = parsed
+    if not _loopback(host) and not allow_remote:
+        raise metrics.error(
+            "listen",
+            f"{listen!r} is not a loopback address: the metrics endpoint has no password and "
+            "would tell anyone on the hall's network which devices are down. Keep it on "
+            "127.0.0.1 (a Prometheus agent on the kiosk, or federation through a tunnel), or "
+            "set allow_remote = true when this network is the province's monitoring network",
+        )
+    return MetricsConfig(host=host, port=port, allow_remote=allow_remote)
 
 
 def reader_names(urls: tuple[str, ...]) -> list[str]:

@@ -40,8 +40,31 @@ def mask_token(token: str) -> str:
 # 18-character ID numbers (resident, J permits, 2023 foreigner cards) and 15-character 2017
 # foreigner numbers; used by the log filter as a second line of defence.
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|[A-Z]{3}\d{12})(?![0-9A-Za-z])")
+# identity tokens as the kiosk's QR codes carry them (kiosk.qr.DEFAULT_TOKEN_PREFIXES: 三晋通,
+# 网证); kiosk.qr does not import here, so the two prefixes are said again
+_TOKEN_LIKE = re.compile(r"(?i)(?<![0-9A-Za-z])((?:SXT1\.|CTID:)[^\s\"',;)\]}]+)")
+# a value after a key that names a person or a secret: name=张三, "holder": "李四", 姓名：王五,
+# token=..., ticket: ...
+_KEYED = re.compile(  # not words: keys as written in log text
+    r"(?i)(?<![0-9A-Za-z_])(?P<key>name|holder|姓名|token|ticket)"
+    r"(?P<sep>[\"']?\s*[:=：]\s*[\"']?)(?P<value>[^\s\"',;)\]}&]+)"
+)
+_NAME_KEYS = frozenset({"name", "holder", "姓名"})  # not words: keys
+
+
+def _keyed(m: re.Match) -> str:
+    value = m.group("value")
+    key = m.group("key")
+    if "…" in value or _MASK in value:  # masked already (a token above, or at the source)
+        return m.group(0)
+    masked = mask_name(value) if key.lower() in _NAME_KEYS else mask_token(value)
+    return key + m.group("sep") + masked
 
 
 def scrub(text: str) -> str:
-    """Mask anything in free text that looks like an ID number."""
-    return _ID_LIKE.sub(lambda m: mask_number(m.group(1)), text)
+    """Mask what in free text looks like an ID number, an identity token, or the value of a key
+    that names a person or a secret (the log filter's second line of defence: nothing personal
+    is meant to reach a log call at all)."""
+    text = _ID_LIKE.sub(lambda m: mask_number(m.group(1)), text)
+    text = _TOKEN_LIKE.sub(lambda m: mask_token(m.group(1)), text)
+    return _KEYED.sub(_keyed, text)

@@ -235,6 +235,7 @@ class PlatformClient:
         pins: tuple[bytes, ...] = (),
         max_retry_after: float = MAX_RETRY_AFTER,
         wall_clock: Callable[[], float] = time.time,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.wall_clock = wall_clock  # signatures carry it; the platform allows 5 minutes off
@@ -245,6 +246,9 @@ class PlatformClient:
         self.backoff = backoff
         self.signing = SigningMethod(signing)
         self.max_retry_after = max_retry_after
+        # (operation, outcome, seconds) of every HTTP attempt: the metrics' latency histograms.
+        # The operation is the method's name and the outcome "ok" or "error": no path, no code.
+        self.observe = observe
         # passed on every request, so that neither the environment nor anything else can
         # replace the province's CA (and nothing here can ever turn verification off)
         self._verify: str | bool = str(ca_file) if ca_file else True
@@ -274,19 +278,25 @@ class PlatformClient:
             "method": "social_security_card" if social else "id_card",
             "card": _card_json(card),
         }
-        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        resp = self._call(
+            "POST", "/v1/identity/verify", body=body, expect=(200,), op="verify_identity"
+        )
         return self._read(resp, Ticket.from_json)
 
     def verify_token(self, token: str) -> Ticket:
         """A short-lived code from the citizen's phone app (三晋通, 网证), resolved by the
         platform: the kiosk never decodes it. Single use: a second try says token_used."""
         body = {"method": "qr_token", "token": token.strip()}
-        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        resp = self._call(
+            "POST", "/v1/identity/verify", body=body, expect=(200,), op="verify_token"
+        )
         return self._read(resp, Ticket.from_json)
 
     def start_identity_session(self) -> IdentitySession:
         """A one-time QR for the kiosk to show; the citizen scans it with the app."""
-        resp = self._call("POST", "/v1/identity/sessions", expect=(200, 201))
+        resp = self._call(
+            "POST", "/v1/identity/sessions", expect=(200, 201), op="start_identity_session"
+        )
         return self._read(resp, IdentitySession.from_json)
 
     def poll_identity_session(self, session_id: str) -> SessionPoll:
@@ -297,13 +307,15 @@ class PlatformClient:
         """
         path = f"/v1/identity/sessions/{quote(session_id, safe='')}"
         shown = f"/v1/identity/sessions/{mask_token(session_id)}"
-        resp = self._call("GET", path, expect=(200,), shown=shown)
+        resp = self._call("GET", path, expect=(200,), shown=shown, op="poll_identity_session")
         return self._read(resp, SessionPoll.from_json, shown=shown)
 
     def verify_enterprise(self, uscc: str) -> Ticket:
         """An enterprise by its 统一社会信用代码; see ``Ticket.representative_required``."""
         body = {"method": "uscc", "uscc": uscc.strip().upper()}
-        resp = self._call("POST", "/v1/identity/verify", body=body, expect=(200,))
+        resp = self._call(
+            "POST", "/v1/identity/verify", body=body, expect=(200,), op="verify_enterprise"
+        )
         return self._read(resp, Ticket.from_json)
 
     def confirm_representative(self, ticket: Ticket, card: IdentityCard) -> None:
@@ -313,15 +325,24 @@ class PlatformClient:
         represent the enterprise.
         """
         body = {"card": _card_json(card)}
-        self._call("POST", "/v1/identity/representative", body=body, ticket=ticket, expect=(200,))
+        self._call(
+            "POST",
+            "/v1/identity/representative",
+            body=body,
+            ticket=ticket,
+            expect=(200,),
+            op="confirm_representative",
+        )
 
     def available_items(self, ticket: Ticket) -> tuple[Item, ...]:
-        resp = self._call("GET", "/v1/citizen/items", ticket=ticket, expect=(200,))
+        resp = self._call(
+            "GET", "/v1/citizen/items", ticket=ticket, expect=(200,), op="available_items"
+        )
         return self._read(resp, lambda r: tuple(r.list("items", Item.from_json, max_len=5000)))
 
     def guide(self, item_code: str, ticket: Ticket | None = None) -> Guide:
         path = f"/v1/items/{quote(item_code, safe='')}/guide"
-        resp = self._call("GET", path, ticket=ticket, expect=(200,))
+        resp = self._call("GET", path, ticket=ticket, expect=(200,), op="guide")
         return self._read(resp, Guide.from_json)
 
     def submit(
@@ -332,20 +353,24 @@ class PlatformClient:
             "request_id": request_id,
             "pledge_confirmed": bool(pledge_confirmed),
         }
-        resp = self._call("POST", "/v1/cases", body=body, ticket=ticket, expect=(200, 201))
+        resp = self._call(
+            "POST", "/v1/cases", body=body, ticket=ticket, expect=(200, 201), op="submit"
+        )
         return self._read(resp, CaseResult.from_json)
 
     def verify_certificate(self, code: str) -> VerifyResult:
         code = code.strip()
         path = f"/v1/certificates/{quote(code, safe='')}"
         shown = f"/v1/certificates/{mask_token(code)}"
-        resp = self._call("GET", path, expect=(200,), shown=shown)
+        resp = self._call("GET", path, expect=(200,), shown=shown, op="verify_certificate")
         return self._read(resp, VerifyResult.from_json, shown=shown)
 
     def catalogue(self, etag: str | None = None) -> Catalogue | None:
         """The published list; None when it has not changed since ``etag``."""
         headers = {"If-None-Match": etag} if etag else None
-        resp = self._call("GET", "/v1/catalogue", headers=headers, expect=(200, 304))
+        resp = self._call(
+            "GET", "/v1/catalogue", headers=headers, expect=(200, 304), op="catalogue"
+        )
         if resp.status_code == 304:
             return None
         new_etag = resp.headers.get("ETag", "")
@@ -355,7 +380,9 @@ class PlatformClient:
         """Deliver a batch (idempotent by rating_id, so a retry never duplicates)."""
         if len(records) > MAX_RATINGS_PER_BATCH:
             raise ValueError(f"at most {MAX_RATINGS_PER_BATCH} ratings per batch")
-        resp = self._call("PUT", "/v1/ratings", body={"ratings": records}, expect=(200,))
+        resp = self._call(
+            "PUT", "/v1/ratings", body={"ratings": records}, expect=(200,), op="send_ratings"
+        )
 
         def read(r: Reader) -> RatingsReply:
             rejected = r.list(
@@ -378,7 +405,7 @@ class PlatformClient:
         sent_at = dt.datetime.fromtimestamp(self.wall_clock()).astimezone()
         body = {"sent_at": sent_at.isoformat(timespec="seconds"), "status": status}
         path = f"/v1/devices/{quote(self.device_id, safe='')}/heartbeat"
-        self._call("PUT", path, body=body, expect=(200, 204))
+        self._call("PUT", path, body=body, expect=(200, 204), op="heartbeat")
 
     def probe(self) -> Probe:
         """One signed call that changes nothing, for `kiosk doctor`: the published list asked
@@ -399,6 +426,7 @@ class PlatformClient:
         method: str,
         path: str,
         *,
+        op: str,
         body: dict | None = None,
         ticket: Ticket | None = None,
         headers: dict[str, str] | None = None,
@@ -441,6 +469,7 @@ class PlatformClient:
                     verify=self._verify,
                 )
             except requests.RequestException as exc:
+                self._observed(op, "error", started)
                 log.debug(
                     "%s %s -> %s in %d ms",
                     method,
@@ -460,6 +489,7 @@ class PlatformClient:
                 resp.status_code,
                 (time.monotonic() - started) * 1000,
             )
+            self._observed(op, "ok" if resp.status_code in expect else "error", started)
             if resp.status_code in expect:
                 if len(resp.content) > MAX_REPLY_BYTES:
                     raise PlatformError(
@@ -475,6 +505,13 @@ class PlatformClient:
                 raise error  # busy for longer than a citizen should wait: say so now
             self._pause(attempt, error.retry_after)
         raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _observed(self, op: str, outcome: str, started: float) -> None:
+        if self.observe is not None:
+            try:
+                self.observe(op, outcome, time.monotonic() - started)
+            except Exception:  # a metric never fails a citizen's call
+                log.exception("platform call not observed")
 
     def _pause(self, attempt: int, retry_after: float | None) -> None:
         """Exponential backoff between attempts, or the platform's (short) Retry-After."""

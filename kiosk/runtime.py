@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from kiosk import journey as j
+from kiosk import tally
 from kiosk.config import Config
 from kiosk.devices import (
     CardReader,
@@ -47,6 +48,7 @@ from kiosk.events import (
     Tap,
     Verified,
 )
+from kiosk.heartbeat import Heartbeat, device_name, device_summary
 from kiosk.i18n import _
 from kiosk.models import Catalogue, SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
@@ -96,6 +98,10 @@ class Runtime:
         self.journey = journey or j.Journey(j.JourneySettings.from_config(config))
         self.sync = delivery(self._health_from_worker)  # the outbox's background delivery
         self.listeners: list[Listener] = []
+        self.tally = tally.Tally()  # what it has done: the heartbeat and the metrics read it
+        self._closers: list[Callable[[], None]] = []  # e.g. the metrics endpoint
+        self.metrics: object | None = None  # kiosk.metrics.Metrics, when configured (wiring.py)
+        self._beat_now = threading.Event()  # a device changed: the heartbeat goes at once
         self._work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-platform")
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-outbox")
@@ -107,7 +113,17 @@ class Runtime:
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
         self._health_lock = threading.Lock()
-        self._heartbeat_trouble = ""  # the last heartbeat failure logged (kind and code)
+        self.started_at = wall_clock()
+        self._heartbeat = Heartbeat(
+            platform=platform,
+            outbox=outbox,
+            tally=self.tally,
+            # a copy: the UI thread changes the table (dict() of a dict is one step)
+            devices=lambda: dict(self.journey.devices).values(),
+            answered=self._heartbeat_answered,
+            wall_clock=wall_clock,
+            started_at=self.started_at,
+        )
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
@@ -118,6 +134,10 @@ class Runtime:
     def now(self) -> j.Now:
         """The moment for the next event: the journey reads no clock of its own."""
         return j.Now.read(self.clock(), self.wall_clock())
+
+    def close_with(self, close: Callable[[], None]) -> None:
+        """Something that lives as long as the runtime (the metrics endpoint): closed by stop."""
+        self._closers.append(close)
 
     def start(self) -> None:
         self._apply(self.journey.start(self.now()))
@@ -140,8 +160,11 @@ class Runtime:
         self._work.shutdown(wait=False, cancel_futures=True)
         self._print.shutdown(wait=False, cancel_futures=True)
         self._local.shutdown(wait=True)  # a rating being written is finished, not dropped
+        self._beat_now.set()
         for t in self._threads:
             t.join(timeout=2)
+        for close in self._closers:
+            close()
         self.printer.close()
         self.platform.close()
         self.outbox.close()
@@ -157,10 +180,18 @@ class Runtime:
     def dispatch(self, event: object) -> None:
         """UI thread only."""
         version = self.journey.version
+        had_session = self.journey.session is not None
+        device_before = None
+        if isinstance(event, DeviceChanged):
+            device_before = self.journey.devices.get((event.status.kind, event.status.source))
         now = self.now()
         if self.record is not None:
             self.record(event, now)
         self._apply(self.journey.dispatch(event, now))
+        if not had_session and self.journey.session is not None:
+            self.tally.count(tally.JOURNEYS_STARTED)
+        if isinstance(event, DeviceChanged) and device_before != event.status:
+            self._device_changed(event.status)
         if self.journey.version != version:
             for listener in list(self.listeners):
                 listener(self.journey)
@@ -205,6 +236,7 @@ class Runtime:
                     self._submit(self._event, "call_staff", {"screen": state}, pool=self._local)
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
+                    self.tally.count(tally.JOURNEYS_ENDED, reason)
                 case _:
                     log.error("unknown effect %r", effect)
 
@@ -224,13 +256,13 @@ class Runtime:
 
         return lambda event: self.call_soon(lambda: deliver(event))
 
-    def _submit(self, fn, *args, pool: ThreadPoolExecutor | None = None) -> None:
+    def _submit(self, fn, *args, pool: ThreadPoolExecutor | None = None, **kwargs) -> None:
         with contextlib.suppress(RuntimeError):  # shutting down
-            (pool or self._work).submit(self._guarded, fn, *args)
+            (pool or self._work).submit(self._guarded, fn, *args, **kwargs)
 
-    def _guarded(self, fn, *args) -> None:
+    def _guarded(self, fn, *args, **kwargs) -> None:
         try:
-            fn(*args)
+            fn(*args, **kwargs)
         except Exception:
             log.exception("worker %s failed", getattr(fn, "__name__", fn))
 
@@ -238,6 +270,7 @@ class Runtime:
         self, reply: Reply, op: Operation, exc: PlatformError, retryable: bool | None = None
     ) -> None:
         log.warning("%s failed: %s %s", op, exc.kind, exc.detail)
+        self.tally.count(tally.ERRORS, op.value)
         if exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT):
             self._set_reachable(False, exc.detail)
         retryable = exc.retryable if retryable is None else retryable
@@ -384,12 +417,15 @@ class Runtime:
             printed = True
         except PrintError as exc:
             log.warning("print job %s failed: %s", job.job_id, exc)
+            self.tally.count(tally.PRINTS, "failed")
+            self.tally.count(tally.ERRORS, Operation.PRINT.value)
             if exc.status is not None:
                 self._printer_changed(exc.status)
             reply(Failed(Operation.PRINT, str(exc), retryable=True))
         finally:
             self._print_done(job.job_id, printed=printed)
         if printed:
+            self.tally.count(tally.PRINTS, "ok")
             reply(Printed(job.job_id))
             self._refresh_printer()
 
@@ -398,18 +434,32 @@ class Runtime:
             self.outbox.enqueue(Kind.RATING, rating.rating_id, rating.to_json())
         except OutboxError as exc:
             log.error("rating not stored: %s", exc)
+            self.tally.count(tally.ERRORS, Operation.RATING.value)
             reply(Failed(Operation.RATING, _("评价暂未保存成功。"), str(exc), retryable=False))
             return
         reply(RatingStored(rating.rating_id))
         self.sync.poke()
 
-    def _event(self, name: str, data: dict) -> None:
+    def _event(self, name: str, data: dict, *, beat: bool = False) -> None:
+        """A device event into the outbox: it rides on the next heartbeat that is accepted, so
+        what happened while the platform was away reaches it, in order, once it is back.
+        ``beat``: and that heartbeat goes now, not at the next interval."""
         record = {"event": name, "device_id": self.config.device_id, "at": self.wall_clock()}
         record |= data
         try:
             self.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), record)
         except OutboxError as exc:
             log.error("device event not stored: %s", exc)
+        if beat:
+            self._beat_now.set()
+
+    def _device_changed(self, status: DeviceStatus) -> None:
+        """UI thread: every change of a device's status is a device event (on the outbox's
+        thread: no disk under the UI) and a heartbeat at once."""
+        data = {"device": device_name(status), **device_summary(status)}
+        if status.detail:
+            data["detail"] = status.detail[:200]
+        self._submit(self._event, "device_status", data, beat=True, pool=self._local)
 
     def _catalogue(self) -> None:
         cache = self.catalogue_cache
@@ -484,62 +534,20 @@ class Runtime:
         """The heartbeat is how the kiosk notices the platform is back: it must outlive any
         surprise in one beat."""
         while not self._stop.is_set():
+            self._beat_now.clear()  # a change from now on is in the next beat
+            wait = self.heartbeat_interval
             try:
-                wait = self._heartbeat_once()
+                if not self._heartbeat.once():
+                    wait = min(5.0, wait)  # the platform away: look again soon
             except Exception:
                 log.exception("heartbeat failed")
-                wait = self.heartbeat_interval
-            self._stop.wait(wait)
+            self._beat_now.wait(wait)
 
-    def _heartbeat_once(self) -> float:
-        try:
-            events = self.outbox.due(Kind.EVENT, 100)
-            pending = self.outbox.counts().pending
-        except OutboxError as exc:  # a broken disk must not end the heartbeat
-            log.error("heartbeat: %s", exc)
-            events, pending = [], {}
-        status = {
-            "devices": {
-                f"{kind.value}:{source}" if source else kind.value: {
-                    "state": s.state.value,
-                    "paper": s.paper.value,
-                    "cover_open": s.cover_open,
-                }
-                # a copy: the UI thread changes the table (dict() of a dict is one step)
-                for (kind, source), s in dict(self.journey.devices).items()
-            },
-            "outbox": pending,
-            "events": [{"id": e.id, **e.payload} for e in events],
-        }
-        if self.outbox.problem:  # the platform's operators see a full disk before anyone else
-            status["outbox_problem"] = self.outbox.problem
-        try:
-            self.platform.heartbeat(status)
-        except PlatformError as exc:
-            trouble = f"{exc.kind} {exc.code}"
-            if trouble != self._heartbeat_trouble:  # once per change, not every beat
-                self._heartbeat_trouble = trouble
-                log.warning("heartbeat refused or lost: %s", exc.detail)
-            self._set_reachable(
-                exc.kind not in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER),
-                exc.detail,
-            )
-            return min(5.0, self.heartbeat_interval)
-        except Exception:
-            log.exception("heartbeat failed")
-            return self.heartbeat_interval
-        try:
-            self.outbox.delivered(e.id for e in events)
-        except OutboxError as exc:  # sent again with the next heartbeat: harmless
-            log.error("heartbeat: %s", exc)
-        if self._heartbeat_trouble:
-            self._heartbeat_trouble = ""
-            log.info("heartbeat: the platform answers again")
+    def _heartbeat_answered(self, reachable: bool, detail: str) -> None:
         was_unreachable = self._reachable is False
-        self._set_reachable(True)
-        if was_unreachable:
+        self._set_reachable(reachable, detail)
+        if reachable and was_unreachable:
             self.sync.poke(force=True)  # what waits in backoff goes now
-        return self.heartbeat_interval
 
     def _printer_loop(self) -> None:
         while not self._stop.is_set():
@@ -558,6 +566,9 @@ class Runtime:
     def _printer_changed(self, status: DeviceStatus) -> None:
         if status != self._printer_status:
             before, self._printer_status = self._printer_status, status
+            paper_before = before.paper if before is not None else Paper.UNKNOWN
+            if status.paper is not paper_before and status.paper is not Paper.UNKNOWN:
+                self.tally.count(tally.PAPER_EVENTS, status.paper.value)
             self.post(DeviceChanged(status))
             self._alert_staff(before, status)
 

@@ -125,7 +125,7 @@ LONG_FOR_A_REASON = {
     "devkit/printer_emulator.py": "an ESC/POS interpreter: each command the kiosk may send",
     "devkit/scripts.py": "the autopilot's scripts: one generator per scripted journey",
     "drivers/escpos_printer.py": "status, encoding and the job's life on one printer link",
-    "kiosk/platform.py": "the client's side of every operation of the contract, one error type",
+    "kiosk/platform.py": "the client of every operation of the contract, and what each failure means",
 }
 
 

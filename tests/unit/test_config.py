@@ -33,7 +33,7 @@ def test_the_example_documents_a_valid_configuration(tmp_path):
     assert cfg.device_id == "SX-TY-0001"
     assert cfg.platform.device_key == bytes.fromhex(KEY)
     assert cfg.devices.printer == "escpos+tcp://192.168.1.50:9100"
-    assert cfg.devices.card_readers == ("sam+serial:///dev/ttyUSB0?baud=115200",)
+    assert cfg.devices.card_readers == ("sam+serial:///dev/kiosk-idcard?baud=115200",)
     assert cfg.session.warning_seconds == 20
     assert not cfg.demo
     assert KEY not in repr(cfg), "the key never shows in a repr"
@@ -376,3 +376,57 @@ def test_a_deeply_nested_file_is_refused_not_a_traceback(tmp_path):
     deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(config.ConfigError, match="nested too deeply"):
         config.load(deep)
+
+
+# ---- the metrics endpoint --------------------------------------------------------------------
+
+
+def test_metrics_are_off_unless_asked_for():
+    assert not config.parse(example_data(), "k").metrics.enabled
+
+
+@pytest.mark.parametrize(
+    ("listen", "host", "port"),
+    [
+        ("127.0.0.1:9464", "127.0.0.1", 9464),
+        ("[::1]:9464", "::1", 9464),
+        ("localhost:0", "localhost", 0),
+    ],
+)
+def test_metrics_on_loopback_are_accepted(listen, host, port):
+    data = example_data() | {"metrics": {"listen": listen}}
+    metrics = config.parse(data, "k").metrics
+    assert metrics.enabled and (metrics.host, metrics.port) == (host, port)
+
+
+@pytest.mark.parametrize("listen", ["0.0.0.0:9464", "10.1.2.3:9464", "[::]:9464"])
+def test_metrics_beyond_this_machine_are_refused_with_the_reason(listen):
+    data = example_data() | {"metrics": {"listen": listen}}
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(data, "k")
+    msg = str(err.value)
+    assert "[metrics] listen" in msg and "not a loopback address" in msg
+    assert "no password" in msg and "allow_remote = true" in msg
+    data["metrics"]["allow_remote"] = True
+    assert config.parse(data, "k").metrics.enabled
+
+
+@pytest.mark.parametrize(
+    ("listen", "expected"),
+    [
+        ("9464", "must be host:port"),
+        ("127.0.0.1:http", "must be host:port"),
+        ("127.0.0.1:70000", "must be host:port"),
+        ("kiosk.local:9464", "is not an IP address"),
+    ],
+)
+def test_a_bad_metrics_address_is_named(listen, expected):
+    data = example_data() | {"metrics": {"listen": listen}}
+    with pytest.raises(config.ConfigError, match=r"\[metrics\] listen: .*" + expected):
+        config.parse(data, "k")
+
+
+def test_an_unknown_metrics_key_is_refused():
+    data = example_data() | {"metrics": {"listen": "127.0.0.1:9464", "port": 1}}
+    with pytest.raises(config.ConfigError, match=r"\[metrics\] port: is not a known key"):
+        config.parse(data, "k")
