@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from kiosk import device_events
 from kiosk import journey as j
 from kiosk.config import Config
 from kiosk.devices import (
@@ -24,7 +25,6 @@ from kiosk.devices import (
     DeviceKind,
     DeviceState,
     DeviceStatus,
-    Paper,
     Printer,
     PrintError,
 )
@@ -35,6 +35,7 @@ from kiosk.events import (
     DeviceChanged,
     Failed,
     GuideLoaded,
+    HandlerFailed,
     IdentitySessionExpired,
     IdentitySessionStarted,
     Operation,
@@ -112,6 +113,7 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
+        self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -168,6 +170,11 @@ class Runtime:
     def tap(self, action: Action, arg: str = "") -> None:
         self.dispatch(Tap(action, arg))
 
+    def handler_failed(self) -> None:
+        """UI thread: code behind the screen raised (counted for the heartbeat); the turn ends."""
+        self.handler_failures += 1
+        self.dispatch(HandlerFailed())
+
     # ---- effects out --------------------------------------------------------------------------
 
     def _apply(self, effects: list[j.Effect]) -> None:
@@ -205,6 +212,8 @@ class Runtime:
                     self._submit(self._event, "call_staff", {"screen": state}, pool=self._local)
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
+                case j.ServiceChanged():
+                    self._service_changed(effect)
                 case _:
                     log.error("unknown effect %r", effect)
 
@@ -509,6 +518,7 @@ class Runtime:
                 for (kind, source), s in dict(self.journey.devices).items()
             },
             "outbox": pending,
+            "handler_failures": self.handler_failures,
             "events": [{"id": e.id, **e.payload} for e in events],
         }
         if self.outbox.problem:  # the platform's operators see a full disk before anyone else
@@ -561,21 +571,15 @@ class Runtime:
             self.post(DeviceChanged(status))
             self._alert_staff(before, status)
 
+    def _service_changed(self, change: j.ServiceChanged) -> None:
+        """Out of service or back: the technician's reason in the log and a device event."""
+        name, data = device_events.service_event(change)
+        log.warning("%s %s", name.replace("_", " "), " ".join(map(str, data.values())))
+        self._submit(self._event, name, data, pool=self._local)
+
     def _alert_staff(self, before: DeviceStatus | None, now: DeviceStatus) -> None:
         """Paper low, out or jammed, cover open, printer gone: hall staff can fix these, so a
         device event tells them (through the heartbeat) once per change, not once per poll."""
-
-        def trouble(s: DeviceStatus | None) -> str:
-            if s is None:
-                return ""
-            if s.cover_open:
-                return "cover_open"
-            if s.paper in (Paper.LOW, Paper.OUT, Paper.JAMMED):
-                return f"paper_{s.paper.value}"
-            if s.state in (DeviceState.OFFLINE, DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR):
-                return f"printer_{s.state.value}"
-            return ""
-
-        problem = trouble(now)
-        if problem and problem != trouble(before):
+        problem = device_events.printer_trouble(now)
+        if problem and problem != device_events.printer_trouble(before):
             self._event("staff_alert", {"device": "printer", "problem": problem})
