@@ -135,8 +135,10 @@ class DemoStack:
         inactivity: int = 60,
         wedge: bool = False,
         max_fps: int = 30,
+        required: tuple[str, ...] | None = None,
     ) -> cfg.Config:
-        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial."""
+        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial.
+        ``required``: [devices] required (None: the kiosk's default)."""
         host, port = self.printer_addr
         data = {
             "kiosk": {
@@ -170,6 +172,8 @@ class DemoStack:
             },
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
         }
+        if required is not None:
+            data["devices"]["required"] = list(required)
         return cfg.parse(data, "demo", demo=True)
 
     # ---- what the demo panel and the scripts do ------------------------------------------------

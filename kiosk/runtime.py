@@ -8,6 +8,7 @@ so the journey is only ever touched from the UI thread; in tests it is a plain q
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -85,7 +86,7 @@ class Runtime:
         self.platform = platform
         self.printer = printer
         self.card_reader = card_reader
-        self.scanner = scanner  # a serial QR scanner; a keyboard wedge is fed by the UI
+        self.scanner = scanner  # its status; scans too when serial (a wedge types into the UI)
         self.outbox = outbox
         self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
@@ -388,6 +389,9 @@ class Runtime:
 
     def _print_job(self, reply: Reply, job) -> None:
         printed = False
+        last = self._printer_status  # XFS/CUSS busy while a job runs (usable, not pollable)
+        if last is not None:
+            self._printer_changed(dataclasses.replace(last, state=DeviceState.BUSY))
         try:
             self.printer.print_job(job, progress=lambda f: reply(PrintProgress(job.job_id, f)))
             printed = True
