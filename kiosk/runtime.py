@@ -578,7 +578,8 @@ class Runtime:
     def _service_changed(self, change: j.ServiceChanged) -> None:
         """Out of service or back: the technician's reason in the log and a device event."""
         name, data = device_events.service_event(change)
-        log.warning("%s %s", name.replace("_", " "), " ".join(map(str, data.values())))
+        why = f": {change.device} {change.state} ({change.detail})" if data else ""
+        log.warning("kiosk %s%s", name.replace("_", " "), why)
         self._submit(self._event, name, data, pool=self._local)
 
     def _alert_staff(self, before: DeviceStatus | None, now: DeviceStatus) -> None:
