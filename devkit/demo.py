@@ -45,12 +45,12 @@ SCRIPT_NAMES = (
     "ratings",
     "soak",
     "availability",
-    "handler_error",
+    "lockdown",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
 # card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = ("soak", "availability", "handler_error", "printer", "wedge")
+WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge")
 
 
 class DemoStack:

@@ -1057,11 +1057,21 @@ def availability(p: Pilot) -> Generator[Wait, None, None]:
     p.record["in_service_events"] = len(_device_events(p, "in_service"))
 
 
-def handler_error(p: Pilot) -> Generator[Wait, None, None]:
-    """Issue 13: code behind a button raises (a planted bug whose message holds a name):
-    the error screen, then the attract screen by itself, and the kiosk goes on serving."""
+def lockdown(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: Escape and the window's close request change nothing; code behind a button
+    raises (a planted bug whose message holds a name): the error screen, then the attract
+    screen by itself, and the kiosk goes on serving."""
+    from kivy.config import Config
+    from kivy.core.window import Window
+
     yield p.screen(State.ATTRACT)
     yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("Escape, then a window manager's close request")
+    p.record["exit_on_escape"] = Config.getboolean("kivy", "exit_on_escape")
+    p.record["escape_swallowed"] = bool(Window.dispatch("on_keyboard", 27, 9, None, []))
+    p.record["close_refused"] = bool(Window.dispatch("on_request_close"))
+    yield p.seconds(0.5)
+    p.check(p.journey.state is State.ATTRACT, "Escape must not leave the attract screen")
     from kiosk.events import Tap
 
     journey = p.journey
@@ -1109,5 +1119,5 @@ SCRIPTS = {
     "ratings": ratings,
     "soak": soak,
     "availability": availability,
-    "handler_error": handler_error,
+    "lockdown": lockdown,
 }

@@ -1,5 +1,5 @@
-"""Issue 13 on the real app under Xvfb: each required device failing and coming back by itself,
-and an exception behind a button. Runs without the PC/SC stack (shared by the machine)."""
+"""Issue 13 on the real app under Xvfb: each required device failing and coming back by itself;
+the lockdown (Escape, the close request, an exception behind a button). Runs without the PC/SC stack (shared by the machine)."""
 
 from __future__ import annotations
 
@@ -46,10 +46,12 @@ def test_each_required_device_fails_and_the_kiosk_returns_by_itself(landscape):
     assert {f"out_of_service_{kind}.png" for kind in record["reasons"]} <= shots
 
 
-def test_an_exception_in_a_handler_shows_the_error_screen_and_the_kiosk_goes_on():
-    out = ARTIFACTS / "ui-handler-error"
-    report = run_script("handler_error", out)
+def test_escape_and_close_are_refused_and_an_exception_in_a_handler_shows_the_error_screen():
+    out = ARTIFACTS / "ui-lockdown"
+    report = run_script("lockdown", out)
     record = report["record"]
+    assert record["exit_on_escape"] is False
+    assert record["escape_swallowed"] and record["close_refused"]
     assert record["error_title"] == "操作未能完成"
     assert record["handler_failures"] == 1 and record["handler_failures_at_end"] == 1
     seen = [s for _, s in report["screens_seen"]]
