@@ -16,9 +16,12 @@ from screens.base import KioskScreen
 class OutOfServiceScreen(KioskScreen):
     kv_file = "out_of_service.kv"
     reason = StringProperty("")
+    can_browse = BooleanProperty(True)
     can_verify = BooleanProperty(False)
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
         self.reason = journey.out_of_service_reason
-        self.can_verify = Action.VERIFY in journey.offered_out_of_service
+        offered = journey.offered_out_of_service
+        self.can_browse = Action.BROWSE in offered
+        self.can_verify = Action.VERIFY in offered

@@ -51,7 +51,10 @@ def out_of_service_reason(j: JourneyCore) -> str:
 
 def offered_out_of_service(j: JourneyCore) -> tuple[Action, ...]:
     """What the out-of-service screen still offers: the published list always (kept on the
-    kiosk), 证明核验 while a scanner works (it needs no card, no paper and no session)."""
+    kiosk), 证明核验 while a scanner works (it needs no card, no paper and no session); nothing
+    while the kiosk cannot start at all."""
+    if j.halted:
+        return ()
     return (Action.BROWSE, Action.VERIFY) if j.scanner_usable else (Action.BROWSE,)
 
 

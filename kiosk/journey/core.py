@@ -87,6 +87,7 @@ class JourneyCore:
         self.browse_guide_saved_at: float | None = None  # the kept copy's age, offline
         self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
+        self.halted = False  # the kiosk could not start its devices and services (see halt)
         self.deadline: float | None = None
         self.reading_reader: str | None = None  # the reader that is reading a card right now
         self.phone_session: IdentitySession | None = None  # behind the kiosk-shown QR

@@ -142,6 +142,7 @@ class Journey(JourneyCore):
     def start(self, now: Now) -> list[Effect]:
         """First effects after start-up: fetch the public list."""
         self.now = now
+        self.halted = False
         self.enter(self.idle_state())
         return [LoadCatalogue()]
 
@@ -153,6 +154,7 @@ class Journey(JourneyCore):
             self.session.wipe()
             self.session = None
         self.error = None
+        self.halted = True  # nothing works, not even the list: the screen offers nothing
         self.enter(State.OUT_OF_SERVICE)
         self.version += 1
 

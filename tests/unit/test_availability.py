@@ -194,6 +194,16 @@ def test_out_of_service_offers_the_list_and_certificate_checks_while_a_scanner_w
     assert k.tap(Action.PHONE) == [] and k.state is j.State.OUT_OF_SERVICE
 
 
+def test_a_kiosk_that_could_not_start_offers_nothing_until_it_does():
+    k = Kiosk()
+    k.journey.halt(k.moment())
+    assert k.state is j.State.OUT_OF_SERVICE
+    assert k.journey.offered_out_of_service == ()
+    assert k.tap(Action.BROWSE) == [] and k.state is j.State.OUT_OF_SERVICE
+    k.journey.start(k.moment())
+    assert k.state is j.State.ATTRACT
+
+
 def test_no_turn_begins_out_of_service_even_from_a_screen_that_still_works():
     k = Kiosk(required={READER, PRINTER})
     k(DeviceChanged(status(PRINTER, DeviceState.NO_DEVICE)))
