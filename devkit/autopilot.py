@@ -274,13 +274,31 @@ class Pilot:
 
         def touch() -> None:
             self._cursor = len(self.seen)  # from now on, what happens answers this tap
-            widget = self.find(kid)
-            x, y = widget.to_window(*widget.center)
-            t = _Touch(x, y)
-            EventLoop.post_dispatch_input("begin", t)
-            EventLoop.post_dispatch_input("end", t)
+            self._touch(self.find(kid))
 
         return Wait(f"widget {kid!r}", ready, timeout, then=touch, settle_frames=1)
+
+    def tap_unguarded(self, kid: str, timeout: float = 10.0) -> Wait:
+        """``tap``, but the touch runs in a clock callback of its own, outside the pilot: an
+        exception in the button's handler then reaches Kivy's ExceptionManager, as it would
+        with a person's finger, instead of failing the script."""
+
+        def ready() -> bool:
+            return self.find(kid) is not None
+
+        def schedule() -> None:
+            self._cursor = len(self.seen)
+            widget = self.find(kid)
+            Clock.schedule_once(lambda _dt: self._touch(widget), 0)
+
+        return Wait(f"widget {kid!r}", ready, timeout, then=schedule, settle_frames=1)
+
+    @staticmethod
+    def _touch(widget) -> None:
+        x, y = widget.to_window(*widget.center)
+        t = _Touch(x, y)
+        EventLoop.post_dispatch_input("begin", t)
+        EventLoop.post_dispatch_input("end", t)
 
     def find(self, kid: str):
         for widget in self.app.root.walk(restrict=False):

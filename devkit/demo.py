@@ -44,8 +44,13 @@ SCRIPT_NAMES = (
     "freeze",
     "ratings",
     "soak",
+    "availability",
+    "lockdown",
 )
 LANDSCAPE = (1920, 1080)
+# scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
+# card another run inserts there would walk into these journeys (and these need no such card)
+WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge")
 
 
 class DemoStack:
@@ -135,9 +140,13 @@ class DemoStack:
         inactivity: int = 60,
         wedge: bool = False,
         max_fps: int = 30,
+        required: tuple[str, ...] | None = None,
     ) -> cfg.Config:
-        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial."""
+        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial.
+        ``required``: [devices] required (None: the kiosk's default)."""
         data = self.config_data(size, fullscreen, inactivity, wedge, max_fps)
+        if required is not None:
+            data["devices"]["required"] = list(required)
         return cfg.parse(data, "demo", demo=True)
 
     def config_data(
@@ -249,10 +258,8 @@ def run_demo(
     size = window or (LANDSCAPE if landscape else PORTRAIT)
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
-    # the soak leaves the PC/SC reader out: pcscd and its virtual readers are one per machine,
-    # so a card another run inserts there would walk into the soak's journeys
     soak = script == "soak"
-    stack = DemoStack(out, accelerated=soak, social_cards=not soak).reset()
+    stack = DemoStack(out, accelerated=soak, social_cards=script not in WITHOUT_PCSC).reset()
     logs.setup(out / "demo" / "logs", console_level=logging.WARNING if script else logging.INFO)
     stack.start()
     xvfb = None
@@ -272,6 +279,7 @@ def run_demo(
             inactivity=30 if script in ("demo", "soak") else 60,
             wedge=script == "wedge",
             max_fps=120 if script == "soak" else 30,
+            required=("card_reader", "printer", "qr_scanner") if script == "availability" else None,
         )
         overlays = []
         on_ready = None

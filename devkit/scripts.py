@@ -474,18 +474,24 @@ def qr_codes(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
 
 
-def _staff_alerts(p: Pilot) -> list[str]:
-    """Every staff alert the kiosk raised: those the platform received in heartbeats and those
-    still queued. Only the two together are what happened; either one alone races the
-    heartbeat. The queue is read first: what leaves it meanwhile is at the platform by then."""
+def _device_events(p: Pilot, name: str) -> list[dict]:
+    """Every device event of this name the kiosk raised: those the platform received in
+    heartbeats and those still queued. Only the two together are what happened; either one
+    alone races the heartbeat. The queue is read first: what leaves it meanwhile is at the
+    platform by then."""
     from offline.outbox import Kind
 
     queued = [e for e in p.app.runtime.outbox.due(Kind.EVENT, 1000)]
-    by_id = {e["id"]: e for e in p.stack.platform.device_events("staff_alert")}
+    by_id = {e["id"]: e for e in p.stack.platform.device_events(name)}
     for e in queued:
-        if e.payload.get("event") == "staff_alert":
+        if e.payload.get("event") == name:
             by_id.setdefault(e.id, e.payload)
-    return [e["problem"] for e in sorted(by_id.values(), key=lambda e: e["at"])]
+    return sorted(by_id.values(), key=lambda e: e["at"])
+
+
+def _staff_alerts(p: Pilot) -> list[str]:
+    """Every staff alert the kiosk raised, oldest first."""
+    return [e["problem"] for e in _device_events(p, "staff_alert")]
 
 
 def printer(p: Pilot) -> Generator[Wait, None, None]:
@@ -992,6 +998,113 @@ def soak(p: Pilot) -> Generator[Wait, None, None]:
     p.check(stored == rated, f"{rated} ratings given, {stored} at the platform")
 
 
+def _texts(widget) -> list[str]:
+    """Every text a person can read on a widget and its children."""
+    return [w.text for w in widget.walk(restrict=True) if getattr(w, "text", "")]
+
+
+def availability(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: every device required; each one fails in turn (its port closed, as a pulled
+    cable or a printer switched off): out of service with the reason, what still works
+    offered, the technicians told; then back by itself when the device is."""
+    from kiosk.devices import DeviceKind
+
+    p.app.runtime.printer_poll_interval = 0.3
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    yield p.until(
+        "every device online",
+        lambda: all(any(s.usable for s in p.journey.statuses(k)) for k in DeviceKind),
+    )
+    stack = p.stack
+    devices = {  # how each one fails and comes back
+        "card_reader": (stack.sam.unplug, stack.sam.replug),
+        "printer": (stack.printer.stop, stack.printer.start),
+        "qr_scanner": (stack.scanner.unplug, stack.scanner.replug),
+    }
+    reasons, offered, texts = {}, {}, {}
+    for kind, (fail, recover) in devices.items():
+        p.say(f"{kind}: gone")
+        fail()
+        yield p.screen(State.OUT_OF_SERVICE, timeout=30)
+        screen = p.app.screens[State.OUT_OF_SERVICE]
+        reasons[kind] = p.journey.out_of_service_reason
+        offered[kind] = [a.value for a in p.journey.offered_out_of_service]
+        texts[kind] = _texts(screen)
+        yield p.shot(f"out_of_service_{kind}")
+        if kind == "card_reader":
+            p.say("the published list is still there")
+            yield p.tap("oos.browse")
+            yield p.screen(State.CATALOGUE)
+            yield p.tap("bottom.back")
+            yield p.screen(State.OUT_OF_SERVICE)
+            p.say("and 证明核验")
+            yield p.tap("oos.verify")
+            yield p.screen(State.VERIFY_SCAN)
+            yield p.tap("bottom.back")
+            yield p.screen(State.OUT_OF_SERVICE)
+        p.say(f"{kind}: back")
+        recover()
+        yield p.screen(State.ATTRACT, timeout=30)
+    yield p.until("the kiosk back, told", lambda: len(_device_events(p, "in_service")) >= 3)
+    p.record["reasons"] = reasons
+    p.record["offered"] = offered
+    p.record["texts"] = texts
+    p.record["out_of_service_events"] = [
+        {k: e[k] for k in ("device", "state", "detail")}
+        for e in _device_events(p, "out_of_service")
+    ]
+    p.record["in_service_events"] = len(_device_events(p, "in_service"))
+
+
+def lockdown(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: Escape and the window's close request change nothing; code behind a button
+    raises (a planted bug whose message holds a name): the error screen, then the attract
+    screen by itself, and the kiosk goes on serving."""
+    from kivy.config import Config
+    from kivy.core.window import Window
+
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("Escape, then a window manager's close request")
+    p.record["exit_on_escape"] = Config.getboolean("kivy", "exit_on_escape")
+    p.record["escape_swallowed"] = bool(Window.dispatch("on_keyboard", 27, 9, None, []))
+    p.record["close_refused"] = bool(Window.dispatch("on_request_close"))
+    yield p.seconds(0.5)
+    p.check(p.journey.state is State.ATTRACT, "Escape must not leave the attract screen")
+    from kiosk.events import Tap
+
+    journey = p.journey
+    dispatch = type(journey).dispatch
+
+    def planted_bug(event, now):
+        if not isinstance(event, Tap):  # the clock's ticks go on as ever
+            return dispatch(journey, event, now)
+        del journey.dispatch  # once: the journey's own dispatch from the next event on
+        # a name in the message, built here so that no code line of the traceback shows it
+        raise ValueError("planted bug for " + "".join(["张", "三", "丰"]))
+
+    journey.dispatch = planted_bug
+    p.say("a button whose handler raises")
+    yield p.tap_unguarded("attract.browse")
+    yield p.screen(State.ERROR)
+    p.record["error_title"] = journey.error.title
+    p.record["handler_failures"] = p.app.runtime.handler_failures
+    yield p.shot("handler_error")
+    p.say("nobody touches the screen: back to the attract screen by itself")
+    yield p.screen(State.ATTRACT, timeout=60)
+    p.say("and the kiosk still serves: the list, then a citizen's card")
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap("bottom.back")
+    yield p.screen(State.ATTRACT)
+    p.stack.place_card("zhang_wei")
+    yield p.screen(State.ITEMS, timeout=20)
+    yield p.tap("bottom.exit")
+    yield from _back_to_attract(p)
+    p.record["handler_failures_at_end"] = p.app.runtime.handler_failures
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -1005,4 +1118,6 @@ SCRIPTS = {
     "freeze": freeze,
     "ratings": ratings,
     "soak": soak,
+    "availability": availability,
+    "lockdown": lockdown,
 }

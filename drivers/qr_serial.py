@@ -14,8 +14,9 @@ A partial frame that sits with no new byte for ``stale_after`` seconds is line n
 powering up, a cable being plugged) and is dropped with a log line, so it never glues itself to
 the next scan. For a scanner that sends no suffix at all, ``idle_end`` makes silence end a frame.
 
-The thread never dies: a port that cannot be opened or fails is NO_DEVICE and is reopened every
-``reopen_interval`` (the same path: a replugged scanner comes back by itself); anything
+The thread never dies: a port that cannot be opened or fails is NO_DEVICE and is reopened after
+``reopen_interval``, backing off while it stays away (drivers.serial_device; the same path: a
+replugged scanner comes back by itself); anything
 unexpected is logged (type and code lines only) and the port reopened. Payloads never reach a
 log, only their length. ``start`` and ``stop`` return promptly (one port read, 50 ms).
 """
@@ -168,6 +169,7 @@ class SerialQrScanner(SerialDeviceThread):
             self._report(DeviceState.NO_DEVICE, f"cannot open the port: {exc}")
             return
         log.info("QR scanner %s online on %s at %d baud", self.name, self.port, self.baud)
+        self._came_online()
         self._report(DeviceState.ONLINE, f"{self.baud} baud")
         try:
             self._serve(self._serial, stop)

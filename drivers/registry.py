@@ -19,7 +19,7 @@ from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
 from kiosk import addresses
 from kiosk.addresses import Address, AddressError
 from kiosk.config import Config, reader_names
-from kiosk.devices import CardReader, DeviceKind, DeviceStatus, Printer, PrintJob
+from kiosk.devices import CardReader, DeviceKind, DeviceState, DeviceStatus, Printer, PrintJob
 from kiosk.events import DeviceChanged
 
 
@@ -142,14 +142,33 @@ def check_device_urls(config: Config) -> None:
     open_scanner(config.devices.qr_scanner)
 
 
+class WedgeScanner:
+    """A keyboard-wedge scanner: it types into the window (the UI feeds its keys to
+    kiosk.wedge), and a keyboard cannot be asked whether it is there. It reports the one state
+    it can claim, once, so the journey knows a scanner is configured (证明核验 stays offered)."""
+
+    STATUS = DeviceStatus(
+        DeviceKind.QR_SCANNER,
+        DeviceState.ONLINE,
+        detail="keyboard wedge: types into the window; its state cannot be asked",
+        source="wedge",
+    )
+
+    def start(self, post) -> None:
+        post(DeviceChanged(self.STATUS))
+
+    def stop(self) -> None:
+        pass
+
+
 def open_scanner(url: str | Address, **options) -> CardReader | None:
-    """A serial QR scanner runs its own thread; a keyboard wedge (qr+wedge:) has no driver
-    here: the UI feeds its key events to kiosk.wedge. None when there is no serial scanner."""
+    """A serial QR scanner runs its own thread; a keyboard wedge (qr+wedge:) only reports its
+    status (WedgeScanner). None when no scanner is configured."""
     if not url:
         return None
     address = _address(url, DeviceKind.QR_SCANNER)
     if address.scheme.name == "qr+wedge":
-        return None
+        return WedgeScanner()
     from drivers.qr_serial import SerialQrScanner
 
     settings = {"baud": address["baud"], "terminators": address["end"]} | options

@@ -236,6 +236,7 @@ class SamReader(SerialDeviceThread):
         detail += f"{link.baud} baud" + (" (probed)" if self.baud is None else "")
         log.info("SAM reader online on %s (%s)", self.port, detail)
         self._reset_card_state()
+        self._came_online()
         self._report(DeviceState.ONLINE, Media.ABSENT, detail)
         self._silent = 0
         next_poll = time.monotonic()

@@ -1,8 +1,10 @@
 """The life of a device on a serial port that runs its own thread (ID-card reader, QR scanner).
 
 One thread per device opens the port, serves it until it fails, closes it and tries again
-after ``reopen_interval``; nothing that happens on it may end the thread, and nothing it logs
-may carry data read from the device. Subclasses say how to serve the port
+after ``reopen_interval``, doubled for each attempt in a row that did not bring the device
+online, up to ``max_reopen_interval`` (a device unplugged for a week costs a few opens a
+minute; one plugged back is found within that); nothing that happens on it may end the thread,
+and nothing it logs may carry data read from the device. Subclasses say how to serve the port
 (``_connect_and_serve``) and what a driver failure means for their status (``_driver_failed``);
 they open their port with ``open_port``.
 """
@@ -40,11 +42,13 @@ def open_port(
 class SerialDeviceThread:
     label = "serial device"  # for logs and the thread's name
     log = logging.getLogger("drivers")
+    max_reopen_interval = 8.0  # seconds: the longest wait between two attempts to open
 
     def __init__(self, name: str, reopen_interval: float) -> None:
         self.name = name
         self.reopen_interval = reopen_interval
         self.open_attempts = 0  # diagnostics: how often the port was (re)opened
+        self.failed_in_a_row = 0  # attempts since the device was last online
         self._post_to: Post | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -85,9 +89,15 @@ class SerialDeviceThread:
 
     # ---- the thread -----------------------------------------------------------------------
 
+    def reopen_delay(self) -> float:
+        """How long to wait before the next attempt (the backoff)."""
+        n = max(0, self.failed_in_a_row - 1)
+        return min(self.reopen_interval * 2 ** min(n, 16), self.max_reopen_interval)
+
     def _run(self) -> None:
         stop = self._stop
         while not stop.is_set():
+            self.failed_in_a_row += 1  # until the subclass says the device came online
             try:
                 self._connect_and_serve(stop)
             except Exception as exc:  # last line: the thread must not die
@@ -95,7 +105,11 @@ class SerialDeviceThread:
                 self._driver_failed(f"driver error {type(exc).__name__}")
             finally:
                 self._close()
-            stop.wait(self.reopen_interval)
+            stop.wait(max(self.reopen_interval, self.reopen_delay()))
+
+    def _came_online(self) -> None:
+        """The device answers: the next failure is tried again after ``reopen_interval``."""
+        self.failed_in_a_row = 0
 
     def _connect_and_serve(self, stop: threading.Event) -> None:
         raise NotImplementedError

@@ -49,6 +49,9 @@ class DevicesConfig:
     card_readers: tuple[str, ...]  # `card_reader` in the file: one address or a list
     printer: str
     qr_scanner: str = ""
+    # CUSS's required components: one of these down takes the kiosk out of service. The
+    # ID-card reader alone by default (a second reader, for social-security cards, never is)
+    required: tuple[DeviceKind, ...] = (DeviceKind.CARD_READER,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +155,13 @@ class _Section:
             raise self.error(unknown[0], f"is not a known key (see {EXAMPLE_PATH})")
 
 
-_KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+_KIND_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+}
 
 
 def _platform_url(value: str) -> str | None:
@@ -285,6 +294,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
                 "",
                 check=lambda v: _device_address(DeviceKind.QR_SCANNER)(v) if v else None,
             ),
+            required=_required(devices),
         ),
         printer=_printer_config(printer, devices.data["printer"]),
         display=DisplayConfig(
@@ -381,6 +391,23 @@ def _card_readers(devices: _Section) -> tuple[str, ...]:
         if problem:
             raise devices.error("card_reader", problem)
     return tuple(urls)
+
+
+def _required(devices: _Section) -> tuple[DeviceKind, ...]:
+    """Which kinds of device the kiosk cannot serve without (``required``; the ID-card reader
+    by default). A kind that is not configured cannot be required."""
+    value = devices.get("required", list, [DeviceKind.CARD_READER.value])
+    kinds = ", ".join(k.value for k in DeviceKind)
+    out: list[DeviceKind] = []
+    for name in value:
+        if not isinstance(name, str) or name not in DeviceKind._value2member_map_:
+            raise devices.error("required", f"{name!r} is not a kind of device ({kinds})")
+        kind = DeviceKind(name)
+        if kind is DeviceKind.QR_SCANNER and not devices.data.get("qr_scanner"):
+            raise devices.error("required", "names qr_scanner, but no qr_scanner is configured")
+        if kind not in out:
+            out.append(kind)
+    return tuple(out)
 
 
 def _device_key(platform: _Section, path) -> tuple[bytes, Path | None]:

@@ -198,3 +198,10 @@ class IdentitySessionExpired:
 @dataclass(frozen=True, slots=True)
 class RepresentativeConfirmed:
     """The enterprise's representative confirmed with their own ID card."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFailed:
+    """Code behind the screen raised where nothing caught it (a bug): the citizen's turn ends
+    on the error screen, and the kiosk goes on. Carries nothing of the exception: its message
+    may hold what the citizen gave."""

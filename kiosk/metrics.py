@@ -121,6 +121,7 @@ class KioskCollector(Collector):
         yield family(
             tally.ERRORS, "operation", "operations that failed", tuple(o.value for o in Operation)
         )
+        yield family(tally.HANDLER_FAILURES, None, "exceptions behind a screen (a bug each)")
 
     def _outbox(self):
         try:

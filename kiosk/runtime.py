@@ -8,6 +8,7 @@ so the journey is only ever touched from the UI thread; in tests it is a plain q
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -17,8 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from kiosk import device_events, tally
 from kiosk import journey as j
-from kiosk import tally
 from kiosk.config import Config
 from kiosk.devices import (
     CardReader,
@@ -36,6 +37,7 @@ from kiosk.events import (
     DeviceChanged,
     Failed,
     GuideLoaded,
+    HandlerFailed,
     IdentitySessionExpired,
     IdentitySessionStarted,
     Operation,
@@ -86,7 +88,7 @@ class Runtime:
         self.platform = platform
         self.printer = printer
         self.card_reader = card_reader
-        self.scanner = scanner  # a serial QR scanner; a keyboard wedge is fed by the UI
+        self.scanner = scanner  # its status; scans too when serial (a wedge types into the UI)
         self.outbox = outbox
         self.catalogue_cache = catalogue_cache
         self.call_soon = call_soon
@@ -128,6 +130,7 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
+        self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -199,6 +202,12 @@ class Runtime:
     def tap(self, action: Action, arg: str = "") -> None:
         self.dispatch(Tap(action, arg))
 
+    def handler_failed(self) -> None:
+        """UI thread: code behind the screen raised (counted for the heartbeat); the turn ends."""
+        self.handler_failures += 1
+        self.tally.count(tally.HANDLER_FAILURES)
+        self.dispatch(HandlerFailed())
+
     # ---- effects out --------------------------------------------------------------------------
 
     def _apply(self, effects: list[j.Effect]) -> None:
@@ -237,6 +246,8 @@ class Runtime:
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
                     self.tally.count(tally.JOURNEYS_ENDED, reason)
+                case j.ServiceChanged():
+                    self._service_changed(effect)
                 case _:
                     log.error("unknown effect %r", effect)
 
@@ -412,6 +423,9 @@ class Runtime:
 
     def _print_job(self, reply: Reply, job) -> None:
         printed = False
+        last = self._printer_status  # XFS/CUSS busy while a job runs (usable, not pollable)
+        if last is not None:
+            self._printer_changed(dataclasses.replace(last, state=DeviceState.BUSY))
         try:
             self.printer.print_job(job, progress=lambda f: reply(PrintProgress(job.job_id, f)))
             printed = True
@@ -572,21 +586,16 @@ class Runtime:
             self.post(DeviceChanged(status))
             self._alert_staff(before, status)
 
+    def _service_changed(self, change: j.ServiceChanged) -> None:
+        """Out of service or back: the technician's reason in the log and a device event."""
+        name, data = device_events.service_event(change)
+        why = f": {change.device} {change.state} ({change.detail})" if data else ""
+        log.warning("kiosk %s%s", name.replace("_", " "), why)
+        self._submit(self._event, name, data, pool=self._local)
+
     def _alert_staff(self, before: DeviceStatus | None, now: DeviceStatus) -> None:
         """Paper low, out or jammed, cover open, printer gone: hall staff can fix these, so a
         device event tells them (through the heartbeat) once per change, not once per poll."""
-
-        def trouble(s: DeviceStatus | None) -> str:
-            if s is None:
-                return ""
-            if s.cover_open:
-                return "cover_open"
-            if s.paper in (Paper.LOW, Paper.OUT, Paper.JAMMED):
-                return f"paper_{s.paper.value}"
-            if s.state in (DeviceState.OFFLINE, DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR):
-                return f"printer_{s.state.value}"
-            return ""
-
-        problem = trouble(now)
-        if problem and problem != trouble(before):
+        problem = device_events.printer_trouble(now)
+        if problem and problem != device_events.printer_trouble(before):
             self._event("staff_alert", {"device": "printer", "problem": problem})

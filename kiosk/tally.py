@@ -18,8 +18,9 @@ JOURNEYS_ENDED = "journeys_ended"  # outcome: done, exit, timeout, card_removed,
 PRINTS = "prints"  # outcome: ok, failed
 PAPER_EVENTS = "paper_events"  # paper: what the printer's paper became (low, out, jammed, full)
 ERRORS = "errors"  # operation: kiosk.events.Operation
+HANDLER_FAILURES = "handler_failures"  # no label: code behind a screen raised (a bug each)
 
-FAMILIES = (JOURNEYS_STARTED, JOURNEYS_ENDED, PRINTS, PAPER_EVENTS, ERRORS)
+FAMILIES = (JOURNEYS_STARTED, JOURNEYS_ENDED, PRINTS, PAPER_EVENTS, ERRORS, HANDLER_FAILURES)
 
 
 class Tally:

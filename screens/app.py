@@ -13,6 +13,7 @@ import importlib
 import logging
 import math
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,17 +69,26 @@ SCREENS: dict[State, str] = {
 }
 
 
+ESCAPE = 27  # Kivy's key code for Escape (and Android's back)
+
+
 class _KeepRunning(ExceptionHandler):
-    """An error in a callback is logged and the kiosk carries on: never a desktop, never a
-    traceback on screen. An error that repeats every frame would spin forever, so a burst of
-    them ends the process instead and the supervisor (systemd Restart=always) starts it afresh.
+    """An error in a handler is logged and the kiosk carries on: never a desktop, never a
+    traceback on screen. ``on_error`` shows the error screen (the citizen's turn ends there and
+    the kiosk returns to the attract screen). An error that repeats every frame would spin
+    forever, so a burst of them ends the process instead and the supervisor (systemd
+    Restart=always) starts it afresh.
+
+    The log holds the exception's type and the code lines of its traceback, never its message
+    or values: those may echo what a citizen gave (an ID number in a ValueError).
     """
 
     BURST, WINDOW = 50, 10.0
 
-    def __init__(self) -> None:
+    def __init__(self, on_error: Callable[[], None]) -> None:
         super().__init__()
         self._times: list[float] = []
+        self._on_error = on_error
 
     def handle_exception(self, exception):
         if isinstance(exception, KeyboardInterrupt | SystemExit):
@@ -88,13 +98,19 @@ class _KeepRunning(ExceptionHandler):
         if len(self._times) > self.BURST:
             log.critical("UI errors repeat every frame: stopping so the supervisor restarts")
             return ExceptionManager.RAISE
-        log.error("UI error kept from the citizen", exc_info=exception)
+        frames = "".join(traceback.format_tb(exception.__traceback__))
+        log.error("UI error kept from the citizen: %s\n%s", type(exception).__name__, frames)
+        try:
+            self._on_error()
+        except Exception as again:  # the error screen itself failed: the kiosk still runs
+            log.error("the error screen could not be shown: %s", type(again).__name__)
         return ExceptionManager.PASS
 
 
 class KioskApp(App):
     hall_name = StringProperty("")
     title = N_("一证通办自助终端")
+    use_kivy_settings = False  # F1 opens no settings panel on a kiosk
 
     def __init__(
         self,
@@ -127,9 +143,17 @@ class KioskApp(App):
     # ---- building -------------------------------------------------------------------------------
 
     def build(self):
-        ExceptionManager.add_handler(_KeepRunning())
+        # locked down: fullscreen, no cursor and no Escape come from the Kivy config set before
+        # the window opened (main._prepare_kivy); these hold whatever that config said
+        ExceptionManager.add_handler(_KeepRunning(self._handler_failed))
         Window.clearcolor = self.theme.background
-        Window.bind(on_request_close=self._on_request_close, size=self._on_size)
+        if not self.kiosk_config.demo:
+            Window.show_cursor = False  # a touch screen: no pointer drawn over the citizen's
+        Window.bind(
+            on_request_close=self._on_request_close,
+            on_keyboard=self._on_keyboard,
+            size=self._on_size,
+        )
         scanner = addresses.scheme_of(self.kiosk_config.devices.qr_scanner)
         if scanner is not None and scanner.name == "qr+wedge":
             # a keyboard-wedge scanner types its payload: bursts of keys become scans
@@ -265,6 +289,17 @@ class KioskApp(App):
 
     def _on_request_close(self, *_args, **kw) -> bool:
         return not self.allow_close  # Esc or a window manager must not close the kiosk
+
+    def _on_keyboard(self, _window, key: int, *_args, **_kw) -> bool:
+        return key == ESCAPE  # swallowed: Escape neither closes the kiosk nor goes back
+
+    def open_settings(self, *_args) -> bool:
+        return False  # Kivy's settings panel (F1) is no place for a citizen
+
+    def _handler_failed(self) -> None:
+        """A handler raised (see _KeepRunning): the citizen's turn ends on the error screen."""
+        if self.runtime is not None:
+            self.runtime.handler_failed()
 
     def _on_size(self, _window, size) -> None:
         self.theme.fit(*size)

@@ -1,12 +1,14 @@
-"""Out of service: why, and where to go instead (with the maintainer's phone)."""
+"""Out of service: why, in plain words, where to go instead, and what still works here.
+
+The technician's reason (which device, its state) is in the log and the device events; the
+maintenance phone is for staff, not for the citizen standing here.
+"""
 
 from __future__ import annotations
 
-from kivy.app import App
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.devices import DeviceKind
-from kiosk.i18n import _
+from kiosk.events import Action
 from kiosk.journey import Journey
 from screens.base import KioskScreen
 
@@ -14,11 +16,12 @@ from screens.base import KioskScreen
 class OutOfServiceScreen(KioskScreen):
     kv_file = "out_of_service.kv"
     reason = StringProperty("")
-    phone = StringProperty("")
+    can_browse = BooleanProperty(True)
+    can_verify = BooleanProperty(False)
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
-        readers = journey.statuses(DeviceKind.CARD_READER)
-        self.reason = _("身份证读卡器暂时不能使用") if readers else _("设备正在启动")
-        phone = App.get_running_app().kiosk_config.staff_phone
-        self.phone = _("设备维护电话：{phone}").format(phone=phone) if phone else ""
+        self.reason = journey.out_of_service_reason
+        offered = journey.offered_out_of_service
+        self.can_browse = Action.BROWSE in offered
+        self.can_verify = Action.VERIFY in offered

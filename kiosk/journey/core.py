@@ -31,7 +31,12 @@ from kiosk.session import Session
 log = logging.getLogger("kiosk.journey")
 
 BEFORE_START = Now(0.0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-_DOWN = (DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR, DeviceState.OFFLINE)
+_STARTING = DeviceState.STARTING
+
+
+def _working(statuses: list[DeviceStatus]) -> bool:
+    """Devices of one kind work when none has reported, or one is usable or still starting."""
+    return not statuses or any(s.usable or s.state is _STARTING for s in statuses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +47,10 @@ class JourneySettings:
     warning_seconds: float = 20.0
     certificate_prefixes: tuple[str, ...] = (qr.DEFAULT_VERIFY_BASE_URL,)
     token_prefixes: tuple[str, ...] = qr.DEFAULT_TOKEN_PREFIXES
-    # the ID-card reader is the one required device of 一证通办 (CUSS: required component);
-    # a second reader (social-security cards) is a convenience, not a reason to stay open
+    # CUSS's required components ([devices] required): one of these down, the kiosk is out
+    # of service. Of the card readers only the first (ID cards) can be required: a second
+    # reader (social-security cards) is a convenience, not a reason to close
+    required: frozenset[DeviceKind] = frozenset({DeviceKind.CARD_READER})
     required_reader: str = ""
 
     @classmethod
@@ -52,6 +59,7 @@ class JourneySettings:
 
         verify = config.platform.verify_base_url
         return cls(
+            required=frozenset(config.devices.required),
             required_reader=reader_names(config.devices.card_readers)[0],
             device_id=config.device_id,
             region_code=config.region_code,
@@ -79,6 +87,7 @@ class JourneyCore:
         self.browse_guide_saved_at: float | None = None  # the kept copy's age, offline
         self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
+        self.halted = False  # the kiosk could not start its devices and services (see halt)
         self.deadline: float | None = None
         self.reading_reader: str | None = None  # the reader that is reading a card right now
         self.phone_session: IdentitySession | None = None  # behind the kiosk-shown QR
@@ -113,19 +122,41 @@ class JourneyCore:
 
     @property
     def reader_usable(self) -> bool:
-        """The required ID-card reader works (or has not reported yet)."""
-        required = self.settings.required_reader
-        readers = [
-            s
-            for s in self.statuses(DeviceKind.CARD_READER)
-            if not required or s.source in (required, "")
-        ]
-        return not readers or any(s.state not in _DOWN for s in readers)
+        """The ID-card reader works (or has not reported yet)."""
+        return _working(self._id_card_readers())
+
+    def _id_card_readers(self) -> list[DeviceStatus]:
+        first = self.settings.required_reader
+        readers = self.statuses(DeviceKind.CARD_READER)
+        return [s for s in readers if not first or s.source in (first, "")]
+
+    @property
+    def down_device(self) -> DeviceStatus | None:
+        """The first required device that is down (CUSS: a required component not ready), or
+        None while the kiosk can serve. A device that has not reported yet is not down."""
+        for kind in DeviceKind:  # a fixed order: the reason shown does not flicker
+            if kind not in self.settings.required:
+                continue
+            if kind is DeviceKind.CARD_READER:
+                statuses = self._id_card_readers()
+            else:
+                statuses = self.statuses(kind)
+            if not _working(statuses):
+                return next(s for s in statuses if not (s.usable or s.state is _STARTING))
+        return None
+
+    @property
+    def in_service(self) -> bool:
+        return self.down_device is None
+
+    @property
+    def scanner_usable(self) -> bool:
+        """A QR scanner answers (a keyboard wedge always counts: it cannot be asked)."""
+        return any(s.usable for s in self.statuses(DeviceKind.QR_SCANNER))
 
     @property
     def printer_usable(self) -> bool:
-        printers = self.statuses(DeviceKind.PRINTER)
-        return not printers or any(s.usable or s.state is DeviceState.STARTING for s in printers)
+        return _working(self.statuses(DeviceKind.PRINTER))
 
     @property
     def printer_message(self) -> messages.Message:
@@ -174,7 +205,7 @@ class JourneyCore:
         self.epoch += 1
 
     def idle_state(self) -> State:
-        return State.ATTRACT if self.reader_usable else State.OUT_OF_SERVICE
+        return State.ATTRACT if self.in_service else State.OUT_OF_SERVICE
 
     def end_session(self, reason: str, effects: Effects, notice: str = "") -> None:
         if self.session is not None:

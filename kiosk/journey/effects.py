@@ -90,6 +90,18 @@ class SessionEnded:
     reason: str  # "done", "timeout", "exit", "card_removed", ... for counts; never personal
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceChanged:
+    """The kiosk went out of service or came back (CUSS UNAVAILABLE / AVAILABLE): for the
+    technicians, in the log and as a device event. ``device`` is ``kind`` or ``kind:source``;
+    ``state`` and ``detail`` are the down device's (empty when back); never personal data."""
+
+    in_service: bool
+    device: str = ""
+    state: str = ""
+    detail: str = ""
+
+
 Effect = (
     VerifyIdentity
     | VerifyToken
@@ -105,6 +117,7 @@ Effect = (
     | LoadCatalogue
     | CallStaff
     | SessionEnded
+    | ServiceChanged
 )
 Effects = list[Effect]  # what one event asks for, in order
 

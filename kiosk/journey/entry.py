@@ -69,6 +69,8 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     j.browse_item = j.browse_guide = None
     if scan.kind is qr.QrKind.UNKNOWN:
         j.fail(ErrorInfo(messages.QR_UNKNOWN.title, messages.QR_UNKNOWN.text))
+    elif scan.kind is not qr.QrKind.CERTIFICATE and availability.refuse_out_of_service(j):
+        return  # 证明核验 goes on out of service; identification by code does not
     elif availability.platform_down(j):
         return
     elif scan.kind is qr.QrKind.CERTIFICATE:

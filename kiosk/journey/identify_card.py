@@ -16,7 +16,7 @@ from kiosk import messages
 from kiosk.events import CardDetected, CardFault, CardRead, CardReadFailed, CardRemoved
 from kiosk.i18n import _
 from kiosk.identity import card_problem
-from kiosk.journey import identify_enterprise
+from kiosk.journey import availability, identify_enterprise
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, VerifyIdentity
 from kiosk.journey.phase import Phase
@@ -54,6 +54,8 @@ def detected(j: JourneyCore, event: CardDetected, effects: Effects) -> None:
     if j.session is None and j.state in SCAN_STATES:
         j.browse_item = j.browse_guide = None
         j.error = None
+        if availability.refuse_out_of_service(j):
+            return  # e.g. browsing the list while the required printer is down
         j.reading_reader = event.reader
         j.enter(State.IDENTIFYING)
 
@@ -67,8 +69,8 @@ def read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
         # a second card while a session is open: not this citizen's session to change
         event.card.wipe()
         return
-    if j.state not in (*SCAN_STATES, State.IDENTIFYING):
-        event.card.wipe()
+    if j.state not in (*SCAN_STATES, State.IDENTIFYING) or not j.in_service:
+        event.card.wipe()  # out of service: the citizen was told when the card was detected
         return
     problem = problem_info(j, event.card)
     if problem is not None:

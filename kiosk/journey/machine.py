@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from kiosk import messages
-from kiosk.events import Action, Failed, Tap, Tick
+from kiosk.events import Action, Failed, HandlerFailed, Tap, Tick
 from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
@@ -60,6 +60,11 @@ OVERRAN: dict[State | None, tuple[str, str]] = {
     None: (N_("处理超时"), N_("处理没有在预期时间内完成。您可以重试，或到人工窗口办理。")),
 }
 
+HANDLER_FAILED = (
+    N_("操作未能完成"),
+    N_("本机出现异常，本次操作未能完成，请重新开始。如已提交办理，请到人工窗口查询。"),
+)
+
 ROUTES = merge(
     [
         availability.phase,
@@ -86,6 +91,14 @@ class Journey(JourneyCore):
         return availability.banners(self)
 
     @property
+    def out_of_service_reason(self) -> str:
+        return availability.out_of_service_reason(self)
+
+    @property
+    def offered_out_of_service(self) -> tuple[Action, ...]:
+        return availability.offered_out_of_service(self)
+
+    @property
     def can_return_to_items(self) -> bool:
         return identify.fully_identified(self)
 
@@ -107,6 +120,8 @@ class Journey(JourneyCore):
             self._on_tap(event, effects)
         elif isinstance(event, Tick):
             self._on_tick(effects)
+        elif isinstance(event, HandlerFailed):
+            self._on_handler_failed(effects)
         elif isinstance(event, Failed):
             handler = ROUTES.failures.get(event.op)
             if handler is not None:
@@ -127,6 +142,7 @@ class Journey(JourneyCore):
     def start(self, now: Now) -> list[Effect]:
         """First effects after start-up: fetch the public list."""
         self.now = now
+        self.halted = False
         self.enter(self.idle_state())
         return [LoadCatalogue()]
 
@@ -138,8 +154,16 @@ class Journey(JourneyCore):
             self.session.wipe()
             self.session = None
         self.error = None
+        self.halted = True  # nothing works, not even the list: the screen offers nothing
         self.enter(State.OUT_OF_SERVICE)
         self.version += 1
+
+    def _on_handler_failed(self, effects: Effects) -> None:
+        """A bug behind the screen: what the citizen was doing cannot be trusted to go on, so
+        their turn ends (the session wiped) on the error screen, which returns to the attract
+        screen like any other."""
+        self.end_session("handler_failed", effects)
+        self.fail(ErrorInfo(_(HANDLER_FAILED[0]), _(HANDLER_FAILED[1])))
 
     def retry_for(self, state: State) -> Effect | None:
         """The effect that tries the machine wait of ``state`` again, if there is one."""

@@ -15,6 +15,7 @@ import pytest
 
 import wiring as composition
 from devkit.demo import DemoStack
+from kiosk.devices import DeviceKind, DeviceState
 from kiosk.events import Action
 from kiosk.journey import State
 from offline.outbox import Kind, Outbox
@@ -50,7 +51,8 @@ class Loop:
 
 @pytest.fixture
 def stack(tmp_path):
-    s = DemoStack(tmp_path).reset().start()
+    # no PC/SC reader: pcscd is one per machine, and nothing here uses a social-security card
+    s = DemoStack(tmp_path, social_cards=False).reset().start()
     yield s
     s.stop()
 
@@ -292,6 +294,52 @@ def test_paper_running_low_prints_and_tells_the_staff(kiosk, stack):
     loop.run_for(1.0)  # several more polls of the same low paper
     alerts = [e for e in runtime.outbox.due(Kind.EVENT, 50) if e.payload["event"] == "staff_alert"]
     assert len(alerts) == 1, "one alert per change, not one per poll"
+
+
+def test_a_required_printer_gone_closes_the_kiosk_with_the_reason_until_it_is_back(stack, tmp_path):
+    loop = Loop()
+    config = stack.config(required=("card_reader", "printer"))
+    runtime = composition.build_runtime(config, loop.call_soon)
+    runtime.printer_poll_interval = 0.2
+    runtime.start()
+    j = runtime.journey
+
+    def events(name: str) -> list[dict]:
+        return [
+            e.payload for e in runtime.outbox.due(Kind.EVENT, 100) if e.payload["event"] == name
+        ]
+
+    try:
+        loop.until(lambda: j.statuses(DeviceKind.PRINTER), what="the printer's first status")
+        assert j.state is State.ATTRACT
+        stack.printer.stop()  # its port closed: connections refused
+        loop.until(lambda: j.state is State.OUT_OF_SERVICE, what="out of service")
+        assert j.out_of_service_reason == "打印机暂时不能使用"
+        loop.until(lambda: events("out_of_service"), what="the technicians' device event")
+        (event,) = events("out_of_service")
+        assert event["device"] == "printer" and event["state"] == "no_device"
+        assert "Connection refused" in event["detail"], "the technician's reason"
+        stack.printer.start()  # the same port again
+        loop.until(lambda: j.state is State.ATTRACT, timeout=20, what="back by itself")
+        loop.until(lambda: events("in_service"), what="the kiosk back, told")
+        assert len(events("out_of_service")) == 1
+
+        stack.place_card("zhang_wei")  # and the printer says busy while it prints
+        loop.until(lambda: j.state is State.ITEMS, what="the item list")
+        seen: list[DeviceState] = []
+        runtime.listeners.append(
+            lambda jj: seen.append(next(iter(jj.statuses(DeviceKind.PRINTER))).state)
+        )
+        runtime.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
+        loop.until(lambda: j.session.guide is not None, what="the guide")
+        runtime.tap(Action.CONFIRM)
+        loop.until(lambda: j.state is State.PREVIEW, what="the certificate on screen")
+        runtime.tap(Action.PRINT)
+        loop.until(lambda: j.state is State.TAKE_DOCUMENTS, what="the printed certificate")
+        loop.until(lambda: seen[-1] is DeviceState.ONLINE, what="the printer idle again")
+        assert DeviceState.BUSY in seen
+    finally:
+        runtime.stop()
 
 
 def test_a_late_reply_never_reaches_the_next_citizen(kiosk, stack):

@@ -267,6 +267,34 @@ def test_unplug_is_reported_and_the_reader_keeps_trying(tmp_path: Path, events) 
         second.stop()
 
 
+def test_a_reader_that_stays_away_is_tried_less_often_and_found_when_back(
+    tmp_path: Path, events
+) -> None:
+    """Re-probing backs off while the device is away (reopen_interval doubled per failed
+    attempt, up to max_reopen_interval) and starts again from the short wait once it answers."""
+    link = tmp_path / "idcard"
+    reader = SamReader(str(link), 115200, poll_interval=0.05, reopen_interval=0.02)
+    reader.max_reopen_interval = 0.16
+    reader.start(events.put)
+    emulator = SamEmulator(115200)
+    try:
+        expect_status(events, DeviceState.NO_DEVICE)
+        delays = []
+        while len(delays) < 6:  # what the thread waits after each failed attempt, as it goes
+            attempts = reader.open_attempts
+            while reader.open_attempts == attempts:
+                time.sleep(0.005)
+            delays.append(reader.reopen_delay())
+        assert delays == sorted(delays) and delays[0] < 0.16, f"backs off: {delays}"
+        assert delays[-1] == 0.16, f"up to the cap: {delays}"
+        link.symlink_to(emulator.start())  # plugged in: found within the longest wait
+        expect_status(events, DeviceState.ONLINE)
+        assert reader.failed_in_a_row == 0 and reader.reopen_delay() == 0.02
+    finally:
+        reader.stop()
+        emulator.stop()
+
+
 def test_sam_that_stops_answering_goes_offline_then_recovers(emulator, events) -> None:
     assert emulator.path is not None
     reader = start_reader(emulator.path, events, read_timeout=0.2, reopen_interval=0.2)

@@ -257,4 +257,5 @@ def test_every_family_has_a_driver_and_building_one_does_no_io():
         assert not getattr(reader, "running", False)
     for scheme in addresses.schemes(DeviceKind.QR_SCANNER):
         scanner = registry.open_scanner(scheme.example)
-        assert (scanner is None) is (scheme.name == "qr+wedge")
+        assert isinstance(scanner, registry.WedgeScanner) is (scheme.name == "qr+wedge")
+        assert not getattr(scanner, "running", False)

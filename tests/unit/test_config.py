@@ -148,6 +148,35 @@ def test_two_card_readers():
         config.parse(data, "k")
 
 
+def test_the_required_devices_are_configured_and_the_id_card_reader_by_default():
+    from kiosk.devices import DeviceKind
+
+    data = example_data()
+    assert config.parse(data, "k").devices.required == (DeviceKind.CARD_READER,)
+    data["devices"]["required"] = ["card_reader", "printer", "printer"]
+    assert config.parse(data, "k").devices.required == (
+        DeviceKind.CARD_READER,
+        DeviceKind.PRINTER,
+    )
+    data["devices"]["required"] = []  # a kiosk that stays open whatever fails
+    assert config.parse(data, "k").devices.required == ()
+    data["devices"]["required"] = ["card_reader", "scanner"]
+    with pytest.raises(
+        config.ConfigError,
+        match=r"\[devices\] required: 'scanner' is not a kind of device "
+        r"\(card_reader, qr_scanner, printer\)",
+    ):
+        config.parse(data, "k")
+    data["devices"]["required"] = ["qr_scanner"]
+    with pytest.raises(config.ConfigError, match="no qr_scanner is configured"):
+        config.parse(data, "k")
+    data["devices"]["qr_scanner"] = "qr+wedge:"
+    assert config.parse(data, "k").devices.required == (DeviceKind.QR_SCANNER,)
+    data["devices"]["required"] = "printer"
+    with pytest.raises(config.ConfigError, match=r"\[devices\] required: must be a list"):
+        config.parse(data, "k")
+
+
 def test_the_printer_address_may_say_how_to_print_and_is_obeyed():
     """Found in review: ?charset=GBK&mode=raster in the address used to be overridden by the
     table's defaults, so a GBK printer got GB18030 bytes."""

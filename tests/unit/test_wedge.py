@@ -190,3 +190,24 @@ def test_slow_keys_never_make_a_scan(keys, end) -> None:
         t += gap
         assert detector.key(ch, t) is None
     assert detector.key(end, t + 0.01) is None
+
+
+def test_a_wedge_scanner_reports_itself_online_once_it_cannot_be_asked() -> None:
+    from drivers.registry import open_scanner
+    from kiosk.devices import DeviceKind, DeviceState
+    from kiosk.events import DeviceChanged
+
+    posted: list[object] = []
+    scanner = open_scanner("qr+wedge:")
+    assert scanner is not None
+    scanner.start(posted.append)
+    (event,) = posted
+    assert isinstance(event, DeviceChanged)
+    status = event.status
+    assert (status.kind, status.state, status.source) == (
+        DeviceKind.QR_SCANNER,
+        DeviceState.ONLINE,
+        "wedge",
+    )
+    assert status.usable and "cannot be asked" in status.detail
+    scanner.stop()
