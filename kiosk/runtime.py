@@ -98,7 +98,7 @@ class Runtime:
         self.heartbeat_interval = heartbeat_interval
         self.printer_poll_interval = printer_poll_interval
         self.journey = journey or j.Journey(j.JourneySettings.from_config(config))
-        self.sync = delivery(self._health_from_worker)  # the outbox's background delivery
+        self.sync = delivery(self._set_reachable)  # the outbox's background delivery
         self.listeners: list[Listener] = []
         self.tally = tally.Tally()  # what it has done: the heartbeat and the metrics read it
         self._closers: list[Callable[[], None]] = []  # e.g. the metrics endpoint
@@ -540,9 +540,6 @@ class Runtime:
             if reachable != self._reachable:
                 self._reachable = reachable
                 self.post(PlatformHealth(reachable, detail))
-
-    def _health_from_worker(self, reachable: bool, detail: str) -> None:
-        self._set_reachable(reachable, detail)
 
     def _heartbeat_loop(self) -> None:
         """The heartbeat is how the kiosk notices the platform is back: it must outlive any

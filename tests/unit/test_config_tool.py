@@ -87,7 +87,14 @@ def test_set_pin_adds_the_hash_and_keeps_every_other_byte(example):
     assert done.returncode == 0, done.stderr
     assert "24681357" not in done.stdout + done.stderr
     after = example.read_bytes()
-    assert after.startswith(before), "the new table is added at the end, nothing else moves"
+    added = [
+        line
+        for line in difflib.ndiff(before.decode().splitlines(), after.decode().splitlines())
+        if line[:2] in ("+ ", "- ")
+    ]
+    assert len(added) == 1 and added[0].startswith("+ pin_hash = "), (
+        "one line is added to [technician], nothing else changes"
+    )
     stored = tomllib.loads(after.decode())["technician"]["pin_hash"]
     assert pin.verify_pin("24681357", stored) and "24681357" not in after.decode()
     assert config.load(example).technician.pin_hash == stored
