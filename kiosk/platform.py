@@ -414,7 +414,11 @@ class PlatformClient:
         shown; anything else fails as any call does."""
         signed_at = self.wall_clock()
         resp = self._call(
-            "GET", "/v1/catalogue", headers={"If-None-Match": "*"}, expect=(200, 304, 401, 403)
+            "GET",
+            "/v1/catalogue",
+            headers={"If-None-Match": "*"},
+            expect=(200, 304, 401, 403),
+            op="probe",
         )
         code = _error_body(resp)[0] if resp.status_code in (401, 403) else ""
         return Probe(resp.status_code, code, resp.headers.get("Date"), signed_at)
