@@ -26,11 +26,12 @@ from devkit.qr_emulator import QrScannerEmulator, licence_url
 from devkit.sam_emulator import SamEmulator
 from drivers import escpos_cache
 from kiosk import config as cfg
-from kiosk import logs
+from kiosk import logs, pin
 
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
+DEMO_TECHNICIAN_PIN = "20261202"  # the demo kiosk's technician PIN (a real one: `config set-pin`)
 SCRIPT_NAMES = (
     "demo",
     "two_citizens",
@@ -46,11 +47,12 @@ SCRIPT_NAMES = (
     "soak",
     "availability",
     "lockdown",
+    "technician",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
 # card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge")
+WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge", "technician")
 
 
 class DemoStack:
@@ -191,6 +193,7 @@ class DemoStack:
                 "max_fps": max_fps,
             },
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
+            "technician": {"pin_hash": pin.hash_pin(DEMO_TECHNICIAN_PIN)},
         }
 
     # ---- what the demo panel and the scripts do ------------------------------------------------
