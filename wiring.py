@@ -86,8 +86,8 @@ def build_runtime(
 
 def _test_page(config: Config):
     """The page `kiosk printer test` prints, for the technician screen's test."""
-    from cli.printer import check_page
     from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
+    from drivers.test_page import check_page
 
     p = config.printer
     try:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from devkit.people import BY_KEY, ENTERPRISES
+from devkit.people import BY_KEY, DEMO_TECHNICIAN_PIN, ENTERPRISES
 from devkit.platform_server import (
     DEFAULT_VERIFY_BASE_URL,
     DEMO_DEVICE_ID,
@@ -31,7 +31,6 @@ from kiosk import logs, pin
 log = logging.getLogger("devkit.demo")
 
 PORTRAIT = (1080, 1920)
-DEMO_TECHNICIAN_PIN = "20261202"  # the demo kiosk's technician PIN (a real one: `config set-pin`)
 SCRIPT_NAMES = (
     "demo",
     "two_citizens",

@@ -1117,7 +1117,7 @@ def technician(p: Pilot) -> Generator[Wait, None, None]:
     lock after five, the lock still there on coming back, the right PIN once it has run out
     (the kiosk's clock moved on: five minutes in a moment), the devices, the outbox delivered,
     a test page, restart asked and cancelled, and leaving; every step a device event."""
-    from devkit.demo import DEMO_TECHNICIAN_PIN
+    from devkit.people import DEMO_TECHNICIAN_PIN
     from kiosk.devices import DeviceKind
     from kiosk.pin import LOCK_AFTER
 
@@ -1192,6 +1192,21 @@ def technician(p: Pilot) -> Generator[Wait, None, None]:
     p.record["test_result_text"] = tech.test_result
     yield p.until("the page at the printer", lambda: len(p.stack.printer.jobs) > printed)
     p.record["test_page_title"] = "打印机测试页" in p.stack.printer.jobs[-1].text
+    p.say("the card-read test: the result masked")
+    yield p.tap("tech.card_test")
+    yield p.until("the test waiting", lambda: bool(j.technician.card_test))
+    waiting = j.technician.card_test
+    p.stack.place_card("zhang_wei")
+    yield p.until("the card read", lambda: j.technician.card_test != waiting)
+    yield p.frames(3)
+    card = BY_KEY["zhang_wei"].card()
+    p.record["card_result"] = tech.card_result
+    p.record["card_result_masked"] = (
+        card.number not in tech.card_result and card.name not in tech.card_result
+    )
+    p.record["addresses"] = tech.addresses
+    yield p.shot("technician_tests")
+    p.stack.remove_card()
     p.say("restart: asked, cancelled; asked, confirmed (the app's exit is recorded, not done)")
     restarts: list[int] = []
     p.app.runtime.desk.restart = lambda: restarts.append(1)

@@ -65,6 +65,7 @@ class Action(StrEnum):
     TECH_REFRESH = "tech_refresh"  # read the outbox, version and uptime again
     TECH_DELIVER = "tech_deliver"  # deliver the outbox now
     TECH_TEST_PRINT = "tech_test_print"
+    TECH_CARD_TEST = "tech_card_test"  # read a card, show it masked
     TECH_RESTART = "tech_restart"  # asks for confirmation
     TECH_RESTART_CONFIRM = "tech_restart_confirm"  # arg: "yes" or "no"
 
@@ -235,6 +236,7 @@ class TechnicianInfo:
     oldest_pending_age: float | None  # seconds
     dead_letters: int
     outbox_problem: str = ""
+    addresses: tuple[tuple[str, str], ...] = ()  # (device kind, configured address)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,9 @@ class TechnicianDesk:
                 rt._submit(rt._event, "technician", data, pool=rt._local)
             case j.LoadTechnicianInfo():
                 rt._submit(self._info, reply, pool=rt._local)
-            case j.DeliverOutbox():
+            case j.DeliverOutbox():  # ratings past their backoff, device events in a beat
                 rt.sync.poke(force=True)
+                rt._beat_now.set()
             case j.TestPrint():
                 rt._submit(self._test_print, reply, pool=rt._print)
             case j.RestartApp():
@@ -83,6 +84,7 @@ class TechnicianDesk:
                 oldest_pending_age=oldest,
                 dead_letters=dead,
                 outbox_problem=getattr(rt.outbox, "problem", ""),
+                addresses=addresses(rt.config.devices),
             )
         )
 
@@ -103,3 +105,11 @@ class TechnicianDesk:
             reply(TestPrinted(False, str(exc)[:200]))
             return
         reply(TestPrinted(True, job_id))
+
+
+def addresses(devices) -> tuple[tuple[str, str], ...]:
+    """Where each device is configured ([devices]): the port a technician checks first."""
+    out = [("card_reader", a) for a in devices.card_readers] + [("printer", devices.printer)]
+    if devices.qr_scanner:
+        out.append(("qr_scanner", devices.qr_scanner))
+    return tuple(out)

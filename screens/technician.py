@@ -44,8 +44,8 @@ def device_line(status: DeviceStatus) -> str:
     if status.cover_open:
         parts.append(_("机盖打开"))
     name = _(KINDS[status.kind]) + (f" · {status.source}" if status.source else "")
-    detail = f"\n{status.detail}" if status.detail else ""
-    return f"{name}：{'，'.join(parts)}{detail}"
+    line = _("{device}：{state}").format(device=name, state=_("，").join(parts))
+    return line + (f"\n{status.detail}" if status.detail else "")
 
 
 def duration(seconds: float) -> str:
@@ -62,6 +62,8 @@ class TechnicianScreen(KioskScreen):
     test_result = StringProperty("")
     confirm_restart = BooleanProperty(False)
     test_printing = BooleanProperty(False)
+    card_result = StringProperty("")
+    addresses = StringProperty("")
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -84,7 +86,7 @@ class TechnicianScreen(KioskScreen):
             self.about = _("版本 {version}，已运行 {uptime}").format(
                 version=info.version, uptime=duration(info.uptime_seconds)
             )
-            pending = "，".join(
+            pending = _("，").join(
                 _("{kind} {n} 条").format(kind=_(OUTBOX_KINDS.get(k, k)), n=n)
                 for k, n in info.pending
             )
@@ -97,6 +99,11 @@ class TechnicianScreen(KioskScreen):
             if info.outbox_problem:
                 lines.append(info.outbox_problem)
             self.outbox = "\n".join(lines)
+        self.addresses = "\n".join(
+            _("{device}：{address}").format(device=_(KINDS[DeviceKind(k)]), address=a)
+            for k, a in (info.addresses if info else ())
+        )
+        self.card_result = _(visit.card_test) if visit is not None and visit.card_test else ""
         self.confirm_restart = bool(visit and visit.confirm_restart)
         self.test_printing = bool(visit and visit.test_printing)
         done = visit.test_print if visit is not None else None

@@ -91,6 +91,7 @@ class TechnicianVisit:
     confirm_restart: bool = False
     test_print: TestPrinted | None = None
     test_printing: bool = False
+    card_test: str = ""  # an N_ text while waiting, then the masked result or the fault
 
 
 class JourneyCore:

@@ -14,8 +14,16 @@ never the PIN, never a citizen's data).
 
 from __future__ import annotations
 
-from kiosk import pin
-from kiosk.events import Action, PinChecked, Tap, TechnicianInfo, TestPrinted
+from kiosk import masking, pin
+from kiosk.events import (
+    Action,
+    CardRead,
+    CardReadFailed,
+    PinChecked,
+    Tap,
+    TechnicianInfo,
+    TestPrinted,
+)
 from kiosk.i18n import N_
 from kiosk.journey.core import JourneyCore, TechnicianVisit
 from kiosk.journey.effects import (
@@ -39,6 +47,7 @@ NO_PIN = N_("本机未设置维护密码，维护模式不可用。请用 kiosk 
 WRONG_PIN = N_("密码错误")
 SHORT_PIN = N_("密码为 6 到 8 位数字")
 LOCKED = N_("错误次数过多，已锁定")
+CARD_WAITING = N_("请将身份证放在读卡器上")
 
 
 def open_entry(j: JourneyCore, effects: Effects) -> None:
@@ -162,6 +171,8 @@ def tap_technician(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         v.test_printing = True
         v.test_print = None
         effects.append(TestPrint())
+    elif a is Action.TECH_CARD_TEST:
+        v.card_test = CARD_WAITING
     elif a is Action.TECH_RESTART:
         v.confirm_restart = True
     elif a is Action.TECH_RESTART_CONFIRM:
@@ -193,3 +204,23 @@ def quiet(j: JourneyCore, effects: Effects) -> None:
         j.deadline = v.inactivity.last + v.inactivity.seconds
         return
     _leave(j, "timeout", effects)
+
+
+def card_read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
+    """The card-read test: only the masked name and number reach the screen; the card is wiped
+    at once and nothing of it goes into the audit."""
+    v = j.technician
+    if v is not None and v.card_test:
+        v.card_test = (
+            f"{masking.mask_name(event.card.name)} {masking.mask_number(event.card.number)}"
+        )
+        _touched(j)
+        effects.append(TechnicianAudit("card_test", "read"))
+    event.card.wipe()
+
+
+def card_read_failed(j: JourneyCore, event: CardReadFailed, effects: Effects) -> None:
+    v = j.technician
+    if v is not None and v.card_test:
+        v.card_test = event.fault.value
+        effects.append(TechnicianAudit("card_test", event.fault.value))

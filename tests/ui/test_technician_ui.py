@@ -39,10 +39,14 @@ def test_technician_entry_lockout_and_screen(landscape):
         ["lockout", "started"]
     ]
     assert ["entry", "locked"] in record["audit"]
+    assert record["card_result"] and record["card_result_masked"], record["card_result"]
+    assert "*" in record["card_result"]
+    assert "sam+serial://" in record["addresses"], "the configured port"
     for step in (
         ["pin", "right"],
         ["deliver_outbox", "requested"],
         ["test_print", "ok"],
+        ["card_test", "read"],
         ["restart", "confirmed"],
         ["leave", "tap"],
     ):

@@ -216,3 +216,23 @@ def test_actions_inside_are_audited_and_restart_needs_confirmation():
     for e in k.effects:  # never the PIN in what goes to the outbox
         if isinstance(e, j.TechnicianAudit):
             assert GOOD not in repr(e)
+
+
+def test_the_card_read_test_shows_only_a_masked_result_and_audits_nothing_of_the_card():
+    k = Kiosk()
+    k.tap(Action.TECHNICIAN)
+    k.type_pin(GOOD)
+    person = BY_KEY["zhang_wei"]
+    card = person.card()
+    number, name = card.number, card.name
+    k(CardRead(card))  # not asked for: nothing shown, the card wiped all the same
+    assert k.journey.technician.card_test == "" and card.number != number
+    k.tap(Action.TECH_CARD_TEST)
+    assert k.journey.technician.card_test == "请将身份证放在读卡器上"
+    k(CardRead(person.card()))
+    shown = k.journey.technician.card_test
+    assert number not in shown and name not in shown
+    assert shown.endswith(number[-4:]) and shown.split()[1].startswith(number[:6])
+    assert k.state is j.State.TECHNICIAN and k.journey.session is None
+    assert k.audits()[-1] == ("card_test", "read")
+    assert not any(number in repr(e) or name in repr(e) for e in k.effects)
