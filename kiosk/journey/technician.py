@@ -70,8 +70,9 @@ def open_entry(j: JourneyCore, effects: Effects) -> None:
 
 
 def locked_for(j: JourneyCore, now: float) -> float:
-    """Seconds the keypad stays locked (0: open)."""
-    return j.lockout.remaining(now)
+    """Seconds the keypad stays locked (0: open). Reads only: a screen asks every tick."""
+    until = j.lockout.until
+    return 0.0 if until is None else max(0.0, until - now)
 
 
 def keypad_enabled(j: JourneyCore, now: float) -> bool:
@@ -80,7 +81,7 @@ def keypad_enabled(j: JourneyCore, now: float) -> bool:
         v is not None
         and j.settings.technician_pin_set
         and not v.checking
-        and j.lockout.allowed(now)
+        and locked_for(j, now) == 0.0
     )
 
 
