@@ -75,6 +75,10 @@ class Tap:
     action: Action
     arg: str = ""
 
+    def __repr__(self) -> str:  # a PIN's digits never reach a log or a recorded replay
+        arg = "•" if self.action is Action.PIN_DIGIT else self.arg
+        return f"Tap({self.action.value!r}, {arg!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class Tick:

@@ -53,7 +53,7 @@ CARD_WAITING = N_("请将身份证放在读卡器上")
 def open_entry(j: JourneyCore, effects: Effects) -> None:
     """The long press: the PIN screen, only while no one's turn is open."""
     if j.state not in IDLE_STATES or j.session is not None:
-        effects.append(TechnicianAudit("entry", "refused_in_session"))
+        effects.append(TechnicianAudit("entry", "refused"))
         return
     visit = TechnicianVisit(pin.Inactivity(j.mono, j.settings.technician_idle_seconds))
     if not j.settings.technician_pin_set:

@@ -106,7 +106,7 @@ def test_never_reachable_while_a_citizen_is_served():
     before = k.state
     k.tap(Action.TECHNICIAN)
     assert k.state is before and k.journey.technician is None
-    assert k.audits() == [("entry", "refused_in_session")]
+    assert k.audits() == [("entry", "refused")]
     k2 = Kiosk()
     k2.tap(Action.BROWSE)
     k2.tap(Action.TECHNICIAN)
@@ -236,3 +236,8 @@ def test_the_card_read_test_shows_only_a_masked_result_and_audits_nothing_of_the
     assert k.state is j.State.TECHNICIAN and k.journey.session is None
     assert k.audits()[-1] == ("card_test", "read")
     assert not any(number in repr(e) or name in repr(e) for e in k.effects)
+
+
+def test_a_pin_digit_tap_does_not_show_its_digit():
+    assert "7" not in repr(Tap(Action.PIN_DIGIT, "7"))
+    assert "ABC" in repr(Tap(Action.SELECT_ITEM, "ABC"))
