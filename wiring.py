@@ -75,9 +75,29 @@ def build_runtime(
         wall_clock=wall_clock,
         catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )
+    runtime.desk.test_page = _test_page(config)
     if metrics is not None:
         from kiosk.metrics import attach
 
         attach(runtime, config, metrics)
         runtime.metrics = metrics
     return runtime
+
+
+def _test_page(config: Config):
+    """The page `kiosk printer test` prints, for the technician screen's test."""
+    from drivers.printer_url import InvalidPrinterUrl, parse_printer_url
+    from drivers.test_page import check_page
+
+    p = config.printer
+    try:
+        printer = parse_printer_url(
+            config.devices.printer,
+            width_dots=p.width_dots,
+            charset=p.charset,
+            qr_mode=p.qr,
+            mode=p.mode,
+        )
+    except InvalidPrinterUrl:
+        return None
+    return lambda status, job_id, today: check_page(printer, status, job_id, today)

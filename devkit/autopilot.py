@@ -293,6 +293,32 @@ class Pilot:
 
         return Wait(f"widget {kid!r}", ready, timeout, then=schedule, settle_frames=1)
 
+    def press(self, kid: str, seconds: float) -> Generator[Wait, None, None]:
+        """Hold a finger on the widget: a real touch down, ``seconds`` of frames, the touch up
+        (where the finger was, whatever is on screen by then). ``yield from`` it."""
+        held: list[_Touch] = []
+
+        def down() -> None:
+            self._cursor = len(self.seen)
+            x, y = self.find(kid).to_window(*self.find(kid).center)
+            held.append(_Touch(x, y))
+            EventLoop.post_dispatch_input("begin", held[0])
+
+        yield Wait(f"widget {kid!r}", lambda: self.find(kid) is not None, 10.0, then=down)
+        yield self.seconds(seconds)
+        yield Wait("the finger lifted", lambda: True, then=lambda: self._lift(held[0]))
+
+    @staticmethod
+    def _lift(touch: _Touch) -> None:
+        EventLoop.post_dispatch_input("end", touch)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the kiosk's monotonic clock on (what the journey's deadlines and locks read):
+        minutes of waiting in a moment. Everything on that clock sees the same jump."""
+        runtime = self.app.runtime
+        clock = runtime.clock
+        runtime.clock = lambda: clock() + seconds
+
     @staticmethod
     def _touch(widget) -> None:
         x, y = widget.to_window(*widget.center)

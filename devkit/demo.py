@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from devkit.people import BY_KEY, ENTERPRISES
+from devkit.people import BY_KEY, DEMO_TECHNICIAN_PIN, ENTERPRISES
 from devkit.platform_server import (
     DEFAULT_VERIFY_BASE_URL,
     DEMO_DEVICE_ID,
@@ -26,7 +26,7 @@ from devkit.qr_emulator import QrScannerEmulator, licence_url
 from devkit.sam_emulator import SamEmulator
 from drivers import escpos_cache
 from kiosk import config as cfg
-from kiosk import logs
+from kiosk import logs, pin
 
 log = logging.getLogger("devkit.demo")
 
@@ -46,11 +46,12 @@ SCRIPT_NAMES = (
     "soak",
     "availability",
     "lockdown",
+    "technician",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
 # card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge")
+WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge", "technician")
 
 
 class DemoStack:
@@ -191,6 +192,7 @@ class DemoStack:
                 "max_fps": max_fps,
             },
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
+            "technician": {"pin_hash": pin.hash_pin(DEMO_TECHNICIAN_PIN)},
         }
 
     # ---- what the demo panel and the scripts do ------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from kiosk.identity import CardType, IdentityCard, Sex, id_check_char
 
+DEMO_TECHNICIAN_PIN = "20261202"  # the demo kiosk's technician (a real one: `config set-pin`)
+
 # Accounts a person may hold; the platform's items require one of them (see devkit/seed.py).
 SOCIAL_INSURANCE = "social_insurance"
 RESIDENT_PENSION = "resident_pension"

@@ -8,6 +8,7 @@ the printer and the platform received.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import time
@@ -1105,6 +1106,129 @@ def lockdown(p: Pilot) -> Generator[Wait, None, None]:
     p.record["handler_failures_at_end"] = p.app.runtime.handler_failures
 
 
+def _type_pin(p: Pilot, digits: str) -> Generator[Wait, None, None]:
+    for d in digits:
+        yield p.tap(f"pin.{d}")
+    yield p.tap("pin.enter")
+
+
+def technician(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: the technician's hidden entry (a long press in the corner), a wrong PIN, the
+    lock after five, the lock still there on coming back, the right PIN once it has run out
+    (the kiosk's clock moved on: five minutes in a moment), the devices, the outbox delivered,
+    a test page, restart asked and cancelled, and leaving; every step a device event."""
+    from devkit.people import DEMO_TECHNICIAN_PIN
+    from kiosk.devices import DeviceKind
+    from kiosk.pin import LOCK_AFTER
+
+    p.app.runtime.printer_poll_interval = 0.3
+    yield p.screen(State.ATTRACT)
+    yield p.until(
+        "every device online",
+        lambda: all(any(s.usable for s in p.journey.statuses(k)) for k in DeviceKind),
+    )
+    j = p.journey
+    p.say("a short press in the corner: nothing")
+    yield from p.press("tech.corner", 0.5)
+    yield p.seconds(3.5)
+    p.check(j.state is State.ATTRACT, "a short press must not open the PIN screen")
+    p.say("held for 3.5 s: the PIN screen")
+    yield from p.press("tech.corner", 3.5)
+    yield p.screen(State.TECH_PIN)
+    yield p.shot("tech_pin")
+    p.say("a wrong PIN")
+    yield from _type_pin(p, "111111")
+    yield p.until("the wrong PIN counted", lambda: j.lockout.wrong == 1)
+    p.record["wrong_message"] = j.technician.message
+    yield p.frames(2)
+    p.record["dots_after_wrong"] = p.app.screens[State.TECH_PIN].dots
+    for n in range(2, LOCK_AFTER + 1):
+        p.say(f"wrong PIN {n}")
+        yield from _type_pin(p, "22222" + str(n))
+        yield p.until(f"wrong PIN {n} counted", lambda n=n: j.lockout.until or j.lockout.wrong == n)
+    p.check(j.lockout.until is not None, "five wrong PINs lock the keypad")
+    yield p.frames(3)
+    screen = p.app.screens[State.TECH_PIN]
+    p.record["locked_text"] = _texts(screen)
+    p.record["keypad_after_lock"] = screen.keypad
+    yield p.shot("tech_pin_locked")
+    p.say("the right PIN while locked: the keys do nothing")
+    yield p.until("the keys off", lambda: p.find("pin.1") is None)
+    yield p.tap("pin.back")
+    yield p.screen(State.ATTRACT)
+    p.say("four minutes later (the kiosk's clock): still locked on coming back")
+    p.advance_clock(240)
+    yield from p.press("tech.corner", 3.5)
+    yield p.screen(State.TECH_PIN)
+    yield p.frames(3)
+    p.record["locked_for_after_4_min"] = p.app.screens[State.TECH_PIN].locked_for
+    yield p.tap("pin.back")
+    yield p.screen(State.ATTRACT)
+    p.say("the lock has run out: the right PIN")
+    p.advance_clock(61)
+    yield from p.press("tech.corner", 3.5)
+    yield p.screen(State.TECH_PIN)
+    yield from _type_pin(p, DEMO_TECHNICIAN_PIN)
+    yield p.screen(State.TECHNICIAN)
+    yield p.until("the outbox read", lambda: j.technician.info is not None)
+    yield p.frames(3)
+    tech = p.app.screens[State.TECHNICIAN]
+    rows = [w for w in tech.ids.devices.children if getattr(w, "kid", "")]
+    p.record["device_rows"] = sorted(w.kid for w in rows)
+    p.record["device_texts"] = sorted(w.text for w in rows)
+    p.record["about"] = tech.about
+    p.record["outbox_before"] = tech.outbox
+    yield p.shot("technician")
+    p.say("deliver the outbox now")
+    info = j.technician.info
+    yield p.tap("tech.deliver")
+    yield p.until("the outbox read again", lambda: j.technician.info is not info)
+    p.record["outbox_after"] = tech.outbox
+    p.say("the printer's test page")
+    printed = len(p.stack.printer.jobs)
+    yield p.tap("tech.test_print")
+    yield p.until("the test page done", lambda: j.technician.test_print is not None, 30)
+    p.record["test_print"] = [j.technician.test_print.ok, j.technician.test_print.detail]
+    p.record["test_result_text"] = tech.test_result
+    yield p.until("the page at the printer", lambda: len(p.stack.printer.jobs) > printed)
+    p.record["test_page_title"] = "打印机测试页" in p.stack.printer.jobs[-1].text
+    p.say("the card-read test: the result masked")
+    yield p.tap("tech.card_test")
+    yield p.until("the test waiting", lambda: bool(j.technician.card_test))
+    waiting = j.technician.card_test
+    p.stack.place_card("zhang_wei")
+    yield p.until("the card read", lambda: j.technician.card_test != waiting)
+    yield p.frames(3)
+    card = BY_KEY["zhang_wei"].card()
+    p.record["card_result"] = tech.card_result
+    p.record["card_result_masked"] = (
+        card.number not in tech.card_result and card.name not in tech.card_result
+    )
+    p.record["addresses"] = tech.addresses
+    yield p.shot("technician_tests")
+    p.stack.remove_card()
+    p.say("restart: asked, cancelled; asked, confirmed (the app's exit is recorded, not done)")
+    restarts: list[int] = []
+    p.app.runtime.desk.restart = lambda: restarts.append(1)
+    yield p.tap("tech.restart")
+    yield p.tap("tech.restart_no")
+    yield p.tap("tech.restart")
+    yield p.shot("technician_restart_confirm")
+    yield p.tap("tech.restart_yes")
+    yield p.until("the restart asked for", lambda: bool(restarts))
+    p.say("leave")
+    yield p.tap("tech.leave")
+    yield p.screen(State.ATTRACT)
+    yield p.until(
+        "the technician's events",
+        lambda: any(e.get("action") == "leave" for e in _device_events(p, "technician")),
+    )
+    events = _device_events(p, "technician")
+    p.record["audit"] = [[e["action"], e["outcome"]] for e in events]
+    p.record["audit_keys"] = sorted({k for e in events for k in e})
+    p.record["pin_in_events"] = any(DEMO_TECHNICIAN_PIN in json.dumps(e) for e in events)
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -1120,4 +1244,5 @@ SCRIPTS = {
     "soak": soak,
     "availability": availability,
     "lockdown": lockdown,
+    "technician": technician,
 }

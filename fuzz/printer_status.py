@@ -14,8 +14,9 @@ would be an error inside the decoding, swallowed).
 
 from __future__ import annotations
 
-from cli.printer import status_json, status_words
+from cli.printer import status_json
 from drivers.escpos_printer import EscposPrinter, decode_status, valid_status_byte
+from drivers.test_page import status_words
 from fuzz.common import split_replies
 from kiosk.devices import DeviceState, DeviceStatus, Paper
 from kiosk.messages import printer_problem

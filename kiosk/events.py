@@ -56,12 +56,28 @@ class Action(StrEnum):
     PHONE = "phone"  # 扫码办理: show the kiosk's QR / scan an app code
     ENTERPRISE = "enterprise"  # 企业办事: scan the business licence
     VERIFY = "verify"  # 证明核验: scan a certificate's QR
+    # the technician's mode (kiosk.journey.technician)
+    TECHNICIAN = "technician"  # the hidden long press in a corner of attract / out of service
+    PIN_DIGIT = "pin_digit"  # arg: "0".."9"
+    PIN_DELETE = "pin_delete"
+    PIN_ENTER = "pin_enter"
+    TECH_LEAVE = "tech_leave"
+    TECH_REFRESH = "tech_refresh"  # read the outbox, version and uptime again
+    TECH_DELIVER = "tech_deliver"  # deliver the outbox now
+    TECH_TEST_PRINT = "tech_test_print"
+    TECH_CARD_TEST = "tech_card_test"  # read a card, show it masked
+    TECH_RESTART = "tech_restart"  # asks for confirmation
+    TECH_RESTART_CONFIRM = "tech_restart_confirm"  # arg: "yes" or "no"
 
 
 @dataclass(frozen=True, slots=True)
 class Tap:
     action: Action
     arg: str = ""
+
+    def __repr__(self) -> str:  # a PIN's digits never reach a log or a recorded replay
+        arg = "•" if self.action is Action.PIN_DIGIT else self.arg
+        return f"Tap({self.action.value!r}, {arg!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,3 +221,31 @@ class HandlerFailed:
     """Code behind the screen raised where nothing caught it (a bug): the citizen's turn ends
     on the error screen, and the kiosk goes on. Carries nothing of the exception: its message
     may hold what the citizen gave."""
+
+
+@dataclass(frozen=True, slots=True)
+class PinChecked:
+    """The technician's PIN was checked against the configured hash (off the UI thread)."""
+
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianInfo:
+    """What the technician screen shows besides the devices: no payloads, no citizen data."""
+
+    version: str
+    uptime_seconds: float
+    pending: tuple[tuple[str, int], ...]  # (kind, records waiting)
+    oldest_pending_age: float | None  # seconds
+    dead_letters: int
+    outbox_problem: str = ""
+    addresses: tuple[tuple[str, str], ...] = ()  # (device kind, configured address)
+
+
+@dataclass(frozen=True, slots=True)
+class TestPrinted:
+    """The technician's test page: printed, or why not (technician-facing, no personal data)."""
+
+    ok: bool
+    detail: str = ""

@@ -55,6 +55,7 @@ from kiosk.i18n import _
 from kiosk.models import Catalogue, SessionStatus
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
 from kiosk.storage import CatalogueStore, Kind, MakeDelivery, OutboxError, OutboxStore
+from kiosk.technician_desk import TechnicianDesk
 
 log = logging.getLogger("kiosk.runtime")
 
@@ -131,6 +132,7 @@ class Runtime:
         self._guides_thread: threading.Thread | None = None
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
         self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
+        self.desk = TechnicianDesk(self)  # what the technician's mode asks for
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -248,6 +250,8 @@ class Runtime:
                     self.tally.count(tally.JOURNEYS_ENDED, reason)
                 case j.ServiceChanged():
                     self._service_changed(effect)
+                case _ if isinstance(effect, j.TECHNICIAN_EFFECTS):
+                    self.desk.apply(effect, reply)
                 case _:
                     log.error("unknown effect %r", effect)
 
@@ -468,8 +472,7 @@ class Runtime:
             self._beat_now.set()
 
     def _device_changed(self, status: DeviceStatus) -> None:
-        """UI thread: every change of a device's status is a device event (on the outbox's
-        thread: no disk under the UI) and a heartbeat at once."""
+        """UI thread: a device's change is a device event (no disk here) and a heartbeat now."""
         data = {"device": device_name(status), **device_summary(status)}
         if status.detail:
             data["detail"] = status.detail[:200]
@@ -542,8 +545,7 @@ class Runtime:
                 self.post(PlatformHealth(reachable, detail))
 
     def _heartbeat_loop(self) -> None:
-        """The heartbeat is how the kiosk notices the platform is back: it must outlive any
-        surprise in one beat."""
+        """How the kiosk notices the platform is back: it must outlive any surprise in a beat."""
         while not self._stop.is_set():
             self._beat_now.clear()  # a change from now on is in the next beat
             wait = self.heartbeat_interval

@@ -66,6 +66,8 @@ SCREENS: dict[State, str] = {
     State.VERIFY_SCAN: "screens.verify_scan:VerifyScanScreen",
     State.CHECKING: "screens.checking:CheckingScreen",
     State.VERIFY_RESULT: "screens.verify_result:VerifyResultScreen",
+    State.TECH_PIN: "screens.tech_pin:TechPinScreen",
+    State.TECHNICIAN: "screens.technician:TechnicianScreen",
 }
 
 
@@ -201,6 +203,7 @@ class KioskApp(App):
             Clock.schedule_once(self._start_runtime, RUNTIME_RETRY_SECONDS)
             return
         self.runtime = runtime
+        runtime.desk.restart = self.restart
         if self.on_ready is not None:
             self.on_ready(self)
         Clock.schedule_once(self._build_next, 0.2)
@@ -246,6 +249,7 @@ class KioskApp(App):
         screen = self.screens.get(self.journey.state)
         if screen is not None:
             self._update_countdown(screen, self.journey)
+            screen.tick(self.journey, self.runtime.clock())
 
     def _update_countdown(self, screen: KioskScreen, journey: Journey) -> None:
         if self.runtime is None:
@@ -303,6 +307,13 @@ class KioskApp(App):
 
     def _on_size(self, _window, size) -> None:
         self.theme.fit(*size)
+
+    def restart(self) -> None:
+        """The technician asked for a restart: end with the code the supervisor restarts on."""
+        from kiosk.technician_desk import RESTART_EXIT_CODE
+
+        self.exit_code = RESTART_EXIT_CODE
+        Clock.schedule_once(lambda _dt: self.shutdown(), 0)
 
     def shutdown(self) -> None:
         self.allow_close = True

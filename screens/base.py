@@ -52,6 +52,9 @@ class KioskScreen(Screen):
         self.greeting = _("{name}，您好").format(name=name) if name else ""
         self.notice = _(journey.notice)
 
+    def tick(self, journey: Journey, now: float) -> None:
+        """Every half second on screen: what shows a running time reads it again here."""
+
     def on_enter(self, *_args) -> None:
         self._spin(True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kivy.animation import Animation
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -23,6 +24,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
+
+from kiosk.journey.technician import LONG_PRESS_SECONDS
 
 
 class KLabel(Label):
@@ -124,6 +127,29 @@ class CountdownBanner(ButtonBehavior, BoxLayout):
 
     def on_release(self) -> None:
         tap(self, "more_time")
+
+
+class TechCorner(Widget):
+    """The technician's hidden entry: held for LONG_PRESS_SECONDS in the top-left corner, it
+    forwards ``technician`` (the journey decides whether anything opens). Draws nothing."""
+
+    kid = StringProperty("tech.corner")
+
+    def on_touch_down(self, touch):
+        if not self.collide_point(*touch.pos):
+            return super().on_touch_down(touch)
+        touch.grab(self)
+        touch.ud[self] = Clock.schedule_once(
+            lambda _dt: tap(self, "technician"), LONG_PRESS_SECONDS
+        )
+        return True
+
+    def on_touch_up(self, touch):
+        if touch.grab_current is not self:
+            return super().on_touch_up(touch)
+        touch.ungrab(self)
+        touch.ud.pop(self).cancel()  # released early: nothing (released late: already sent)
+        return True
 
 
 class BottomBar(BoxLayout):

@@ -17,25 +17,33 @@ Where to find a behaviour:
 | submit_print | the case, the preview, the paper |
 | rating | 好差评 and goodbye |
 | certificate | 证明核验 |
+| technician | the technician's hidden entry, PIN, lockout and screen |
 """
 
 from kiosk.journey.core import JourneySettings
 from kiosk.journey.effects import (
+    TECHNICIAN_EFFECTS,
     CallStaff,
     CheckCertificate,
+    CheckPin,
     ConfirmRepresentative,
+    DeliverOutbox,
     Effect,
     Effects,
     ErrorInfo,
     LoadCatalogue,
     LoadGuide,
+    LoadTechnicianInfo,
     PrintDocument,
+    RestartApp,
     ServiceChanged,
     SessionEnded,
     StartIdentitySession,
     StopIdentitySession,
     StoreRating,
     SubmitCase,
+    TechnicianAudit,
+    TestPrint,
     VerifyEnterprise,
     VerifyIdentity,
     VerifyToken,
@@ -49,6 +57,7 @@ from kiosk.journey.states import (
     SCAN_STATES,
     STEP_OF,
     STEPS,
+    TECHNICIAN_STATES,
     State,
 )
 
@@ -59,9 +68,13 @@ __all__ = [
     "SCAN_STATES",
     "STEPS",
     "STEP_OF",
+    "TECHNICIAN_EFFECTS",
+    "TECHNICIAN_STATES",
     "CallStaff",
     "CheckCertificate",
+    "CheckPin",
     "ConfirmRepresentative",
+    "DeliverOutbox",
     "Effect",
     "Effects",
     "ErrorInfo",
@@ -69,8 +82,10 @@ __all__ = [
     "JourneySettings",
     "LoadCatalogue",
     "LoadGuide",
+    "LoadTechnicianInfo",
     "Now",
     "PrintDocument",
+    "RestartApp",
     "ServiceChanged",
     "SessionEnded",
     "StartIdentitySession",
@@ -78,6 +93,8 @@ __all__ = [
     "StopIdentitySession",
     "StoreRating",
     "SubmitCase",
+    "TechnicianAudit",
+    "TestPrint",
     "VerifyEnterprise",
     "VerifyIdentity",
     "VerifyToken",

@@ -12,8 +12,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from kiosk import messages, qr
+from kiosk import messages, pin, qr
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
+from kiosk.events import TechnicianInfo, TestPrinted
 from kiosk.i18n import _
 from kiosk.journey.effects import Effects, ErrorInfo, SessionEnded
 from kiosk.journey.now import Now
@@ -23,6 +24,7 @@ from kiosk.journey.states import (
     MACHINE_WAITS,
     PERSON_WAITS,
     STEP_OF,
+    TECHNICIAN_STATES,
     State,
 )
 from kiosk.models import Catalogue, Guide, IdentitySession, Item, VerifyResult
@@ -52,6 +54,11 @@ class JourneySettings:
     # reader (social-security cards) is a convenience, not a reason to close
     required: frozenset[DeviceKind] = frozenset({DeviceKind.CARD_READER})
     required_reader: str = ""
+    # the technician's mode: a PIN is configured ([technician] pin_hash), the lock after wrong
+    # PINs and the quiet spell that signs a technician out (kiosk.pin)
+    technician_pin_set: bool = False
+    technician_idle_seconds: float = pin.IDLE_SECONDS
+    technician_lock_seconds: float = pin.LOCK_SECONDS
 
     @classmethod
     def from_config(cls, config) -> JourneySettings:
@@ -66,7 +73,25 @@ class JourneySettings:
             inactivity_seconds=config.session.inactivity_seconds,
             warning_seconds=config.session.warning_seconds,
             certificate_prefixes=(verify,) if verify else (qr.DEFAULT_VERIFY_BASE_URL,),
+            technician_pin_set=bool(config.technician.pin_hash),
         )
+
+
+@dataclass
+class TechnicianVisit:
+    """A technician at the kiosk, from the long press until they leave: the digits typed (kept
+    only until checked), what the screen says, and what the technician screen shows."""
+
+    inactivity: pin.Inactivity
+    digits: str = ""
+    checking: bool = False  # the PIN is being checked: the keypad waits
+    message: str = ""  # an N_ text for the PIN screen (wrong PIN, no PIN configured, ...)
+    signed_in: bool = False
+    info: TechnicianInfo | None = None
+    confirm_restart: bool = False
+    test_print: TestPrinted | None = None
+    test_printing: bool = False
+    card_test: str = ""  # an N_ text while waiting, then the masked result or the fault
 
 
 class JourneyCore:
@@ -98,6 +123,9 @@ class JourneyCore:
         # bumps when a citizen's turn begins or ends: a reply to an effect issued in an earlier
         # turn must never reach the next citizen (the runtime drops it)
         self.epoch = 0
+        # the technician's mode (kiosk.journey.technician): the lock outlives each visit
+        self.lockout = pin.Lockout(seconds=settings.technician_lock_seconds)
+        self.technician: TechnicianVisit | None = None
 
     # ---- what a screen may read ------------------------------------------------------------
 
@@ -113,7 +141,7 @@ class JourneyCore:
         left = self.remaining(now)
         return (
             left is not None
-            and self.state in PERSON_WAITS
+            and (self.state in PERSON_WAITS or self.state in TECHNICIAN_STATES)
             and left <= self.settings.warning_seconds
         )
 

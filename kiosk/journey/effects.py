@@ -102,6 +102,42 @@ class ServiceChanged:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CheckPin:
+    """Check the technician's PIN against [technician] pin_hash (scrypt: off the UI thread)."""
+
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianAudit:
+    """A technician's action as a device event: the action and its outcome, nothing else
+    (never the PIN, never citizen data)."""
+
+    action: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadTechnicianInfo:
+    """Read the outbox's counts, the version and the uptime for the technician screen."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverOutbox:
+    """Deliver what waits in the outbox now, past any backoff."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestPrint:
+    """Print the printer's test page."""
+
+
+@dataclass(frozen=True, slots=True)
+class RestartApp:
+    """End the app with the code its supervisor restarts it on."""
+
+
 Effect = (
     VerifyIdentity
     | VerifyToken
@@ -118,6 +154,20 @@ Effect = (
     | CallStaff
     | SessionEnded
     | ServiceChanged
+    | CheckPin
+    | TechnicianAudit
+    | LoadTechnicianInfo
+    | DeliverOutbox
+    | TestPrint
+    | RestartApp
+)
+TECHNICIAN_EFFECTS = (
+    CheckPin,
+    TechnicianAudit,
+    LoadTechnicianInfo,
+    DeliverOutbox,
+    TestPrint,
+    RestartApp,
 )
 Effects = list[Effect]  # what one event asks for, in order
 

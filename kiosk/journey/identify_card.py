@@ -16,7 +16,7 @@ from kiosk import messages
 from kiosk.events import CardDetected, CardFault, CardRead, CardReadFailed, CardRemoved
 from kiosk.i18n import _
 from kiosk.identity import card_problem
-from kiosk.journey import availability, identify_enterprise
+from kiosk.journey import availability, identify_enterprise, technician
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, VerifyIdentity
 from kiosk.journey.phase import Phase
@@ -65,6 +65,9 @@ def read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
     if j.state is State.REPRESENTATIVE and j.session is not None:
         identify_enterprise.representative_card(j, event, effects)
         return
+    if j.state is State.TECHNICIAN:  # the technician's card-read test: masked, then wiped
+        technician.card_read(j, event, effects)
+        return
     if j.session is not None:
         # a second card while a session is open: not this citizen's session to change
         event.card.wipe()
@@ -95,7 +98,9 @@ def read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
 
 @phase.on(CardReadFailed)
 def read_failed(j: JourneyCore, event: CardReadFailed, effects: Effects) -> None:
-    if j.session is None and j.state in _READ_FAULT_STATES:
+    if j.state is State.TECHNICIAN:
+        technician.card_read_failed(j, event, effects)
+    elif j.session is None and j.state in _READ_FAULT_STATES:
         j.fail(fault_info(event.fault))
 
 

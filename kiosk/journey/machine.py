@@ -27,6 +27,7 @@ from kiosk.journey import (
     items,
     rating,
     submit_print,
+    technician,
 )
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import (
@@ -39,7 +40,7 @@ from kiosk.journey.effects import (
 )
 from kiosk.journey.now import Now
 from kiosk.journey.phase import merge
-from kiosk.journey.states import PERSON_WAITS, State
+from kiosk.journey.states import PERSON_WAITS, TECHNICIAN_STATES, State
 
 log = logging.getLogger("kiosk.journey")
 
@@ -77,6 +78,7 @@ ROUTES = merge(
         submit_print.phase,
         rating.phase,
         certificate.phase,
+        technician.phase,
     ]
 )
 
@@ -97,6 +99,12 @@ class Journey(JourneyCore):
     @property
     def offered_out_of_service(self) -> tuple[Action, ...]:
         return availability.offered_out_of_service(self)
+
+    def technician_locked_for(self, now: float) -> float:
+        return technician.locked_for(self, now)
+
+    def technician_keypad_enabled(self, now: float) -> bool:
+        return technician.keypad_enabled(self, now)
 
     @property
     def can_return_to_items(self) -> bool:
@@ -194,6 +202,12 @@ class Journey(JourneyCore):
 
     def _on_tap(self, tap: Tap, effects: Effects) -> None:
         a, state = tap.action, self.state
+        if a is Action.TECHNICIAN:  # the hidden entry; the phase refuses it in a session
+            technician.open_entry(self, effects)
+            return
+        if state in TECHNICIAN_STATES:  # none of the citizen's frame buttons here
+            ROUTES.taps[state](self, tap, effects)
+            return
         if state in PERSON_WAITS:
             self.reset_deadline()  # any touch is activity
         if a is Action.MORE_TIME:

@@ -38,6 +38,8 @@ class State(StrEnum):
     VERIFY_SCAN = "verify_scan"  # certificate            a person ×1 (证明核验: scan a certificate)
     CHECKING = "checking"  # certificate                  the platform, 30 s
     VERIFY_RESULT = "verify_result"  # certificate        a person ×1
+    TECH_PIN = "tech_pin"  # technician                   the technician's inactivity limit
+    TECHNICIAN = "technician"  # technician               the technician's inactivity limit
 
 
 # ① 身份识别 ② 选择事项 ③ 确认办理 ④ 打印取件 ⑤ 评价
@@ -83,6 +85,9 @@ MACHINE_WAITS: dict[State, float] = {
     State.CHECKING: 30.0,
 }
 ELDER_TIME_FACTOR = 2.0
+
+# The technician's mode: reached only from IDLE_STATES, its own inactivity limit (kiosk.pin)
+TECHNICIAN_STATES = (State.TECH_PIN, State.TECHNICIAN)
 
 # No session open: the kiosk waits for the next citizen.
 IDLE_STATES = (State.ATTRACT, State.OUT_OF_SERVICE)

@@ -1,0 +1,58 @@
+"""Issue 13 item 2 on the real app under Xvfb: the technician's hidden entry held with real
+touch events, a wrong PIN, the lock after five and after coming back, the right PIN once it ran
+out (the kiosk's monotonic clock moved on), the devices and the outbox on screen, a test page,
+restart asked for, leaving; each step a ``technician`` device event. Runs without the PC/SC
+stack (shared by the machine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.test_app_ui import ARTIFACTS, run_script
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.mark.parametrize("landscape", [False, True], ids=["portrait", "landscape"])
+def test_technician_entry_lockout_and_screen(landscape):
+    out = ARTIFACTS / ("ui-technician" + ("-landscape" if landscape else ""))
+    report = run_script("technician", out, *(["--landscape"] if landscape else []))
+    record = report["record"]
+    seen = [s for _, s in report["screens_seen"]]
+    assert seen.count("tech_pin") == 3 and seen.count("technician") == 1, seen
+    assert seen[-1] == "attract"
+    assert record["wrong_message"] == "密码错误"
+    assert record["dots_after_wrong"] == "", "the digits typed are cleared"
+    assert record["keypad_after_lock"] is False
+    assert any("键盘已锁定，请 5 分 0 秒后再试" in t for t in record["locked_text"])
+    assert 55 <= record["locked_for_after_4_min"] <= 60, "the lock outlives leaving"
+    assert record["device_rows"] == [
+        "tech.device:card_reader:sam",
+        "tech.device:printer:",
+        "tech.device:qr_scanner:qr",
+    ]
+    assert all("正常" in t for t in record["device_texts"]), record["device_texts"]
+    assert "版本" in record["about"] and "已运行" in record["about"]
+    assert "待发送" in record["outbox_before"] and "死信" in record["outbox_before"]
+    assert record["test_print"][0] is True and record["test_page_title"]
+    assert record["audit"][:7] == [["entry", "opened"]] + [["pin", "wrong"]] * 5 + [
+        ["lockout", "started"]
+    ]
+    assert ["entry", "locked"] in record["audit"]
+    assert record["card_result"] and record["card_result_masked"], record["card_result"]
+    assert "*" in record["card_result"]
+    assert "sam+serial://" in record["addresses"], "the configured port"
+    for step in (
+        ["pin", "right"],
+        ["deliver_outbox", "requested"],
+        ["test_print", "ok"],
+        ["card_test", "read"],
+        ["restart", "confirmed"],
+        ["leave", "tap"],
+    ):
+        assert step in record["audit"], step
+    # what the kiosk sends (the platform adds the record's id): nothing but the action
+    assert set(record["audit_keys"]) - {"id"} == {"action", "at", "device_id", "event", "outcome"}
+    assert record["pin_in_events"] is False
+    shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
+    assert {"tech_pin.png", "tech_pin_locked.png", "technician.png"} <= shots
