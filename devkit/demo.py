@@ -197,6 +197,20 @@ class DemoStack:
 
     # ---- what the demo panel and the scripts do ------------------------------------------------
 
+    def device_events(self, outbox, name: str) -> list[dict]:
+        """Every device event of this name a kiosk raised: those the platform received in
+        heartbeats and those still in ``outbox``. Only the two together are what happened;
+        either alone races the heartbeat (a device change sends one at once). The queue is
+        read first: what leaves it meanwhile is at the platform by then."""
+        from kiosk.storage import Kind
+
+        queued = outbox.due(Kind.EVENT, 1000)
+        by_id = {e["id"]: e for e in self.platform.device_events(name)}
+        for e in queued:
+            if e.payload.get("event") == name:
+                by_id.setdefault(e.id, e.payload)
+        return sorted(by_id.values(), key=lambda e: e["at"])
+
     def place_card(self, key: str) -> None:
         self.sam.place_card(BY_KEY[key].card())
 

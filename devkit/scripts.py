@@ -476,18 +476,7 @@ def qr_codes(p: Pilot) -> Generator[Wait, None, None]:
 
 
 def _device_events(p: Pilot, name: str) -> list[dict]:
-    """Every device event of this name the kiosk raised: those the platform received in
-    heartbeats and those still queued. Only the two together are what happened; either one
-    alone races the heartbeat. The queue is read first: what leaves it meanwhile is at the
-    platform by then."""
-    from offline.outbox import Kind
-
-    queued = [e for e in p.app.runtime.outbox.due(Kind.EVENT, 1000)]
-    by_id = {e["id"]: e for e in p.stack.platform.device_events(name)}
-    for e in queued:
-        if e.payload.get("event") == name:
-            by_id.setdefault(e.id, e.payload)
-    return sorted(by_id.values(), key=lambda e: e["at"])
+    return p.stack.device_events(p.app.runtime.outbox, name)
 
 
 def _staff_alerts(p: Pilot) -> list[str]:

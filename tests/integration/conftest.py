@@ -9,12 +9,14 @@ import pytest
 
 @pytest.fixture
 def tmpfs(tmp_path):
-    """A real 512 KiB file system (root and a kernel that allows it), else skip."""
+    """A real 2 MiB file system (root and a kernel that allows it), else skip. Room enough for
+    what a kiosk keeps before the disk fills (the published list and its guides take ~400 KiB
+    of the catalogue's write-ahead log), so that a test fills it on purpose, not by accident."""
     mount = tmp_path / "small"
     mount.mkdir()
     try:
         subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
             check=True,
             capture_output=True,
             stdin=subprocess.DEVNULL,
