@@ -25,6 +25,7 @@ import wiring
 from devkit.demo import DemoStack
 from devkit.people import BY_KEY
 from kiosk.config import MetricsConfig
+from kiosk.devices import DeviceKind
 from kiosk.events import Action
 from kiosk.journey import State
 from offline.outbox import Kind
@@ -213,7 +214,9 @@ def test_without_a_listen_address_there_is_no_endpoint(stack):
 def test_the_alert_rules_are_well_formed_and_name_metrics_that_exist(kiosk):
     runtime, loop = kiosk
     loop.until(lambda: runtime.journey.catalogue is not None, "the published list")
-    loop.until(lambda: any(runtime.journey.devices), "a device status")
+    # the printer's gauges (paper, cover) exist once it has reported, and the paper-out rule
+    # names one of them: wait for the printer itself, not any device
+    loop.until(lambda: runtime.journey.statuses(DeviceKind.PRINTER), "the printer's status")
     _, samples = scrape(runtime)
     served = {name for name, _labels in samples} | {
         re.sub(r"_(bucket|count|sum|total)$", "", name) for name, _labels in samples
