@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import queue
 import re
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ import pytest
 
 import wiring
 from devkit.demo import DemoStack
+from devkit.loop import Loop
 from kiosk import messages
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.events import Action, CardFault, Tick
@@ -41,25 +41,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 SOCIAL_INSURANCE = "1401002001100100"  # 个人社保参保缴费证明打印: an instant certificate
 MATRIX = ROOT / "docs/faults.md"
-
-
-class Loop:
-    """Runs what the runtime posts on the test's thread, as the UI thread would."""
-
-    def __init__(self) -> None:
-        self.q: queue.Queue = queue.Queue()
-
-    def call_soon(self, fn) -> None:
-        self.q.put(fn)
-
-    def until(self, cond, what: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"timed out waiting for {what}")
-            with contextlib.suppress(queue.Empty):
-                self.q.get(timeout=min(0.1, left))()
 
 
 @dataclasses.dataclass

@@ -9,9 +9,7 @@ reader (social_cards=False): the endpoint does not depend on one.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import queue
 import re
 import time
 import urllib.request
@@ -23,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import wiring
 from devkit.demo import DemoStack
+from devkit.loop import Loop
 from devkit.people import BY_KEY
 from kiosk.config import MetricsConfig
 from kiosk.devices import DeviceKind
@@ -34,25 +33,6 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCIAL_INSURANCE = "1401002001100100"  # an instant certificate, printed
-
-
-class Loop:
-    """What the Kivy clock is to the app: runs what the runtime posts, on the test's thread."""
-
-    def __init__(self) -> None:
-        self.q: queue.Queue = queue.Queue()
-
-    def call_soon(self, fn) -> None:
-        self.q.put(fn)
-
-    def until(self, cond, what: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"timed out waiting for {what}")
-            with contextlib.suppress(queue.Empty):
-                self.q.get(timeout=min(0.1, left))()
 
 
 @pytest.fixture

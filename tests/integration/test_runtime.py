@@ -6,8 +6,6 @@ wiring as the kiosk (wiring.build_runtime), with a plain queue standing in for t
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import sqlite3
 import time
 
@@ -15,6 +13,7 @@ import pytest
 
 import wiring as composition
 from devkit.demo import DemoStack
+from devkit.loop import Loop
 from kiosk.devices import DeviceKind, DeviceState
 from kiosk.events import Action
 from kiosk.journey import State
@@ -22,31 +21,6 @@ from offline.outbox import Kind, Outbox
 from offline.sync import SyncWorker
 
 SOCIAL_INSURANCE = "1401002001100100"
-
-
-class Loop:
-    """Runs what the runtime posts, on the test's thread, like the UI thread would."""
-
-    def __init__(self) -> None:
-        self.q: queue.Queue = queue.Queue()
-
-    def call_soon(self, fn) -> None:
-        self.q.put(fn)
-
-    def run_for(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            with contextlib.suppress(queue.Empty):
-                self.q.get(timeout=min(0.1, left))()
-
-    def until(self, cond, timeout: float = 15.0, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out waiting for {what or cond}")
-            with contextlib.suppress(queue.Empty):
-                self.q.get(timeout=min(0.1, remaining))()
 
 
 @pytest.fixture
