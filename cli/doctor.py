@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cli import doctor_checks as c
+from cli.args import seconds
 from cli.console import print_json, print_text
 from cli.doctor_checks import Check, Outcome, Result
 from drivers import escpos_cache
@@ -103,16 +104,6 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 120:
-        raise argparse.ArgumentTypeError("the timeout must be between 0 and 120 seconds")
-    return value
-
-
 def add_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     doctor = subparsers.add_parser(
         "doctor", help="check the devices, the platform and the machine, one line each"
@@ -123,7 +114,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
     doctor.add_argument("--json", action="store_true", help="one JSON object per check")
     doctor.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds each check may take (default {DEFAULT_TIMEOUT:g})",
     )

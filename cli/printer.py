@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cli.args import seconds
 from cli.console import print_json
 from drivers import escpos_cache
 from drivers.printer_url import (
@@ -211,16 +212,6 @@ def _test(args: argparse.Namespace) -> int:
 # ---- the command line -----------------------------------------------------------------------
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 120:
-        raise argparse.ArgumentTypeError("the timeout must be between 0 and 120 seconds")
-    return value
-
-
 def _options(p: argparse.ArgumentParser, *, defaults: bool) -> None:
     """--width/--charset/--qr/--mode; without defaults they override the configuration."""
 
@@ -253,7 +244,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
         help="printer address, e.g. escpos+tcp://192.168.1.50:9100 (docs/device-addresses.md)",
     )
     _options(test, defaults=False)
-    test.add_argument("--timeout", type=_seconds, help="seconds for connecting and writing")
+    test.add_argument("--timeout", type=seconds, help="seconds for connecting and writing")
     test.set_defaults(printer_handler=_test)
     return printer
 
