@@ -134,21 +134,9 @@ class DemoStack:
             except Exception:
                 log.exception("stopping %s", type(part).__name__)
 
-    def config(
-        self,
-        size: tuple[int, int] = PORTRAIT,
-        fullscreen: bool = False,
-        inactivity: int = 60,
-        wedge: bool = False,
-        max_fps: int = 30,
-        required: tuple[str, ...] | None = None,
-    ) -> cfg.Config:
-        """``wedge``: the QR scanner is a keyboard wedge (typed into the window), not serial.
-        ``required``: [devices] required (None: the kiosk's default)."""
-        data = self.config_data(size, fullscreen, inactivity, wedge, max_fps)
-        if required is not None:
-            data["devices"]["required"] = list(required)
-        return cfg.parse(data, "demo", demo=True)
+    def config(self, size: tuple[int, int] = PORTRAIT, **options) -> cfg.Config:
+        """The demo's configuration, checked as a kiosk checks its file (options: config_data's)."""
+        return cfg.parse(self.config_data(size, **options), "demo", demo=True)
 
     def config_data(
         self,
@@ -157,11 +145,14 @@ class DemoStack:
         inactivity: int = 60,
         wedge: bool = False,
         max_fps: int = 30,
+        required: tuple[str, ...] | None = None,
     ) -> dict:
         """The configuration's tables, as a kiosk.toml holds them (`kiosk demo serve` writes
-        them to a file, the key moved to a file of its own)."""
+        them to a file, the key moved to a file of its own). ``wedge``: the QR scanner is a
+        keyboard wedge (typed into the window), not serial; ``required``: [devices] required
+        (None: the kiosk's default)."""
         host, port = self.printer_addr
-        return {
+        data = {
             "kiosk": {
                 "device_id": DEMO_DEVICE_ID,
                 "hall_name": "太原市政务服务中心（演示）",
@@ -194,6 +185,9 @@ class DemoStack:
             "session": {"inactivity_seconds": inactivity, "warning_seconds": 20},
             "technician": {"pin_hash": pin.hash_pin(DEMO_TECHNICIAN_PIN)},
         }
+        if required is not None:
+            data["devices"]["required"] = list(required)
+        return data
 
     # ---- what the demo panel and the scripts do ------------------------------------------------
 
