@@ -8,6 +8,7 @@ keyboard plugged in for five minutes.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import ssl
@@ -115,6 +116,7 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     demo: bool = False
     source: str = ""  # where it came from, for messages
+    file: Path | None = None  # the file it was read from (the technician screen writes it)
 
 
 class _Section:
@@ -495,7 +497,7 @@ def _pins(platform: _Section, url: str) -> tuple[bytes, ...]:
     return tuple(pins)
 
 
-def load(path: Path | None) -> Config:
+def load(path: Path | None, *, demo: bool = False) -> Config:
     """Read and check the file; a missing file says how to write one."""
     path = path or DEFAULT_PATH
     try:
@@ -517,4 +519,6 @@ def load(path: Path | None) -> Config:
         raise ConfigError(f"{path}: is not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses once per level: a corrupted or hostile file
         raise ConfigError(f"{path}: is not valid TOML (nested too deeply)") from None
-    return parse(data, str(path), base_dir=path.parent)
+    return dataclasses.replace(
+        parse(data, str(path), base_dir=path.parent, demo=demo), file=path.absolute()
+    )

@@ -27,7 +27,7 @@ class ConfigFileError(Exception):
     """The file cannot be changed; the message says why."""
 
 
-def set_value(path: Path, table: str, key: str, value: str) -> Path:
+def set_value(path: Path, table: str, key: str, value: str | list[str]) -> Path:
     """Set ``[table] key = value`` in the file at ``path`` (the table is added at the end when
     missing); returns the backup's path. A symbolic link is followed: its target changes."""
     path = Path(path).resolve()
