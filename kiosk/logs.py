@@ -23,6 +23,7 @@ import logging
 import logging.handlers
 import os
 import sys
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -102,6 +103,33 @@ class JsonLines(logging.Formatter):
         return line
 
 
+class Recent(logging.Handler):
+    """The latest lines, in memory only, for the technician screen: under systemd the log is
+    in the journal, which the kiosk's own user may not be allowed to read back."""
+
+    def __init__(self, capacity: int = 200) -> None:
+        super().__init__(logging.INFO)
+        self.lines: deque[str] = deque(maxlen=capacity)
+        self.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+        self.addFilter(ScrubFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record).splitlines()[0][:300])
+        except Exception:
+            self.handleError(record)
+
+
+RECENT = Recent()
+
+
+def recent(n: int) -> tuple[str, ...]:
+    """The last ``n`` lines logged since start (info and worse, scrubbed, one line each)."""
+    return tuple(list(RECENT.lines)[-n:])
+
+
 def under_journal(environ: Mapping[str, str] = os.environ, stream: TextIO | None = None) -> bool:
     """systemd connects stderr to the journal and says so: JOURNAL_STREAM is its device and
     inode (systemd.exec(5)); a stderr redirected elsewhere since does not match."""
@@ -131,7 +159,9 @@ def setup(
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):
         root.removeHandler(handler)
-        handler.close()
+        if handler is not RECENT:
+            handler.close()
+    root.addHandler(RECENT)
     scrubber = ScrubFilter()
     for noisy in ("urllib3", "PIL", "kivy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
