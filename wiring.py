@@ -76,12 +76,32 @@ def build_runtime(
         catalogue_cache=CatalogueCache(config.data_dir / "catalogue.db"),
     )
     runtime.desk.test_page = _test_page(config)
+    runtime.desk.reopen = lambda new, kind: _reopen(runtime, new, kind)
+    runtime.desk.candidates = _candidates
     if metrics is not None:
         from kiosk.metrics import attach
 
         attach(runtime, config, metrics)
         runtime.metrics = metrics
     return runtime
+
+
+def _reopen(runtime, config: Config, kind):
+    """A device's new address applied in place (the technician screen): its driver reopened,
+    and the test page follows a new printer."""
+    from drivers.registry import reopen
+    from kiosk.devices import DeviceKind
+
+    sources = reopen(runtime, config, kind)
+    if kind is DeviceKind.PRINTER:
+        runtime.desk.test_page = _test_page(config)
+    return sources
+
+
+def _candidates(kind, current: str):
+    from drivers.discovery import candidates
+
+    return candidates(kind, current)
 
 
 def _test_page(config: Config):

@@ -50,16 +50,42 @@ class CardReaders:
     the journey ends a session only when the session's own card leaves its own reader.
     """
 
-    def __init__(self, readers: dict[str, CardReader]) -> None:
+    def __init__(self, readers: dict[str, CardReader], urls: dict[str, str] | None = None) -> None:
         self.readers = readers
+        self.urls = urls or {}  # each reader's address, to see which one a change concerns
+        self._post = None
 
     def start(self, post) -> None:
+        self._post = post
         for name, reader in self.readers.items():
-            reader.start(lambda event, name=name: post(_tagged(event, name)))
+            self._start(name, reader)
+
+    def _start(self, name: str, reader: CardReader) -> None:
+        post = self._post
+        reader.start(lambda event: post(_tagged(event, name)))
 
     def stop(self) -> None:
         for reader in self.readers.values():
             reader.stop()
+
+    def reopen(self, urls: tuple[str, ...]) -> tuple[str, ...]:
+        """The readers at these addresses: a reader whose address changed is stopped (its port
+        closed) before its successor starts, the others read on undisturbed. Returns the
+        readers' names now."""
+        names = reader_names(urls)
+        wanted = dict(zip(names, urls, strict=True))
+        changed = [n for n in self.readers if self.urls.get(n) != wanted.get(n)]
+        for name in changed:
+            self.readers.pop(name).stop()
+        for name, url in wanted.items():
+            if name not in self.readers:
+                reader = open_card_reader(url, name)
+                self.readers[name] = reader
+                if self._post is not None:
+                    self._start(name, reader)
+        self.readers = {n: self.readers[n] for n in names}  # in the configuration's order
+        self.urls = wanted
+        return tuple(names)
 
 
 def _tagged(event: object, name: str) -> object:
@@ -71,12 +97,8 @@ def _tagged(event: object, name: str) -> object:
 
 
 def open_card_readers(urls: tuple[str, ...]) -> CardReaders:
-    return CardReaders(
-        {
-            name: open_card_reader(url, name)
-            for name, url in zip(reader_names(urls), urls, strict=True)
-        }
-    )
+    named = dict(zip(reader_names(urls), urls, strict=True))
+    return CardReaders({name: open_card_reader(url, name) for name, url in named.items()}, named)
 
 
 class LazyPrinter:
@@ -107,8 +129,20 @@ class LazyPrinter:
         if self._printer is not None:
             self._printer.close()
 
+    def swap(self, factory: Callable[[], Printer]) -> None:
+        """Another printer from now on (a new address): the old driver is closed, the new one
+        built on its first use, like the first."""
+        with self._lock:
+            old, self._printer, self._factory = self._printer, None, factory
+        if old is not None:
+            old.close()
 
-def open_printer(config: Config) -> Printer:
+
+def open_printer(config: Config) -> LazyPrinter:
+    return LazyPrinter(_printer_factory(config))
+
+
+def _printer_factory(config: Config) -> Callable[[], Printer]:
     url = config.devices.printer
     options = {
         "width_dots": config.printer.width_dots,
@@ -128,7 +162,7 @@ def open_printer(config: Config) -> Printer:
 
         return EscposPrinter(url, **options)
 
-    return LazyPrinter(build)
+    return build
 
 
 def check_device_urls(config: Config) -> None:
@@ -173,3 +207,22 @@ def open_scanner(url: str | Address, **options) -> CardReader | None:
 
     settings = {"baud": address["baud"], "terminators": address["end"]} | options
     return SerialQrScanner(address.serial_port, name="qr", **settings)
+
+
+def reopen(runtime, config: Config, kind: DeviceKind) -> tuple[str, ...]:
+    """The runtime's drivers of ``kind`` reopened at the addresses of ``config`` (the technician
+    changed one), without a restart; returns the names they report their status under. Off the
+    UI thread: stopping a reader waits for its thread."""
+    if kind is DeviceKind.CARD_READER:
+        return runtime.card_reader.reopen(config.devices.card_readers)
+    if kind is DeviceKind.PRINTER:
+        runtime.printer.swap(_printer_factory(config))
+        return ("",)
+    old, new = runtime.scanner, open_scanner(config.devices.qr_scanner)
+    if old is not None:
+        old.stop()
+    runtime.scanner = new
+    if new is None:
+        return ()
+    new.start(runtime.post)
+    return (new.STATUS.source,) if isinstance(new, WedgeScanner) else (new.name,)
