@@ -25,10 +25,7 @@ import sys
 import threading
 from pathlib import Path
 
-import tomlkit
-
 from cli.console import print_text
-from kiosk.config_file import replace
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -45,22 +42,6 @@ COMMANDS = (
     "cover open",
     "cover closed",
 )
-
-
-def write_config(path: Path, data: dict) -> Path:
-    """The configuration at ``path`` and its key at PATH.key (mode 600), each atomically."""
-    key_path = path.with_suffix(".key")
-    platform = dict(data["platform"])
-    replace(key_path, (platform.pop("device_key") + "\n").encode(), backup=False)
-    key_path.chmod(0o600)
-    platform["device_key_file"] = str(key_path)
-    text = (
-        "# Written by `kiosk demo serve`: the demo's platform and devices on this machine.\n"
-        "# It is valid while that command runs; `kiosk doctor --config` and `kiosk run --config`\n"
-        "# read it.\n\n" + tomlkit.dumps({**data, "platform": platform})
-    )
-    replace(path, text.encode("utf-8"), backup=False)
-    return key_path
 
 
 def _control(stack, line: str) -> str:
@@ -102,7 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         stack.start()
         data = stack.config_data(fullscreen=False, size=(540, 960))
-        key_path = write_config(path, data)
+        key_path = stack.write_config(path, data)
     except Exception as exc:
         stack.stop()
         print(f"kiosk demo: could not start: {exc}", file=sys.stderr, flush=True)

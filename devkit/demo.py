@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import tomlkit
+
 from devkit.people import BY_KEY, DEMO_TECHNICIAN_PIN, ENTERPRISES
 from devkit.platform_server import (
     DEFAULT_VERIFY_BASE_URL,
@@ -27,6 +29,7 @@ from devkit.sam_emulator import SamEmulator
 from drivers import escpos_cache
 from kiosk import config as cfg
 from kiosk import logs, pin
+from kiosk.config_file import replace
 
 log = logging.getLogger("devkit.demo")
 
@@ -189,6 +192,29 @@ class DemoStack:
             data["devices"]["required"] = list(required)
         return data
 
+    def write_config(self, path: Path, data: dict) -> Path:
+        """The configuration at ``path`` and its key at PATH.key (mode 600), each atomically, as
+        a real kiosk keeps them; returns the key's path."""
+        key_path = path.with_suffix(".key")
+        platform = dict(data["platform"])
+        replace(key_path, (platform.pop("device_key") + "\n").encode(), backup=False)
+        key_path.chmod(0o600)
+        platform["device_key_file"] = str(key_path)
+        text = (
+            "# Written by the demo: its platform and devices on this machine. It is valid while\n"
+            "# the demo runs; `kiosk doctor --config` and `kiosk run --config` read it.\n\n"
+            + tomlkit.dumps({**data, "platform": platform})
+        )
+        replace(path, text.encode("utf-8"), backup=False)
+        return key_path
+
+    def config_file(self, size: tuple[int, int] = PORTRAIT, **options) -> cfg.Config:
+        """The demo's configuration written to a file, and read from it as a kiosk reads its
+        own: the technician screen can then change a device's address in it."""
+        path = self.state_dir / "kiosk.toml"
+        self.write_config(path, self.config_data(size, **options))
+        return cfg.load(path, demo=True)
+
     # ---- what the demo panel and the scripts do ------------------------------------------------
 
     def device_events(self, outbox, name: str) -> list[dict]:
@@ -284,7 +310,7 @@ def run_demo(
             )
         # the scripted demo waits out a short limit to photograph the countdown; the soak
         # lets a session time out now and then, and its autopilot waits for frames
-        config = stack.config(
+        config = stack.config_file(
             size,
             inactivity=30 if script in ("demo", "soak") else 60,
             wedge=script == "wedge",
