@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.devices import DeviceStatus
+from kiosk.devices import DeviceKind, DeviceStatus
 from kiosk.identity import IdentityCard
 from kiosk.models import CaseResult, Catalogue, Guide, IdentitySession, Item, Ticket, VerifyResult
 from kiosk.qr import QrRejected, QrScanned
@@ -68,6 +68,13 @@ class Action(StrEnum):
     TECH_CARD_TEST = "tech_card_test"  # read a card, show it masked
     TECH_RESTART = "tech_restart"  # asks for confirmation
     TECH_RESTART_CONFIRM = "tech_restart_confirm"  # arg: "yes" or "no"
+    TECH_SCAN_TEST = "tech_scan_test"  # scan a code, show its kind (masked)
+    TECH_EDIT_ADDRESS = "tech_edit_address"  # arg: "<device kind>:<index>", e.g. "card_reader:0"
+    TECH_KEY = "tech_key"  # the address keyboard; arg: the character
+    TECH_KEY_DELETE = "tech_key_delete"
+    TECH_KEY_CLEAR = "tech_key_clear"
+    TECH_CANDIDATE = "tech_candidate"  # arg: an address found on this machine
+    TECH_APPLY_ADDRESS = "tech_apply_address"  # check, write the file, reopen the device
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +248,32 @@ class TechnicianInfo:
     dead_letters: int
     outbox_problem: str = ""
     addresses: tuple[tuple[str, str], ...] = ()  # (device kind, configured address)
+    log_lines: tuple[str, ...] = ()  # the latest log lines, masked (kiosk.logs.recent)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressCandidates:
+    """Addresses found on this machine for one device (serial ports, udev names, PC/SC
+    readers), each ready to use: the technician picks one instead of typing it."""
+
+    kind: DeviceKind
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddressApplied:
+    """A device address the technician changed: written to the configuration and the device
+    reopened (``ok``), or why not (``detail``, technician-facing). ``sources``: the names the
+    kind's drivers now report under (a status of any other name is a driver that is gone: a
+    reader renamed by its new scheme); ``required`` and ``required_reader``: [devices] required
+    and the ID-card reader's name, as the new configuration has them."""
+
+    ok: bool
+    detail: str = ""
+    kind: DeviceKind | None = None
+    sources: tuple[str, ...] = ()
+    required: frozenset[DeviceKind] = frozenset()
+    required_reader: str = ""
 
 
 @dataclass(frozen=True, slots=True)

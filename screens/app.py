@@ -68,6 +68,7 @@ SCREENS: dict[State, str] = {
     State.VERIFY_RESULT: "screens.verify_result:VerifyResultScreen",
     State.TECH_PIN: "screens.tech_pin:TechPinScreen",
     State.TECHNICIAN: "screens.technician:TechnicianScreen",
+    State.TECH_ADDRESS: "screens.tech_address:TechAddressScreen",
 }
 
 

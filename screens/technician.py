@@ -5,12 +5,13 @@ visit holds) and forwards taps; the actions are kiosk.journey.technician's."""
 from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.i18n import N_, _
 from kiosk.journey import Journey
 from screens.base import KioskScreen
-from screens.widgets import KLabel
+from screens.widgets import KButton, KLabel
 
 KINDS = {
     DeviceKind.CARD_READER: N_("读卡器"),
@@ -64,6 +65,35 @@ class TechnicianScreen(KioskScreen):
     test_printing = BooleanProperty(False)
     card_result = StringProperty("")
     addresses = StringProperty("")
+    address_result = StringProperty("")
+    scan_result = StringProperty("")
+    log_lines = StringProperty("")
+
+    _shown_addresses: tuple[tuple[str, str], ...] = ()
+
+    def _address_rows(self, configured: tuple[tuple[str, str], ...]) -> None:
+        """One row a configured device: its address and 修改 (kiosk.journey.technician)."""
+        box = self.ids.addresses
+        box.clear_widgets()
+        seen: dict[str, int] = {}
+        for kind, address in configured:
+            index = seen[kind] = seen.get(kind, -1) + 1
+            row = BoxLayout(size_hint_y=None, spacing=self.theme.gap)
+            label = KLabel(
+                text=_("{device}：{address}").format(
+                    device=_(KINDS[DeviceKind(kind)]), address=address
+                ),
+                role="small",
+            )
+            button = KButton(
+                text=_("修改"), action="tech_edit_address", arg=f"{kind}:{index}", size_hint_x=None
+            )
+            button.width = max(self.theme.button * 1.6, self.theme.px(60))
+            button.kid = f"tech.edit:{kind}:{index}"
+            row.add_widget(label)
+            row.add_widget(button)
+            row.bind(minimum_height=row.setter("height"))
+            box.add_widget(row)
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -99,10 +129,21 @@ class TechnicianScreen(KioskScreen):
             if info.outbox_problem:
                 lines.append(info.outbox_problem)
             self.outbox = "\n".join(lines)
+        configured = info.addresses if info else ()
         self.addresses = "\n".join(
             _("{device}：{address}").format(device=_(KINDS[DeviceKind(k)]), address=a)
-            for k, a in (info.addresses if info else ())
+            for k, a in configured
         )
+        if configured != self._shown_addresses:  # rebuilt only when they change
+            self._shown_addresses = configured
+            self._address_rows(configured)
+        self.address_result = (
+            _("已保存并应用：{detail}").format(detail=visit.address_result)
+            if visit is not None and visit.address_result
+            else ""
+        )
+        self.scan_result = _(visit.scan_test) if visit is not None and visit.scan_test else ""
+        self.log_lines = "\n".join(info.log_lines) if info else ""
         self.card_result = _(visit.card_test) if visit is not None and visit.card_test else ""
         self.confirm_restart = bool(visit and visit.confirm_restart)
         self.test_printing = bool(visit and visit.test_printing)

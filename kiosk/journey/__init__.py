@@ -23,6 +23,7 @@ Where to find a behaviour:
 from kiosk.journey.core import JourneySettings
 from kiosk.journey.effects import (
     TECHNICIAN_EFFECTS,
+    ApplyAddress,
     CallStaff,
     CheckCertificate,
     CheckPin,
@@ -31,6 +32,7 @@ from kiosk.journey.effects import (
     Effect,
     Effects,
     ErrorInfo,
+    ListAddressCandidates,
     LoadCatalogue,
     LoadGuide,
     LoadTechnicianInfo,
@@ -70,6 +72,7 @@ __all__ = [
     "STEP_OF",
     "TECHNICIAN_EFFECTS",
     "TECHNICIAN_STATES",
+    "ApplyAddress",
     "CallStaff",
     "CheckCertificate",
     "CheckPin",
@@ -80,6 +83,7 @@ __all__ = [
     "ErrorInfo",
     "Journey",
     "JourneySettings",
+    "ListAddressCandidates",
     "LoadCatalogue",
     "LoadGuide",
     "LoadTechnicianInfo",

@@ -15,9 +15,12 @@ identification, not the published list kept on the kiosk.
 
 from __future__ import annotations
 
+import dataclasses
+
 from kiosk.devices import DeviceKind, DeviceStatus
 from kiosk.events import (
     Action,
+    AddressApplied,
     CatalogueLoaded,
     DeviceChanged,
     Failed,
@@ -114,6 +117,24 @@ def platform_down(j: JourneyCore) -> bool:
 def device_changed(j: JourneyCore, event: DeviceChanged, effects: Effects) -> None:
     before = _describe(j.down_device)
     j.devices[(event.status.kind, event.status.source)] = event.status
+    _reconsider(j, before, effects)
+
+
+def devices_reconfigured(j: JourneyCore, event: AddressApplied, effects: Effects) -> None:
+    """A technician changed a device's address: which devices are required (the ID-card
+    reader may have a new name), the statuses of the kind's drivers that are gone dropped,
+    then service decided again."""
+    before = _describe(j.down_device)
+    kind, sources = event.kind, event.sources
+    j.settings = dataclasses.replace(
+        j.settings, required=event.required, required_reader=event.required_reader
+    )
+    for key in [k for k in j.devices if k[0] is kind and k[1] not in sources]:
+        del j.devices[key]
+    _reconsider(j, before, effects)
+
+
+def _reconsider(j: JourneyCore, before: tuple, effects: Effects) -> None:
     after = _describe(j.down_device)
     if after[:2] != before[:2]:  # out of service, back, or down for another reason (not a
         # new detail of the same state: a status poll must not flood the device events)

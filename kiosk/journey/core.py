@@ -78,6 +78,20 @@ class JourneySettings:
 
 
 @dataclass
+class AddressEdit:
+    """One device address being edited on the technician screen: typed on the screen's
+    keyboard or picked from what was found on this machine, checked before it is written."""
+
+    kind: DeviceKind
+    index: int  # which one of the kind ([devices] card_reader may list several)
+    original: str
+    text: str
+    message: str = ""  # why it was refused (technician-facing), or an N_ text
+    applying: bool = False  # written and reopened off the UI thread: the keys wait
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
 class TechnicianVisit:
     """A technician at the kiosk, from the long press until they leave: the digits typed (kept
     only until checked), what the screen says, and what the technician screen shows."""
@@ -92,6 +106,9 @@ class TechnicianVisit:
     test_print: TestPrinted | None = None
     test_printing: bool = False
     card_test: str = ""  # an N_ text while waiting, then the masked result or the fault
+    scan_test: str = ""  # the same for a scanned code: its kind, masked
+    edit: AddressEdit | None = None  # on the address screen (TECH_ADDRESS)
+    address_result: str = ""  # the last address change: applied, or why not
 
 
 class JourneyCore:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.devices import PrintJob
+from kiosk.devices import DeviceKind, PrintJob
 from kiosk.i18n import N_
 from kiosk.identity import IdentityCard
 from kiosk.journey.states import State
@@ -134,6 +134,24 @@ class TestPrint:
 
 
 @dataclass(frozen=True, slots=True)
+class ListAddressCandidates:
+    """Look for addresses this device could have on this machine (ports, readers)."""
+
+    kind: DeviceKind
+    current: str  # the address being edited: its options are kept on another port
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyAddress:
+    """Write a device's new address into the configuration file (checked as at start, atomic,
+    the previous file kept) and reopen that device with it, without restarting the app."""
+
+    kind: DeviceKind
+    index: int  # which one of the kind ([devices] card_reader may list several)
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
 class RestartApp:
     """End the app with the code its supervisor restarts it on."""
 
@@ -159,6 +177,8 @@ Effect = (
     | LoadTechnicianInfo
     | DeliverOutbox
     | TestPrint
+    | ListAddressCandidates
+    | ApplyAddress
     | RestartApp
 )
 TECHNICIAN_EFFECTS = (
@@ -167,6 +187,8 @@ TECHNICIAN_EFFECTS = (
     LoadTechnicianInfo,
     DeliverOutbox,
     TestPrint,
+    ListAddressCandidates,
+    ApplyAddress,
     RestartApp,
 )
 Effects = list[Effect]  # what one event asks for, in order

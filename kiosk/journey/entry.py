@@ -16,7 +16,13 @@ import logging
 from kiosk import messages, qr
 from kiosk.events import Action, Tap
 from kiosk.i18n import _
-from kiosk.journey import availability, certificate, identify_enterprise, identify_phone
+from kiosk.journey import (
+    availability,
+    certificate,
+    identify_enterprise,
+    identify_phone,
+    technician,
+)
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue, StartIdentitySession
 from kiosk.journey.phase import Phase
@@ -54,6 +60,9 @@ def tap_scan_screen(j: JourneyCore, tap: Tap, effects: Effects) -> None:
 
 @phase.on(qr.QrScanned)
 def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
+    if j.state is State.TECHNICIAN:
+        technician.scan_read(j, event, effects)  # the technician's scan test
+        return
     if j.session is not None or j.state not in SCAN_STATES:
         return  # a code scanned in the middle of someone's session changes nothing
     try:
@@ -83,5 +92,7 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
 
 @phase.on(qr.QrRejected)
 def rejected(j: JourneyCore, event: qr.QrRejected, effects: Effects) -> None:
-    if j.session is None and j.state in SCAN_STATES:
+    if j.state is State.TECHNICIAN:
+        technician.scan_rejected(j, event, effects)
+    elif j.session is None and j.state in SCAN_STATES:
         j.fail(ErrorInfo(_("无法读取二维码"), event.reason))

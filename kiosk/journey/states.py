@@ -40,6 +40,7 @@ class State(StrEnum):
     VERIFY_RESULT = "verify_result"  # certificate        a person ×1
     TECH_PIN = "tech_pin"  # technician                   the technician's inactivity limit
     TECHNICIAN = "technician"  # technician               the technician's inactivity limit
+    TECH_ADDRESS = "tech_address"  # technician           the technician's inactivity limit
 
 
 # ① 身份识别 ② 选择事项 ③ 确认办理 ④ 打印取件 ⑤ 评价
@@ -87,7 +88,7 @@ MACHINE_WAITS: dict[State, float] = {
 ELDER_TIME_FACTOR = 2.0
 
 # The technician's mode: reached only from IDLE_STATES, its own inactivity limit (kiosk.pin)
-TECHNICIAN_STATES = (State.TECH_PIN, State.TECHNICIAN)
+TECHNICIAN_STATES = (State.TECH_PIN, State.TECHNICIAN, State.TECH_ADDRESS)
 
 # No session open: the kiosk waits for the next citizen.
 IDLE_STATES = (State.ATTRACT, State.OUT_OF_SERVICE)

@@ -3,6 +3,7 @@
     ATTRACT, OUT_OF_SERVICE ─long press (≥3 s) in the top-left corner→ TECH_PIN
     TECH_PIN ─right PIN→ TECHNICIAN          ─返回 / quiet for IDLE_SECONDS→ where it came from
     TECHNICIAN ─退出 / quiet for IDLE_SECONDS→ ATTRACT or OUT_OF_SERVICE
+    TECHNICIAN ─修改 (a device's address)→ TECH_ADDRESS ─返回 / applied→ TECHNICIAN
 
 Only from the idle states: a citizen's session never shares the screen with it. The PIN is
 checked off the UI thread (scrypt, ~70 ms) against ``[technician] pin_hash`` (kiosk.pin); five
@@ -10,13 +11,22 @@ wrong PINs in a row lock the keypad for five minutes on the journey's monotonic 
 lock outlives leaving and coming back. No PIN configured: the PIN screen says so and its keypad
 stays off. Every action is audited as a ``technician`` device event (action and outcome only:
 never the PIN, never a citizen's data).
+
+A device's address is edited on TECH_ADDRESS: typed on the screen's keyboard (no input method,
+no physical keyboard at a kiosk) or picked from the addresses found on this machine, checked by
+the address registry at once, then written to the configuration file and the device reopened
+by the runtime (ApplyAddress), with no restart: the new driver's statuses reach the device
+table like any other, and the kiosk returns to service by itself when the device answers.
 """
 
 from __future__ import annotations
 
-from kiosk import masking, pin
+from kiosk import addresses, masking, pin, qr
+from kiosk.devices import DeviceKind
 from kiosk.events import (
     Action,
+    AddressApplied,
+    AddressCandidates,
     CardRead,
     CardReadFailed,
     PinChecked,
@@ -25,11 +35,14 @@ from kiosk.events import (
     TestPrinted,
 )
 from kiosk.i18n import N_
-from kiosk.journey.core import JourneyCore, TechnicianVisit
+from kiosk.journey import availability
+from kiosk.journey.core import AddressEdit, JourneyCore, TechnicianVisit
 from kiosk.journey.effects import (
+    ApplyAddress,
     CheckPin,
     DeliverOutbox,
     Effects,
+    ListAddressCandidates,
     LoadTechnicianInfo,
     RestartApp,
     TechnicianAudit,
@@ -48,6 +61,10 @@ WRONG_PIN = N_("密码错误")
 SHORT_PIN = N_("密码为 6 到 8 位数字")
 LOCKED = N_("错误次数过多，已锁定")
 CARD_WAITING = N_("请将身份证放在读卡器上")
+SCAN_WAITING = N_("请在扫码器上扫一个二维码")
+ADDRESS_EMPTY = N_("请输入设备地址")
+ADDRESS_UNCHANGED = N_("地址没有改变")
+ADDRESS_MAX = 512  # characters the keyboard takes: longer than any real address
 
 
 def open_entry(j: JourneyCore, effects: Effects) -> None:
@@ -174,6 +191,10 @@ def tap_technician(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         effects.append(TestPrint())
     elif a is Action.TECH_CARD_TEST:
         v.card_test = CARD_WAITING
+    elif a is Action.TECH_SCAN_TEST:
+        v.scan_test = SCAN_WAITING
+    elif a is Action.TECH_EDIT_ADDRESS:
+        _edit(j, v, tap.arg, effects)
     elif a is Action.TECH_RESTART:
         v.confirm_restart = True
     elif a is Action.TECH_RESTART_CONFIRM:
@@ -197,7 +218,104 @@ def test_printed(j: JourneyCore, event: TestPrinted, effects: Effects) -> None:
         j.technician.test_print = event
 
 
-@phase.timeout(State.TECH_PIN, State.TECHNICIAN)
+def _edit(j: JourneyCore, v: TechnicianVisit, arg: str, effects: Effects) -> None:
+    """修改 beside a configured address: its editor, starting from the address as it is."""
+    kind_text, _sep, index_text = arg.partition(":")
+    configured = [(k, a) for k, a in (v.info.addresses if v.info else ()) if k == kind_text]
+    try:
+        kind = DeviceKind(kind_text)
+        index = int(index_text or 0)
+        original = configured[index][1]
+    except (ValueError, IndexError):
+        return  # not a device shown on the screen: nothing to edit
+    v.edit = AddressEdit(kind, index, original, original)
+    v.address_result = ""
+    j.enter(State.TECH_ADDRESS)
+    _touched(j)
+    effects.append(TechnicianAudit("edit_address", kind.value))
+    effects.append(ListAddressCandidates(kind, original))
+
+
+@phase.tap(State.TECH_ADDRESS)
+def tap_address(j: JourneyCore, tap: Tap, effects: Effects) -> None:
+    v = j.technician
+    e = v.edit if v is not None else None
+    if v is None or e is None or not v.signed_in:
+        j.enter(j.idle_state())
+        return
+    _touched(j)
+    a = tap.action
+    if a in (Action.BACK, Action.TECH_LEAVE):
+        v.edit = None
+        j.enter(State.TECHNICIAN)
+        return
+    if e.applying:
+        return  # written and reopened meanwhile: the keys wait for the outcome
+    if a is Action.TECH_KEY and len(tap.arg) == 1 and tap.arg.isprintable():
+        if len(e.text) < ADDRESS_MAX:
+            e.text += tap.arg
+            e.message = ""
+    elif a is Action.TECH_KEY_DELETE:
+        e.text, e.message = e.text[:-1], ""
+    elif a is Action.TECH_KEY_CLEAR:
+        e.text, e.message = "", ""
+    elif a is Action.TECH_CANDIDATE and tap.arg in e.candidates:
+        e.text, e.message = tap.arg, ""
+    elif a is Action.TECH_APPLY_ADDRESS:
+        _apply(e, effects)
+
+
+def _apply(e: AddressEdit, effects: Effects) -> None:
+    """Checked here first by the registry (pure, instant: a typo is named before anything is
+    written); the runtime checks the whole configuration again before writing it."""
+    text = e.text.strip()
+    if not text:
+        e.message = ADDRESS_EMPTY
+        return
+    if text == e.original:
+        e.message = ADDRESS_UNCHANGED
+        return
+    try:
+        addresses.parse(text, kind=e.kind)
+    except addresses.AddressError as exc:
+        e.message = exc.problem
+        effects.append(TechnicianAudit("apply_address", "refused"))
+        return
+    e.applying = True
+    effects.append(ApplyAddress(e.kind, e.index, text))
+
+
+@phase.on(AddressCandidates)
+def candidates_found(j: JourneyCore, event: AddressCandidates, effects: Effects) -> None:
+    e = j.technician.edit if j.technician is not None else None
+    if j.state is State.TECH_ADDRESS and e is not None and e.kind is event.kind:
+        e.candidates = event.candidates
+
+
+@phase.on(AddressApplied)
+def address_applied(j: JourneyCore, event: AddressApplied, effects: Effects) -> None:
+    """The runtime wrote the file and reopened the device (or could not). Applied: the device
+    table forgets the drivers that are gone and service is decided again; the technician sees
+    the device's new status on the technician screen."""
+    effects.append(TechnicianAudit("apply_address", "applied" if event.ok else "failed"))
+    if event.ok and event.kind is not None:
+        availability.devices_reconfigured(j, event, effects)
+    v = j.technician
+    e = v.edit if v is not None else None
+    if v is None or e is None:
+        return  # the technician left meanwhile (the change, if made, stands)
+    e.applying = False
+    if not event.ok:
+        e.message = event.detail
+        return
+    v.address_result = event.detail
+    v.edit = None
+    if j.state is State.TECH_ADDRESS:
+        j.enter(State.TECHNICIAN)
+        effects.append(LoadTechnicianInfo())
+
+
+@phase.timeout(State.TECH_PIN, State.TECHNICIAN, State.TECH_ADDRESS)
 def quiet(j: JourneyCore, effects: Effects) -> None:
     """Nobody touched the screen for the technician's inactivity limit: back to idle."""
     v = j.technician
@@ -218,6 +336,36 @@ def card_read(j: JourneyCore, event: CardRead, effects: Effects) -> None:
         _touched(j)
         effects.append(TechnicianAudit("card_test", "read"))
     event.card.wipe()
+
+
+def scan_read(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
+    """The scan test: the code's kind and masked parts (kiosk.qr.describe, as in the log);
+    never the code itself, which may open a certificate or an identity to whoever holds it."""
+    v = j.technician
+    if v is None or not v.scan_test:
+        return
+    try:
+        scan = qr.classify(
+            event.payload,
+            certificate_prefixes=j.settings.certificate_prefixes,
+            token_prefixes=j.settings.token_prefixes,
+        )
+    except qr.ScanRefused as refused:
+        v.scan_test = refused.reason
+        outcome = "refused"
+    else:
+        v.scan_test = qr.describe(scan)
+        outcome = scan.kind.value
+    _touched(j)
+    effects.append(TechnicianAudit("scan_test", outcome))
+
+
+def scan_rejected(j: JourneyCore, event: qr.QrRejected, effects: Effects) -> None:
+    v = j.technician
+    if v is not None and v.scan_test:
+        v.scan_test = f"{event.code or 'refused'}: {event.reason}"
+        _touched(j)
+        effects.append(TechnicianAudit("scan_test", event.code or "refused"))
 
 
 def card_read_failed(j: JourneyCore, event: CardReadFailed, effects: Effects) -> None:
