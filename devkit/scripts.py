@@ -1194,8 +1194,20 @@ def technician(p: Pilot) -> Generator[Wait, None, None]:
         card.number not in tech.card_result and card.name not in tech.card_result
     )
     p.record["addresses"] = tech.addresses
-    yield p.shot("technician_tests")
     p.stack.remove_card()
+    p.say("the scan test: the code's kind, masked")
+    yield p.tap("tech.scan_test")
+    yield p.until("the scan test waiting", lambda: bool(j.technician.scan_test))
+    waiting = j.technician.scan_test
+    token = "SXT1.abcdefghijklmnopqrstuvwxyz0123456789"
+    p.stack.scanner.scan(token)
+    yield p.until("the code scanned", lambda: j.technician.scan_test != waiting)
+    yield p.tap("tech.refresh")  # the log lines read again
+    yield p.frames(3)
+    p.record["scan_result"] = tech.scan_result
+    p.record["scan_result_masked"] = token[5:21] not in tech.scan_result
+    p.record["log_lines"] = tech.log_lines
+    yield p.shot("technician_tests")
     p.say("restart: asked, cancelled; asked, confirmed (the app's exit is recorded, not done)")
     restarts: list[int] = []
     p.app.runtime.desk.restart = lambda: restarts.append(1)
@@ -1218,6 +1230,110 @@ def technician(p: Pilot) -> Generator[Wait, None, None]:
     p.record["pin_in_events"] = any(DEMO_TECHNICIAN_PIN in json.dumps(e) for e in events)
 
 
+def tech_address(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: the ID-card reader's cable moved to another port while the kiosk runs (a
+    second SAM reader on another pseudo-terminal, the first one's port gone): out of service
+    with the reason; the technician signs in, types the new address on the screen's keyboard
+    (a typo first, named by the registry), saves and applies it; the kiosk is back in service
+    with no restart, the file rewritten with the old one kept, and a card reads at the new
+    port."""
+    from devkit.people import DEMO_TECHNICIAN_PIN
+    from devkit.sam_emulator import SamEmulator
+    from kiosk.devices import DeviceKind, DeviceState
+
+    yield p.screen(State.ATTRACT)
+    j = p.journey
+    runtime = p.app.runtime
+    yield p.until(
+        "every device online",
+        lambda: all(any(s.usable for s in j.statuses(k)) for k in DeviceKind),
+    )
+    started, file = runtime.started_at, runtime.config.file
+    before = file.read_text()
+    moved = SamEmulator()
+    new_path = moved.start()
+    p.say(f"the reader's cable moved: {p.stack.sam_path} -> {new_path}")
+    p.stack.sam.unplug()
+    yield p.screen(State.OUT_OF_SERVICE)
+    yield p.shot("out_of_service_reader_moved")
+    yield from p.press("tech.corner", 3.5)
+    yield p.screen(State.TECH_PIN)
+    yield from _type_pin(p, DEMO_TECHNICIAN_PIN)
+    yield p.screen(State.TECHNICIAN)
+    yield p.until("the technician's info", lambda: j.technician.info is not None)
+    yield p.tap("tech.edit:card_reader:0")
+    yield p.screen(State.TECH_ADDRESS)
+    yield p.frames(3)
+    yield p.shot("tech_address")
+    p.say("a typo first: the registry names it, nothing is written")
+    yield p.tap("tech.key_clear")
+    yield from _type_address(p, "sam+serial:///dev/x?baud=fast")
+    yield p.tap("tech.address_apply")
+    yield p.until("the typo refused", lambda: bool(j.technician.edit.message))
+    yield p.frames(3)
+    screen = p.app.screens[State.TECH_ADDRESS]
+    p.record["refused"] = screen.message
+    p.record["file_after_typo_unchanged"] = file.read_text() == before
+    yield p.shot("tech_address_refused")
+    p.say("the new port, typed key by key")
+    address = f"sam+serial://{new_path}?baud=115200"
+    yield p.tap("tech.key_clear")
+    yield from _type_address(p, address)
+    yield p.frames(3)
+    p.record["typed"] = screen.text
+    yield p.shot("tech_address_typed")
+    yield p.tap("tech.address_apply")
+    yield p.screen(State.TECHNICIAN, timeout=30)
+    yield p.until(
+        "the reader online at its new port",
+        lambda: (
+            j.devices.get((DeviceKind.CARD_READER, "sam")) is not None
+            and j.devices[(DeviceKind.CARD_READER, "sam")].state is DeviceState.ONLINE
+        ),
+        30,
+    )
+    yield p.until("in service", lambda: j.in_service)
+    yield p.until("the addresses read again", lambda: address in str(j.technician.info.addresses))
+    yield p.frames(3)
+    tech = p.app.screens[State.TECHNICIAN]
+    p.record["address_result"] = tech.address_result
+    p.record["addresses_shown"] = tech.addresses
+    p.record["file_has_new"] = address in file.read_text()
+    p.record["backup_is_old"] = file.with_name(file.name + ".bak").read_text() == before
+    p.record["same_process"] = runtime.started_at == started and p.app.runtime is runtime
+    yield p.shot("technician_address_applied")
+    p.say("a card at the new port: the card test reads it")
+    yield p.tap("tech.card_test")
+    yield p.until("the test waiting", lambda: bool(j.technician.card_test))
+    moved.place_card(BY_KEY["zhang_wei"].card())
+    yield p.until("the card read", lambda: "*" in j.technician.card_test, 20)
+    p.record["card_test"] = j.technician.card_test
+    moved.remove_card()
+    yield p.tap("tech.leave")
+    yield p.screen(State.ATTRACT)
+    p.say("and a citizen is served through the new port")
+    moved.place_card(BY_KEY["zhang_wei"].card())
+    yield p.screen(State.ITEMS, timeout=30)
+    yield p.tap("bottom.exit")
+    moved.remove_card()
+    yield from _back_to_attract(p)
+    yield p.until(
+        "the technician's events",
+        lambda: any(e.get("action") == "apply_address" for e in _device_events(p, "technician")),
+    )
+    p.record["audit"] = [[e["action"], e["outcome"]] for e in _device_events(p, "technician")]
+    moved.stop()
+
+
+def _type_address(p: Pilot, text: str) -> Generator[Wait, None, None]:
+    """Key by key on the address screen's keyboard, ⇧ for capitals."""
+    screen = p.app.screens[State.TECH_ADDRESS]
+    for ch in text:
+        if ch.isalpha() and ch.isupper() != screen.upper:
+            yield p.tap("tech.key:shift")
+        yield p.tap("tech.key:space" if ch == " " else f"tech.key:{ch.lower()}")
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -1234,4 +1350,5 @@ SCRIPTS = {
     "availability": availability,
     "lockdown": lockdown,
     "technician": technician,
+    "tech_address": tech_address,
 }

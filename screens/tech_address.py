@@ -32,7 +32,7 @@ class TechAddressScreen(KioskScreen):
     has_candidates = BooleanProperty(False)
 
     def on_kv_post(self, _base) -> None:
-        keys = self.ids.keys
+        keys = self.ids.keyboard
         for row in ROWS:
             for ch in row:
                 key = KButton(action="tech_key", arg=ch, text=ch if ch != " " else "␣")
@@ -46,7 +46,7 @@ class TechAddressScreen(KioskScreen):
         self._candidates: tuple[str, ...] = ()
 
     def _letters(self, *_args) -> None:
-        for key in self.ids.keys.children:
+        for key in self.ids.keyboard.children:
             if key.action == "tech_key" and key.arg.isalpha():
                 ch = key.arg.upper() if self.upper else key.arg.lower()
                 key.arg = key.text = ch

@@ -84,9 +84,14 @@ class TechnicianScreen(KioskScreen):
                     device=_(KINDS[DeviceKind(kind)]), address=address
                 ),
                 role="small",
+                pos_hint={"center_y": 0.5},
             )
             button = KButton(
-                text=_("修改"), action="tech_edit_address", arg=f"{kind}:{index}", size_hint_x=None
+                text=_("修改"),
+                action="tech_edit_address",
+                arg=f"{kind}:{index}",
+                size_hint_x=None,
+                pos_hint={"center_y": 0.5},
             )
             button.width = max(self.theme.button * 1.6, self.theme.px(60))
             button.kid = f"tech.edit:{kind}:{index}"

@@ -56,3 +56,28 @@ def test_technician_entry_lockout_and_screen(landscape):
     assert record["pin_in_events"] is False
     shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
     assert {"tech_pin.png", "tech_pin_locked.png", "technician.png"} <= shots
+    assert "identity_token" in record["scan_result"] and record["scan_result_masked"]
+    assert record["log_lines"], "the latest log lines are shown"
+    assert ["scan_test", "identity_token"] in record["audit"]
+
+
+@pytest.mark.parametrize("landscape", [False, True], ids=["portrait", "landscape"])
+def test_a_device_address_changed_on_the_screen_is_applied_without_a_restart(landscape):
+    out = ARTIFACTS / ("ui-tech-address" + ("-landscape" if landscape else ""))
+    report = run_script("tech_address", out, *(["--landscape"] if landscape else []))
+    record = report["record"]
+    seen = [s for _, s in report["screens_seen"]]
+    assert seen.index("out_of_service") < seen.index("tech_address") < seen.index("items"), seen
+    assert "baud" in record["refused"] and record["file_after_typo_unchanged"]
+    assert record["typed"].startswith("sam+serial:///") and record["typed"].endswith("115200")
+    assert record["address_result"].startswith("已保存并应用")
+    assert record["file_has_new"] and record["backup_is_old"] and record["same_process"]
+    assert "*" in record["card_test"]
+    assert ["apply_address", "refused"] in record["audit"]
+    assert ["apply_address", "applied"] in record["audit"]
+    shots = {p.name.split("-", 1)[1] for p in (out / "screens").glob("*.png")}
+    assert {
+        "tech_address.png",
+        "tech_address_refused.png",
+        "technician_address_applied.png",
+    } <= shots
