@@ -51,6 +51,7 @@ SCRIPT_NAMES = (
     "lockdown",
     "technician",
     "tech_address",
+    "tech_restart",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -63,6 +64,7 @@ WITHOUT_PCSC = (
     "wedge",
     "technician",
     "tech_address",
+    "tech_restart",
 )
 
 

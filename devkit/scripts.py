@@ -1325,6 +1325,22 @@ def tech_address(p: Pilot) -> Generator[Wait, None, None]:
     moved.stop()
 
 
+def tech_restart(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 13: 重启应用 for real: the app ends with the code its supervisor restarts it on
+    (the test reads the process's exit status; this script never finishes by itself)."""
+    from devkit.people import DEMO_TECHNICIAN_PIN
+
+    yield p.screen(State.ATTRACT)
+    yield from p.press("tech.corner", 3.5)
+    yield p.screen(State.TECH_PIN)
+    yield from _type_pin(p, DEMO_TECHNICIAN_PIN)
+    yield p.screen(State.TECHNICIAN)
+    yield p.tap("tech.restart")
+    yield p.tap("tech.restart_yes")
+    yield p.seconds(60)  # the app ends meanwhile
+    p.check(False, "the app did not end after 重启应用")
+
+
 def _type_address(p: Pilot, text: str) -> Generator[Wait, None, None]:
     """Key by key on the address screen's keyboard, ⇧ for capitals."""
     screen = p.app.screens[State.TECH_ADDRESS]
@@ -1351,4 +1367,5 @@ SCRIPTS = {
     "lockdown": lockdown,
     "technician": technician,
     "tech_address": tech_address,
+    "tech_restart": tech_restart,
 }

@@ -6,9 +6,14 @@ stack (shared by the machine)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from tests.ui.test_app_ui import ARTIFACTS, run_script
+from kiosk.technician_desk import RESTART_EXIT_CODE
+from tests.ui.test_app_ui import ARTIFACTS, ROOT, run_script
 
 pytestmark = pytest.mark.ui
 
@@ -81,3 +86,25 @@ def test_a_device_address_changed_on_the_screen_is_applied_without_a_restart(lan
         "tech_address_refused.png",
         "technician_address_applied.png",
     } <= shots
+
+
+def test_restart_ends_the_app_with_the_code_its_supervisor_restarts_on():
+    """重启应用 for real (the other tests record the request instead): the process ends with
+    RESTART_EXIT_CODE, which systemd's Restart=always restarts, having stopped cleanly."""
+    out = ARTIFACTS / "ui-tech-restart"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    command = [sys.executable, "-m", "main", "run", "--demo", "--headless"]
+    proc = subprocess.run(
+        [*command, "--script", "tech_restart", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
+    (out / "console.txt").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    assert proc.returncode == RESTART_EXIT_CODE, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    log = (out / "demo" / "logs" / "kiosk.jsonl").read_text()
+    assert "technician: restarting the app" in log
