@@ -78,6 +78,7 @@ def build_runtime(
     runtime.desk.test_page = _test_page(config)
     runtime.desk.reopen = lambda new, kind: _reopen(runtime, new, kind)
     runtime.desk.candidates = _candidates
+    runtime.desk.usb_ids = _usb_ids
     if metrics is not None:
         from kiosk.metrics import attach
 
@@ -102,6 +103,12 @@ def _candidates(kind, current: str):
     from drivers.discovery import candidates
 
     return candidates(kind, current)
+
+
+def _usb_ids(address: str) -> str:
+    from drivers.discovery import address_usb_ids
+
+    return address_usb_ids(address)
 
 
 def _test_page(config: Config):

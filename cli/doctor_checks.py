@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from drivers.discovery import port_descriptions, usb_ids
 from kiosk import addresses
 from kiosk.config import Config, key_mode_problem, reader_names
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
@@ -93,19 +94,8 @@ def configuration(path: Path, config: Config | None, problem: str) -> list[Resul
     return [ok("configuration", f"{path}: valid (device {config.device_id})")]
 
 
-def _ports() -> dict[str, str]:
-    """Serial port (and udev link) -> "VID:PID description", as pyserial sees them."""
-    from serial.tools import list_ports
-
-    found: dict[str, str] = {}
-    for port in list_ports.comports(include_links=True):
-        usb = f"USB {port.vid:04x}:{port.pid:04x} " if port.vid is not None else ""
-        found[port.device] = f"{usb}{port.description}".strip()
-    return found
-
-
 def serial_ports() -> list[Result]:
-    ports = _ports()
+    ports = port_descriptions()
     if not ports:
         return [ok("serial ports", "none on this machine")]
     listed = "; ".join(f"{device} ({what})" for device, what in sorted(ports.items()))
@@ -168,14 +158,9 @@ def first_status(device, timeout: float) -> DeviceStatus | None:
 
 
 def _usb(port: str) -> str:
-    """ " (USB 1a86:7523 …)" for a local serial port pyserial lists, else ""."""
-    try:
-        real = os.path.realpath(port)
-    except (OSError, ValueError):
-        return ""
-    ports = _ports()
-    what = ports.get(port) or ports.get(real)
-    return f" ({what})" if what and what.startswith("USB") else ""
+    """ " (USB 1a86:7523 …)" for a local serial port on USB, else ""."""
+    what = usb_ids(port)
+    return f" ({what})" if what else ""
 
 
 def card_reader(check: str, url: str, name: str) -> list[Result]:

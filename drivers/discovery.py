@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 from urllib.parse import quote, urlsplit
 
 from kiosk import addresses
@@ -36,6 +37,43 @@ def serial_ports() -> list[str]:
         found = []
     stable = sorted(glob.glob("/dev/kiosk-*") + glob.glob("/dev/serial/by-id/*"))
     return list(dict.fromkeys(stable + sorted(found)))
+
+
+def port_descriptions() -> dict[str, str]:
+    """Serial port (and udev link) -> "USB 1a86:7523 description", as pyserial sees them."""
+    from serial.tools import list_ports
+
+    found: dict[str, str] = {}
+    try:
+        ports = list_ports.comports(include_links=True)
+    except OSError as exc:
+        log.warning("serial ports could not be listed: %s", exc)
+        return found
+    for port in ports:
+        usb = f"USB {port.vid:04x}:{port.pid:04x} " if port.vid is not None else ""
+        found[port.device] = f"{usb}{port.description}".strip()
+    return found
+
+
+def usb_ids(port: str) -> str:
+    """ "USB 1a86:7523 …" for a local serial port on USB (by its path or a link to it), else
+    "": what a technician compares with the adapter in hand."""
+    try:
+        real = os.path.realpath(port)
+    except (OSError, ValueError):
+        return ""
+    ports = port_descriptions()
+    what = ports.get(port) or ports.get(real) or ""
+    return what if what.startswith("USB") else ""
+
+
+def address_usb_ids(text: str) -> str:
+    """usb_ids of the port a device address names on this machine ("" for any other)."""
+    try:
+        address = addresses.parse(text)
+    except addresses.AddressError:
+        return ""
+    return usb_ids(address.path) if address.scheme.transport == "serial" else ""
 
 
 def pcsc_readers() -> list[str]:

@@ -248,6 +248,7 @@ class TechnicianInfo:
     dead_letters: int
     outbox_problem: str = ""
     addresses: tuple[tuple[str, str], ...] = ()  # (device kind, configured address)
+    usb_ids: tuple[str, ...] = ()  # each address's USB ids ("USB 1a86:7523 …") or ""
     log_lines: tuple[str, ...] = ()  # the latest log lines, masked (kiosk.logs.recent)
 
 

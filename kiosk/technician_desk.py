@@ -46,6 +46,7 @@ class TechnicianDesk:
         self.restart: Callable[[], None] | None = None  # the app's way to end (it sets it)
         self.reopen: Reopen | None = None  # the drivers' (wiring sets it)
         self.candidates: Candidates | None = None  # addresses found on this machine (wiring)
+        self.usb_ids: Callable[[str], str] = lambda _address: ""  # its port's VID:PID (wiring)
 
     def apply(self, effect: j.Effect, reply: Reply) -> None:
         rt = self.runtime
@@ -89,6 +90,7 @@ class TechnicianDesk:
         except OutboxError as exc:
             pending, oldest, dead = (), None, 0
             log.error("technician: outbox unreadable: %s", exc)
+        configured = addresses(rt.config.devices)
         reply(
             TechnicianInfo(
                 version=version(),
@@ -97,7 +99,8 @@ class TechnicianDesk:
                 oldest_pending_age=oldest,
                 dead_letters=dead,
                 outbox_problem=getattr(rt.outbox, "problem", ""),
-                addresses=addresses(rt.config.devices),
+                addresses=configured,
+                usb_ids=tuple(self.usb_ids(a) for _kind, a in configured),
                 log_lines=logs.recent(LOG_LINES),
             )
         )

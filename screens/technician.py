@@ -69,20 +69,23 @@ class TechnicianScreen(KioskScreen):
     scan_result = StringProperty("")
     log_lines = StringProperty("")
 
-    _shown_addresses: tuple[tuple[str, str], ...] = ()
+    _shown_addresses: tuple = ()
 
-    def _address_rows(self, configured: tuple[tuple[str, str], ...]) -> None:
-        """One row a configured device: its address and 修改 (kiosk.journey.technician)."""
+    def _address_rows(self, configured: tuple[tuple[str, str], ...], usb: tuple[str, ...]) -> None:
+        """One row a configured device: its address (and its port's USB ids) and 修改
+        (kiosk.journey.technician)."""
         box = self.ids.addresses
         box.clear_widgets()
         seen: dict[str, int] = {}
-        for kind, address in configured:
+        for n, (kind, address) in enumerate(configured):
             index = seen[kind] = seen.get(kind, -1) + 1
+            ids = usb[n] if n < len(usb) else ""
             row = BoxLayout(size_hint_y=None, spacing=self.theme.gap)
             label = KLabel(
                 text=_("{device}：{address}").format(
                     device=_(KINDS[DeviceKind(kind)]), address=address
-                ),
+                )
+                + (f"\n{ids}" if ids else ""),
                 role="small",
                 pos_hint={"center_y": 0.5},
             )
@@ -139,9 +142,10 @@ class TechnicianScreen(KioskScreen):
             _("{device}：{address}").format(device=_(KINDS[DeviceKind(k)]), address=a)
             for k, a in configured
         )
-        if configured != self._shown_addresses:  # rebuilt only when they change
-            self._shown_addresses = configured
-            self._address_rows(configured)
+        usb = info.usb_ids if info else ()
+        if (configured, usb) != self._shown_addresses:  # rebuilt only when they change
+            self._shown_addresses = (configured, usb)
+            self._address_rows(configured, usb)
         self.address_result = (
             _("已保存并应用：{detail}").format(detail=visit.address_result)
             if visit is not None and visit.address_result
