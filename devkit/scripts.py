@@ -844,7 +844,7 @@ def _soak_leave(p: Pilot, rng, key: str, kind: str) -> Generator[Wait, None, Non
         yield from _identify(p, key, slow=False, shots=False)
     if rng.random() < SOAK_STAFF:
         yield p.tap("bottom.staff")
-        yield p.until("the staff called", lambda: bool(p.journey.notice))
+        yield p.until("the staff called", lambda: p.journey.staff_call is not None)
     if rng.random() < 0.6:
         item = yield from _soak_item(p, rng)
         if item is not None and rng.random() < 0.5:
