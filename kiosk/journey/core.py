@@ -156,6 +156,12 @@ class JourneyCore:
         return STEP_OF.get(self.state, 0)
 
     @property
+    def staff_call_waiting(self) -> bool:
+        """A staff call not yet acknowledged (read by the heartbeat's thread: one attribute)."""
+        call = self.staff_call
+        return call is not None and not call.acknowledged
+
+    @property
     def take_card(self) -> bool:
         """ "请取走身份证": a session is over (or saying goodbye) and its card is still on the
         reader."""
