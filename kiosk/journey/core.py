@@ -84,10 +84,12 @@ class JourneySettings:
 @dataclass
 class StaffCall:
     """呼叫工作人员, until staff acknowledge it (at the kiosk or from the platform): shown in the
-    frame of every citizen screen. It belongs to the session: it ends with it."""
+    frame of every citizen screen. It belongs to the session: it ends with it (one made on the
+    attract screen, with no session, lapses after the inactivity limit)."""
 
     call_id: str
     screen: str  # the state it was made in (for the platform: where the citizen is stuck)
+    at: float  # monotonic: a call from an idle screen lapses when nobody is there any more
     acknowledged: bool = False
 
 

@@ -191,6 +191,7 @@ class Journey(JourneyCore):
 
     def _on_tick(self, effects: Effects) -> None:
         self._expire_notice()
+        self._lapse_idle_call()
         if self.deadline is None or self.mono < self.deadline:
             return
         state = self.state
@@ -207,6 +208,19 @@ class Journey(JourneyCore):
             self.fail(
                 ErrorInfo(_(title), _(text), retry=retry, retry_state=state if retry else None)
             )
+
+    def _lapse_idle_call(self) -> None:
+        """A call made on the attract screen by someone who never began a session: once the
+        inactivity limit has passed they are gone, and the next citizen must not see it."""
+        call = self.staff_call
+        if (
+            call is not None
+            and self.session is None
+            and self.state in IDLE_STATES
+            and self.mono - call.at >= self.settings.inactivity_seconds
+        ):
+            self.staff_call = None
+            self.version += 1
 
     def _expire_notice(self) -> None:
         """A notice about an ended session is for the citizen who is leaving: it goes once
@@ -228,7 +242,7 @@ class Journey(JourneyCore):
         call = self.staff_call
         if call is not None and not call.acknowledged:
             return
-        call = StaffCall(self.now.id("call"), self.state.value)
+        call = StaffCall(self.now.id("call"), self.state.value, self.mono)
         self.staff_call = call
         effects.append(CallStaff(call.screen, call.call_id))
 

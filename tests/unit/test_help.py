@@ -76,6 +76,24 @@ def test_a_call_ends_with_its_session_and_a_late_acknowledgement_changes_nothing
     assert d.journey.notice == "", "no 已呼叫 word left for the next citizen"
 
 
+def test_a_call_from_the_attract_screen_lapses_when_nobody_stayed():
+    d = Driver()
+    d.tap(Action.CALL_STAFF)
+    d.wait(59)
+    assert d.journey.staff_call is not None, "staff may take a while"
+    d.wait(2)
+    assert d.journey.staff_call is None, "not shown to the next citizen"
+
+
+def test_a_call_from_the_attract_screen_stays_with_the_session_it_begins():
+    d = Driver()
+    d.tap(Action.CALL_STAFF)
+    call = d.journey.staff_call
+    to_items(d)
+    d.wait(50)
+    assert d.journey.staff_call is call
+
+
 # ---- ‹ 返回 --------------------------------------------------------------------------------
 
 
