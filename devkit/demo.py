@@ -52,6 +52,7 @@ SCRIPT_NAMES = (
     "technician",
     "tech_address",
     "tech_restart",
+    "help_seen",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -65,6 +66,7 @@ WITHOUT_PCSC = (
     "technician",
     "tech_address",
     "tech_restart",
+    "help_seen",
 )
 
 

@@ -58,6 +58,7 @@ DEFAULT_POLL_AFTER_MS = 1000
 SESSION_COLLECT_S = 60.0  # a confirmed session's ticket can be collected this long
 MAX_TOKEN_TTL = 3600.0
 MAX_TOKEN_LEN = 512
+ACK_TOLD_SECONDS = 600.0  # a staff call's acknowledgement: in heartbeat replies this long
 HEADER_TICKET = "X-Citizen-Ticket"
 MAX_BODY = 4 * 1024 * 1024
 MAX_DEPTH = 32  # no body of the contract is nested half as deep
@@ -248,6 +249,10 @@ CREATE TABLE IF NOT EXISTS devices (
 CREATE TABLE IF NOT EXISTS device_events (
     device_id TEXT NOT NULL, event_id TEXT NOT NULL, received_at TEXT NOT NULL,
     event TEXT NOT NULL, PRIMARY KEY (device_id, event_id));
+-- Staff calls acknowledged in the hall's system: told to the calling kiosk in heartbeat replies.
+CREATE TABLE IF NOT EXISTS staff_acks (
+    device_id TEXT NOT NULL, call_id TEXT NOT NULL, acknowledged_at REAL NOT NULL,
+    PRIMARY KEY (device_id, call_id));
 CREATE TABLE IF NOT EXISTS app_tokens (
     token_hash TEXT PRIMARY KEY, subject_id INTEGER NOT NULL, expires_at REAL NOT NULL,
     used_at REAL);
@@ -832,6 +837,20 @@ class ReferencePlatform:
         rows = self.store.query("SELECT * FROM device_events ORDER BY rowid")
         out = [{"device_id": r["device_id"], **json.loads(r["event"])} for r in rows]
         return [e for e in out if event is None or e.get("event") == event]
+
+    def acknowledge_call(self, call_id: str) -> bool:
+        """Hall staff acknowledge a kiosk's staff call (what their console would do): the
+        kiosk hears it in its next heartbeat's reply. False when no such call was received."""
+        call = next(
+            (e for e in self.device_events("call_staff") if e.get("call_id") == call_id), None
+        )
+        if call is None:
+            return False
+        self.store.execute(
+            "INSERT OR IGNORE INTO staff_acks VALUES (?,?,?)",
+            (call["device_id"], call_id, time.time()),
+        )
+        return True
 
     def state(self) -> dict:
         def count(table: str, where: str = "") -> int:
@@ -1504,6 +1523,14 @@ class ReferencePlatform:
                         "INSERT OR IGNORE INTO device_events VALUES (?,?,?,?)",
                         (device_id, event_id, now, json.dumps(event, ensure_ascii=False)),
                     )
+            # staff calls acknowledged lately, every beat: a reply lost on the way is repeated
+            acks = self.store.query(
+                "SELECT call_id FROM staff_acks WHERE device_id=? AND acknowledged_at > ?"
+                " ORDER BY acknowledged_at",
+                (device_id, time.time() - ACK_TOLD_SECONDS),
+            )
+        if acks:
+            return _Reply(200, {"acknowledged_calls": [r["call_id"] for r in acks]})
         return _Reply(204)
 
     # ---- /devkit (unsigned; reference server only) --------------------------------------------
@@ -1600,6 +1627,15 @@ class ReferencePlatform:
                         "valid_until": row["valid_until"] if row else None,
                     },
                 )
+            if (
+                len(parts) == 3
+                and parts[0] == "staff-calls"
+                and parts[2] == "acknowledge"
+                and method == "POST"
+            ):
+                if not self.acknowledge_call(parts[1]):
+                    raise ApiError(404, "not_found", "未找到该呼叫")
+                return _Reply(200, {"call_id": parts[1], "status": "acknowledged"})
             if parts == ["app", "tokens"] and method == "POST":
                 r = _reader(_json(body))
                 citizen = _field(lambda: r.str("citizen", max_len=64))

@@ -844,7 +844,7 @@ def _soak_leave(p: Pilot, rng, key: str, kind: str) -> Generator[Wait, None, Non
         yield from _identify(p, key, slow=False, shots=False)
     if rng.random() < SOAK_STAFF:
         yield p.tap("bottom.staff")
-        yield p.until("the staff called", lambda: bool(p.journey.notice))
+        yield p.until("the staff called", lambda: p.journey.staff_call is not None)
     if rng.random() < 0.6:
         item = yield from _soak_item(p, rng)
         if item is not None and rng.random() < 0.5:
@@ -1350,6 +1350,65 @@ def _type_address(p: Pilot, text: str) -> Generator[Wait, None, None]:
         yield p.tap("tech.key:space" if ch == " " else f"tech.key:{ch.lower()}")
 
 
+def help_seen(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 12 item 4: 呼叫工作人员 stays on screen until staff acknowledge it (from the
+    platform, then at the kiosk by holding it), ‹ 返回 goes one step back and asks once before
+    leaving the session, and the end of the session says take the card while it lies there."""
+    platform = p.stack.platform
+    yield p.screen(State.ATTRACT)
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    items = p.app.screens[State.ITEMS]
+    p.say("call staff")
+    yield p.tap("bottom.staff")
+    yield p.until("the call on screen", lambda: items.staff_call == "called")
+    yield p.shot("items_staff_called")
+    yield p.until("the call at the platform", lambda: bool(platform.device_events("call_staff")))
+    (call,) = platform.device_events("call_staff")
+    p.record["call"] = {k: call[k] for k in ("screen", "call_id")}
+    p.record["call_shown"] = p.journey.staff_call.call_id
+    p.say("hall staff acknowledge it on the platform")
+    p.check(platform.acknowledge_call(call["call_id"]), "the platform does not know the call")
+    yield p.until("acknowledged on screen", lambda: items.staff_call == "acknowledged")
+    p.record["acknowledged_texts"] = _texts(items)
+    yield p.shot("items_staff_acknowledged")
+
+    p.say("a second call, acknowledged at the kiosk by holding it")
+    yield p.tap("bottom.staff")
+    yield p.until("called again", lambda: items.staff_call == "called")
+    yield from p.press("top.staff_call", 3.5)
+    yield p.until("acknowledged at the kiosk", lambda: items.staff_call == "acknowledged")
+    yield p.until(
+        "the kiosk's acknowledgement sent",
+        lambda: bool(_device_events(p, "staff_call_acknowledged")),
+    )
+    p.record["kiosk_ack"] = [
+        {k: e[k] for k in ("call_id", "by")} for e in _device_events(p, "staff_call_acknowledged")
+    ]
+    p.record["calls"] = [e["call_id"] for e in _device_events(p, "call_staff")]
+
+    p.say("an item, then ‹ 返回 twice")
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.tap("bottom.back")
+    yield p.screen(State.ITEMS)
+    yield p.tap("bottom.back")
+    yield p.until("结束办理？ asked", lambda: items.confirm_leave)
+    p.record["asked_in"] = p.journey.state.value
+    p.record["session_while_asking"] = p.journey.session is not None
+    yield p.shot("items_confirm_leave")
+    yield p.tap("bottom.leave_yes")
+    yield p.screen(State.ATTRACT)
+    attract = p.app.screens[State.ATTRACT]
+    yield p.until("take the card", lambda: attract.take_card)
+    p.record["attract_texts"] = _texts(attract)
+    p.record["staff_call_cleared"] = p.journey.staff_call is None
+    yield p.shot("attract_take_card")
+    p.say("the card taken")
+    p.stack.remove_card()
+    yield p.until("the card taken", lambda: not attract.take_card)
+    p.record["take_card_after_removal"] = p.journey.take_card
+
+
 SCRIPTS = {
     "demo": demo,
     "two_citizens": two_citizens,
@@ -1368,4 +1427,5 @@ SCRIPTS = {
     "technician": technician,
     "tech_address": tech_address,
     "tech_restart": tech_restart,
+    "help_seen": help_seen,
 }

@@ -2,14 +2,17 @@
 
 XFS splits what to do about a fault between those who can fix it: hall staff (paper, the
 printer's cover: a ``staff_alert``) and technicians (a required device down: the kiosk
-``out_of_service`` with the device, its state and detail, then ``in_service``). The events
-travel with the heartbeat to the platform's monitoring; none carries personal data.
+``out_of_service`` with the device, its state and detail, then ``in_service``). A citizen's
+呼叫工作人员 is a ``call_staff`` (the screen and the call's id), and staff acknowledging it at
+the kiosk a ``staff_call_acknowledged``; the platform's acknowledgement comes back on a
+heartbeat's reply. The events travel with the heartbeat to the platform's monitoring; none
+carries personal data.
 """
 
 from __future__ import annotations
 
 from kiosk.devices import DeviceState, DeviceStatus, Paper
-from kiosk.journey.effects import ServiceChanged
+from kiosk.journey.effects import CallStaff, ServiceChanged, StaffCallAnswered
 
 _DOWN = (DeviceState.OFFLINE, DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR)
 
@@ -37,3 +40,10 @@ def service_event(change: ServiceChanged) -> tuple[str, dict]:
         "state": change.state,
         "detail": change.detail,
     }
+
+
+def staff_call(effect: CallStaff | StaffCallAnswered) -> tuple[str, dict]:
+    """The device event of a staff call, or of staff acknowledging it at the kiosk."""
+    if isinstance(effect, CallStaff):
+        return "call_staff", {"screen": effect.state, "call_id": effect.call_id}
+    return "staff_call_acknowledged", {"call_id": effect.call_id, "by": "kiosk"}

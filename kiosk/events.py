@@ -42,6 +42,8 @@ class Action(StrEnum):
     EXIT = "exit"
     MORE_TIME = "more_time"
     CALL_STAFF = "call_staff"
+    STAFF_ACK = "staff_ack"  # hall staff at the kiosk: a long press on "已呼叫工作人员"
+    LEAVE = "leave"  # the answer to "结束办理？": arg "yes" or "no"
     DOCUMENTS_TAKEN = "documents_taken"
     PRINT = "print"  # on the preview: print it
     NO_PRINT = "no_print"  # on the preview: do not print (the case number is shown)
@@ -221,6 +223,14 @@ class IdentitySessionExpired:
 @dataclass(frozen=True, slots=True)
 class RepresentativeConfirmed:
     """The enterprise's representative confirmed with their own ID card."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCallAcknowledged:
+    """Hall staff acknowledged a call from the platform (it came back on a heartbeat's reply).
+    A call the kiosk no longer shows (another citizen's, one already answered) is ignored."""
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True)

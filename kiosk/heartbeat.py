@@ -6,15 +6,18 @@ every device event waiting in the outbox (staff alerts and calls, each device's 
 status). The runtime beats on a schedule and at once when a device changes; a beat that is not
 accepted leaves the events in the outbox, so what happened while the platform was away arrives,
 in order, when it is back (at least once: each event's id makes a repeat harmless). A beat is
-also how the kiosk notices that the platform answers again.
+also how the kiosk notices that the platform answers again, and how it hears that hall staff
+acknowledged a staff call (the reply names the calls).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 
 from kiosk.devices import DeviceStatus
+from kiosk.events import StaffCallAcknowledged
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
 from kiosk.storage import Kind, OutboxError, OutboxStore
 from kiosk.tally import Tally
@@ -23,6 +26,9 @@ from kiosk.version import version
 log = logging.getLogger("kiosk.heartbeat")
 
 MAX_EVENTS = 100  # per beat: a long outage's events go over several beats
+AWAY_BEAT = 5.0  # s between beats while the platform is away: its return is noticed soon
+# s between beats while a staff call waits: its acknowledgement rides on a beat's reply
+STAFF_CALL_BEAT = 3.0
 
 
 def device_name(status: DeviceStatus) -> str:
@@ -52,6 +58,7 @@ class Heartbeat:
         answered: Callable[[bool, str], None],
         wall_clock: Callable[[], float],
         started_at: float,
+        post: Callable[[object], None] = lambda _event: None,
     ) -> None:
         self.platform = platform
         self.outbox = outbox
@@ -60,6 +67,7 @@ class Heartbeat:
         self.answered = answered  # (reachable, detail): how the platform answered this beat
         self.wall_clock = wall_clock
         self.started_at = started_at
+        self.post = post  # events for the journey (thread-safe): staff calls acknowledged
         self._trouble = ""  # the last failure logged (kind and code)
 
     def status(self, events: list) -> dict:
@@ -91,7 +99,7 @@ class Heartbeat:
             log.error("heartbeat: %s", exc)
             events = []
         try:
-            self.platform.heartbeat(self.status(events))
+            calls = self.platform.heartbeat(self.status(events))
         except PlatformError as exc:
             trouble = f"{exc.kind} {exc.code}"
             if trouble != self._trouble:  # once per change, not every beat
@@ -108,4 +116,29 @@ class Heartbeat:
             self._trouble = ""
             log.info("heartbeat: the platform answers again")
         self.answered(True, "")
+        for call_id in calls:  # the journey keeps only the call it shows
+            self.post(StaffCallAcknowledged(call_id))
         return True
+
+    def run(
+        self,
+        stop: threading.Event,
+        beat_now: threading.Event,
+        *,
+        interval: Callable[[], float],
+        staff_waiting: Callable[[], bool],
+    ) -> None:
+        """Beat until ``stop``: every ``interval()``, at once when ``beat_now`` is set, more
+        often while the platform is away or a staff call waits. How the kiosk notices the
+        platform is back: it must outlive any surprise in a beat."""
+        while not stop.is_set():
+            beat_now.clear()  # a change from now on is in the next beat
+            wait = interval()
+            if staff_waiting():
+                wait = min(STAFF_CALL_BEAT, wait)
+            try:
+                if not self.once():
+                    wait = min(AWAY_BEAT, wait)
+            except Exception:
+                log.exception("heartbeat failed")
+            beat_now.wait(wait)

@@ -112,7 +112,7 @@ def printer_unavailable(status: DeviceStatus | None) -> Message:
 SESSION_TIMEOUT = Message(N_("已自动退出"), N_("长时间没有操作，为保护您的信息，本机已自动退出。"))
 CARD_REMOVED = Message(N_("已退出"), N_("证件已移开，为保护您的信息，本机已退出。"))
 NOTHING_AVAILABLE = N_("您暂无可在本机办理的事项。可查看清单了解办理条件，或到人工窗口咨询。")
-STAFF_CALLED = N_("已呼叫工作人员，请稍候。")
+
 
 QR_UNKNOWN = Message(
     N_("无法识别此二维码"),

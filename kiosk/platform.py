@@ -401,11 +401,22 @@ class PlatformClient:
 
         return self._read(resp, read)
 
-    def heartbeat(self, status: dict) -> None:
+    def heartbeat(self, status: dict) -> tuple[str, ...]:
+        """Send the status; the answer names the staff calls hall staff have acknowledged
+        (their ids, as the kiosk sent them), or nothing. A reply the contract does not know
+        is no acknowledgement: the beat itself was accepted."""
         sent_at = dt.datetime.fromtimestamp(self.wall_clock()).astimezone()
         body = {"sent_at": sent_at.isoformat(timespec="seconds"), "status": status}
         path = f"/v1/devices/{quote(self.device_id, safe='')}/heartbeat"
-        self._call("PUT", path, body=body, expect=(200, 204), op="heartbeat")
+        resp = self._call("PUT", path, body=body, expect=(200, 204), op="heartbeat")
+        if resp.status_code == 204:
+            return ()
+        try:
+            calls = self._read(resp, lambda r: r.str_list("acknowledged_calls", max_len=100))
+        except PlatformError as exc:
+            log.warning("heartbeat: %s (no acknowledgement taken from it)", exc.detail)
+            return ()
+        return tuple(calls)
 
     def probe(self) -> Probe:
         """One signed call that changes nothing, for `kiosk doctor`: the published list asked

@@ -126,6 +126,7 @@ class Runtime:
             answered=self._heartbeat_answered,
             wall_clock=wall_clock,
             started_at=self.started_at,
+            post=self.post,  # hall staff acknowledged a call: StaffCallAcknowledged
         )
         self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
@@ -243,8 +244,9 @@ class Runtime:
                     self._submit(self._store_rating, reply, rating, pool=self._local)
                 case j.LoadCatalogue():
                     self._submit(self._catalogue)  # the public list belongs to no one's turn
-                case j.CallStaff(state=state):
-                    self._submit(self._event, "call_staff", {"screen": state}, pool=self._local)
+                case j.CallStaff() | j.StaffCallAnswered():  # at once: someone is waiting
+                    name, data = device_events.staff_call(effect)
+                    self._submit(self._event, name, data, beat=True, pool=self._local)
                 case j.SessionEnded(reason=reason):
                     log.info("session ended: %s", reason)
                     self.tally.count(tally.JOURNEYS_ENDED, reason)
@@ -545,16 +547,12 @@ class Runtime:
                 self.post(PlatformHealth(reachable, detail))
 
     def _heartbeat_loop(self) -> None:
-        """How the kiosk notices the platform is back: it must outlive any surprise in a beat."""
-        while not self._stop.is_set():
-            self._beat_now.clear()  # a change from now on is in the next beat
-            wait = self.heartbeat_interval
-            try:
-                if not self._heartbeat.once():
-                    wait = min(5.0, wait)  # the platform away: look again soon
-            except Exception:
-                log.exception("heartbeat failed")
-            self._beat_now.wait(wait)
+        self._heartbeat.run(
+            self._stop,
+            self._beat_now,
+            interval=lambda: self.heartbeat_interval,  # a test may change it on a running kiosk
+            staff_waiting=lambda: self.journey.staff_call_waiting,  # one attribute's read
+        )
 
     def _heartbeat_answered(self, reachable: bool, detail: str) -> None:
         was_unreachable = self._reachable is False

@@ -19,6 +19,9 @@ class Session:
     started_at: float
     card: IdentityCard | None = None
     reader: str = ""  # the reader the card came from: only its removal ends the session
+    # the reader of a card this session used (its own, or an enterprise representative's), or
+    # None: at the end the citizen is told to take it while it lies there (not personal)
+    card_from: str | None = None
     uscc: str = ""  # an enterprise session: the unified social credit code scanned
     representative_confirmed: bool = False
     display_name: str = ""  # masked: 张*三
@@ -44,6 +47,7 @@ class Session:
             started_at=now,
             card=card,
             reader=reader,
+            card_from=reader,
             display_name=mask_name(card.name or card.name_en),
             display_number=mask_number(card.number),
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import _
@@ -26,6 +26,9 @@ class KioskScreen(Screen):
     countdown = NumericProperty(0)  # seconds left, only while the warning is due
     greeting = StringProperty("")
     notice = StringProperty("")
+    staff_call = StringProperty("")  # "", "called" or "acknowledged" (the frame's banner)
+    take_card = BooleanProperty(False)  # "请取走身份证": an ended session's card on the reader
+    confirm_leave = BooleanProperty(False)  # "结束办理？" in the bottom bar
 
     @classmethod
     def build(cls) -> KioskScreen:
@@ -51,6 +54,10 @@ class KioskScreen(Screen):
         name = s.display_name if s else ""
         self.greeting = _("{name}，您好").format(name=name) if name else ""
         self.notice = _(journey.notice)
+        call = journey.staff_call
+        self.staff_call = "" if call is None else "acknowledged" if call.acknowledged else "called"
+        self.take_card = journey.take_card
+        self.confirm_leave = journey.confirm_leave
 
     def tick(self, journey: Journey, now: float) -> None:
         """Every half second on screen: what shows a running time reads it again here."""

@@ -129,18 +129,18 @@ class CountdownBanner(ButtonBehavior, BoxLayout):
         tap(self, "more_time")
 
 
-class TechCorner(Widget):
-    """The technician's hidden entry: held for LONG_PRESS_SECONDS in the top-left corner, it
-    forwards ``technician`` (the journey decides whether anything opens). Draws nothing."""
+class LongPress:
+    """Held for LONG_PRESS_SECONDS, the widget forwards its ``long_action`` (released early:
+    nothing). For what only staff should do without a staff screen of its own."""
 
-    kid = StringProperty("tech.corner")
+    long_action = ""
 
     def on_touch_down(self, touch):
-        if not self.collide_point(*touch.pos):
+        if not getattr(self, "enabled", True) or not self.collide_point(*touch.pos):
             return super().on_touch_down(touch)
         touch.grab(self)
         touch.ud[self] = Clock.schedule_once(
-            lambda _dt: tap(self, "technician"), LONG_PRESS_SECONDS
+            lambda _dt: tap(self, self.long_action), LONG_PRESS_SECONDS
         )
         return True
 
@@ -152,10 +152,36 @@ class TechCorner(Widget):
         return True
 
 
+class StaffCallBanner(LongPress, BoxLayout):
+    """ "已呼叫工作人员 · 请稍候" from the call until staff acknowledge it, then "工作人员已收到";
+    staff acknowledge at the kiosk by holding it (a citizen's short tap does nothing)."""
+
+    kid = StringProperty("top.staff_call")
+    state = OptionProperty("", options=["", "called", "acknowledged"])
+    enabled = BooleanProperty(False)  # only a call not yet acknowledged can be held
+    long_action = "staff_ack"
+
+
+class AlertBanner(BoxLayout):
+    """One bold line on the warning colour across the frame (e.g. "请取走身份证"); no height
+    without text."""
+
+    text = StringProperty("")
+
+
+class TechCorner(LongPress, Widget):
+    """The technician's hidden entry: held for LONG_PRESS_SECONDS in the top-left corner, it
+    forwards ``technician`` (the journey decides whether anything opens). Draws nothing."""
+
+    kid = StringProperty("tech.corner")
+    long_action = "technician"
+
+
 class BottomBar(BoxLayout):
     screen = ObjectProperty(None, allownone=True, rebind=True)
     show_back = BooleanProperty(True)
     show_exit = BooleanProperty(True)
+    asking = BooleanProperty(False)  # "结束办理？": 结束办理 / 继续办理 instead of 返回 / 退出
 
 
 class Notice(BoxLayout):

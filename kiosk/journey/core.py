@@ -32,6 +32,10 @@ from kiosk.session import Session
 
 log = logging.getLogger("kiosk.journey")
 
+# how long a notice about an ended session (why it ended) stays on the attract screen once its
+# citizen has gone: long enough to read while turning away, never long enough for the next one
+NOTICE_SECONDS = 8.0
+
 BEFORE_START = Now(0.0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 _STARTING = DeviceState.STARTING
 
@@ -92,6 +96,18 @@ class AddressEdit:
 
 
 @dataclass
+class StaffCall:
+    """呼叫工作人员, until staff acknowledge it (at the kiosk or from the platform): shown in the
+    frame of every citizen screen. It belongs to the session: it ends with it (one made on the
+    attract screen, with no session, lapses after the inactivity limit)."""
+
+    call_id: str
+    screen: str  # the state it was made in (for the platform: where the citizen is stuck)
+    at: float  # monotonic: a call from an idle screen lapses when nobody is there any more
+    acknowledged: bool = False
+
+
+@dataclass
 class TechnicianVisit:
     """A technician at the kiosk, from the long press until they leave: the digits typed (kept
     only until checked), what the screen says, and what the technician screen shows."""
@@ -120,6 +136,14 @@ class JourneyCore:
         self.session: Session | None = None
         self.error: ErrorInfo | None = None
         self.notice = ""  # a one-line message shown on the next screen (e.g. why we left)
+        # a notice about an ended session, on the idle screen: gone at this moment (mono) unless
+        # its citizen's card is still on the reader (see NOTICE_SECONDS)
+        self.notice_until: float | None = None
+        self.staff_call: StaffCall | None = None
+        self.confirm_leave = False  # ‹ 返回 at the first screen of a session: "结束办理？"
+        self.cards_present: set[str] = set()  # readers with a card in the field (their events)
+        # the reader where an ended session's card still lies: "请取走身份证" until it is taken
+        self.card_left: str | None = None
         self.elder_mode = False
         self.catalogue: Catalogue | None = None
         self.catalogue_fetched_at: float | None = None
@@ -149,6 +173,18 @@ class JourneyCore:
     @property
     def step(self) -> int:
         return STEP_OF.get(self.state, 0)
+
+    @property
+    def staff_call_waiting(self) -> bool:
+        """A staff call not yet acknowledged (read by the heartbeat's thread: one attribute)."""
+        call = self.staff_call
+        return call is not None and not call.acknowledged
+
+    @property
+    def take_card(self) -> bool:
+        """ "请取走身份证": a session is over (or saying goodbye) and its card is still on the
+        reader."""
+        return self.card_left is not None
 
     def remaining(self, now: float) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - now)
@@ -229,6 +265,7 @@ class JourneyCore:
         if state in IDLE_STATES and self.state not in IDLE_STATES:
             self.epoch += 1
         self.state = state
+        self.confirm_leave = False  # the question belongs to the screen it was asked on
         if not keep_notice and state not in IDLE_STATES:
             self.notice = ""
         self.reset_deadline()
@@ -248,12 +285,23 @@ class JourneyCore:
     def begin(self, session: Session) -> None:
         self.session = session
         self.epoch += 1
+        self.notice, self.notice_until = "", None  # the last citizen's words are not for this one
+        self.card_left = None
+
+    def leave_card(self) -> None:
+        """The session is over: if its card is still on its reader, say "请取走身份证" until the
+        reader reports it gone."""
+        s = self.session
+        if s is not None and s.card_from is not None and s.card_from in self.cards_present:
+            self.card_left = s.card_from
 
     def idle_state(self) -> State:
         return State.ATTRACT if self.in_service else State.OUT_OF_SERVICE
 
     def end_session(self, reason: str, effects: Effects, notice: str = "") -> None:
         if self.session is not None:
+            if self.state is not State.GOODBYE:  # goodbye has wiped it, and said take the card
+                self.leave_card()
             self.session.wipe()
             self.session = None
             effects.append(SessionEnded(reason))
@@ -263,7 +311,9 @@ class JourneyCore:
         self.verify_result = None  # a certificate's code and holder are someone's business
         self.checking_code = None
         self.elder_mode = False
+        self.staff_call = None  # the call was this citizen's: staff need not come for the next
         self.notice = notice
+        self.notice_until = self.mono + NOTICE_SECONDS if notice else None
         self.enter(self.idle_state(), keep_notice=True)
 
     def fail(self, info: ErrorInfo) -> None:

@@ -82,7 +82,18 @@ class LoadCatalogue:
 
 @dataclass(frozen=True, slots=True)
 class CallStaff:
+    """A citizen asked for help: a ``call_staff`` device event, sent at once. ``call_id`` is
+    what the platform names when staff acknowledge it."""
+
     state: str
+    call_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCallAnswered:
+    """Staff acknowledged the call at the kiosk: the platform hears it too (a device event)."""
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +181,7 @@ Effect = (
     | StoreRating
     | LoadCatalogue
     | CallStaff
+    | StaffCallAnswered
     | SessionEnded
     | ServiceChanged
     | CheckPin

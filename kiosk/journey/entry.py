@@ -49,13 +49,13 @@ def tap_attract(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         j.enter(State.VERIFY_SCAN)
 
 
-@phase.tap(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)
-def tap_scan_screen(j: JourneyCore, tap: Tap, effects: Effects) -> None:
-    """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from."""
-    if tap.action is Action.BACK:
-        j.verify_result = None
-        j.checking_code = None
-        j.enter(j.idle_state())
+@phase.back(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)
+def back_from_scan_screen(j: JourneyCore) -> State:
+    """扫码办理 / 企业办事 / 证明核验 and its result: back to where the citizen came from (no
+    session is open on these screens)."""
+    j.verify_result = None
+    j.checking_code = None
+    return j.idle_state()
 
 
 @phase.on(qr.QrScanned)

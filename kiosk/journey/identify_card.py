@@ -5,6 +5,7 @@
     a card that is expired, not yet valid or contradicts itself → ERROR, no session begins
     the session's own card removed → ATTRACT ("已退出"), except while the case is under way or
     the citizen is taking papers / rating (the card is only forgotten then)
+    a session ended with its card still on the reader → "请取走身份证" until it is taken
 
 The card's contents are held only until the platform has answered; a second card during a
 session is not this citizen's and is dropped at once.
@@ -51,6 +52,7 @@ def problem_info(j: JourneyCore, card) -> ErrorInfo | None:
 
 @phase.on(CardDetected)
 def detected(j: JourneyCore, event: CardDetected, effects: Effects) -> None:
+    j.cards_present.add(event.reader)
     if j.session is None and j.state in SCAN_STATES:
         j.browse_item = j.browse_guide = None
         j.error = None
@@ -111,6 +113,9 @@ def reader_silent(j: JourneyCore, effects: Effects) -> None:
 
 @phase.on(CardRemoved)
 def removed(j: JourneyCore, event: CardRemoved, effects: Effects) -> None:
+    j.cards_present.discard(event.reader)
+    if j.card_left == event.reader:
+        j.card_left = None  # the ended session's card is taken: "请取走身份证" has done its job
     s = j.session
     if s is None:
         if j.state is State.IDENTIFYING and event.reader == j.reading_reader:

@@ -11,12 +11,12 @@ its legal representative's own ID card.
 from __future__ import annotations
 
 from kiosk import messages, qr
-from kiosk.events import Action, CardRead, Failed, Operation, RepresentativeConfirmed, Tap
+from kiosk.events import CardRead, Failed, Operation, RepresentativeConfirmed
 from kiosk.i18n import N_, _
 from kiosk.identity import card_problem
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import ConfirmRepresentative, Effects, ErrorInfo, VerifyEnterprise
-from kiosk.journey.phase import Phase
+from kiosk.journey.phase import LEAVE, Leave, Phase
 from kiosk.journey.states import State
 from kiosk.session import Session
 
@@ -50,6 +50,7 @@ def representative_card(j: JourneyCore, event: CardRead, effects: Effects) -> No
         )
         return
     s.card = event.card  # held only until the platform has answered
+    s.card_from = event.reader
     j.enter(State.VERIFYING)
     effects.append(ConfirmRepresentative(s.ticket, event.card))
 
@@ -76,7 +77,6 @@ def representative_failed(j: JourneyCore, event: Failed, effects: Effects) -> No
     )
 
 
-@phase.tap(State.REPRESENTATIVE)
-def tap_representative(j: JourneyCore, tap: Tap, effects: Effects) -> None:
-    if tap.action is Action.BACK:
-        j.end_session("exit", effects)
+@phase.back(State.REPRESENTATIVE)
+def back_from_representative(j: JourneyCore) -> Leave:
+    return LEAVE  # the enterprise's session is open: leaving it is asked once

@@ -2,7 +2,8 @@
 
 CATALOGUE ─an item→ ITEM_DETAIL (its public guide; from the kiosk's kept copy offline)
 ITEMS ─an item this citizen can do here→ ITEM_DETAIL ─确认办理→ SUBMITTING (submit_print)
-ITEM_DETAIL ─‹ 返回→ ITEMS (or CATALOGUE when browsing);  ITEMS ─‹ 返回→ ATTRACT
+ITEM_DETAIL ─‹ 返回→ ITEMS (or CATALOGUE when browsing);  CATALOGUE ─‹ 返回→ ATTRACT
+ITEMS ─‹ 返回→ "结束办理？" ─结束办理→ ATTRACT (the first screen of the session: asked once)
 a guide that cannot be fetched → ERROR (retry)
 """
 
@@ -13,7 +14,7 @@ from kiosk.i18n import _
 from kiosk.journey import submit_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
-from kiosk.journey.phase import Phase
+from kiosk.journey.phase import LEAVE, Leave, Phase
 from kiosk.journey.states import State
 
 phase = Phase("items and guides")
@@ -27,11 +28,27 @@ def can_confirm(j: JourneyCore) -> bool:
     return not s.guide.pledge_text or s.pledge_confirmed
 
 
+@phase.back(State.CATALOGUE)
+def back_from_catalogue(j: JourneyCore) -> State:
+    return j.idle_state()
+
+
+@phase.back(State.ITEMS)
+def back_from_items(j: JourneyCore) -> Leave:
+    return LEAVE  # the first screen of the session: one step back is leaving it
+
+
+@phase.back(State.ITEM_DETAIL)
+def back_from_detail(j: JourneyCore) -> State:
+    if j.session is not None:
+        return State.ITEMS
+    j.browse_item = j.browse_guide = None  # browsing the public list
+    return State.CATALOGUE
+
+
 @phase.tap(State.CATALOGUE)
 def tap_catalogue(j: JourneyCore, tap: Tap, effects: Effects) -> None:
-    if tap.action is Action.BACK:
-        j.enter(j.idle_state())
-    elif tap.action is Action.SELECT_ITEM and j.catalogue is not None:
+    if tap.action is Action.SELECT_ITEM and j.catalogue is not None:
         item = next((i for i in j.catalogue.items if i.item_code == tap.arg), None)
         if item is not None:
             j.browse_item, j.browse_guide = item, None
@@ -44,9 +61,7 @@ def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None:
         return
-    if tap.action is Action.BACK:
-        j.end_session("exit", effects)
-    elif tap.action is Action.SELECT_ITEM:
+    if tap.action is Action.SELECT_ITEM:
         item = next((i for i in s.items if i.item_code == tap.arg), None)
         if item is None or j.item_blocked_reason(item):
             return
@@ -59,14 +74,9 @@ def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
 @phase.tap(State.ITEM_DETAIL)
 def tap_detail(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
-    if s is None:  # browsing the public list
-        if tap.action is Action.BACK:
-            j.browse_item = j.browse_guide = None
-            j.enter(State.CATALOGUE)
+    if s is None:  # browsing the public list: only ‹ 返回 (the phase's back table)
         return
-    if tap.action is Action.BACK:
-        j.enter(State.ITEMS)
-    elif tap.action is Action.PLEDGE:
+    if tap.action is Action.PLEDGE:
         s.pledge_confirmed = not s.pledge_confirmed
     elif tap.action is Action.CONFIRM and can_confirm(j):
         submit_print.submit(j, effects)

@@ -5,8 +5,9 @@ the state and returns the effects to carry out. It does no I/O, reads no clock a
 nothing of Kivy, so every path through it is a plain unit test and a recorded log of events
 replays exactly. What each event does is in the phase modules (identify_card, items,
 submit_print, …), which change the journey through kiosk.journey.core; this module keeps what
-belongs to no phase: the frame's own buttons (退出, 需要更多时间, 长辈模式, 呼叫工作人员), the
-error screen and the timeouts.
+belongs to no phase: the frame's own buttons (退出, ‹ 返回 by the phases' back tables and the
+"结束办理？" it may ask, 需要更多时间, 长辈模式, 呼叫工作人员 and its acknowledgement), the error
+screen and the timeouts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from kiosk import messages
-from kiosk.events import Action, Failed, HandlerFailed, Tap, Tick
+from kiosk.events import Action, Failed, HandlerFailed, StaffCallAcknowledged, Tap, Tick
 from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
@@ -29,20 +30,24 @@ from kiosk.journey import (
     submit_print,
     technician,
 )
-from kiosk.journey.core import JourneyCore
+from kiosk.journey.core import JourneyCore, StaffCall
 from kiosk.journey.effects import (
     CallStaff,
     Effect,
     Effects,
     ErrorInfo,
     LoadCatalogue,
+    StaffCallAnswered,
     StopIdentitySession,
 )
 from kiosk.journey.now import Now
-from kiosk.journey.phase import merge
-from kiosk.journey.states import PERSON_WAITS, TECHNICIAN_STATES, State
+from kiosk.journey.phase import LEAVE, merge
+from kiosk.journey.states import IDLE_STATES, PERSON_WAITS, TECHNICIAN_STATES, State
 
 log = logging.getLogger("kiosk.journey")
+
+# the frame's own taps: they leave a pending "结束办理？" question standing
+_FRAME_TAPS = (Action.MORE_TIME, Action.CALL_STAFF, Action.STAFF_ACK, Action.ELDER_MODE)
 
 # a machine wait that overran its guard: what the citizen is told
 OVERRAN: dict[State | None, tuple[str, str]] = {
@@ -123,13 +128,15 @@ class Journey(JourneyCore):
     def dispatch(self, event: object, now: Now) -> list[Effect]:
         self.now = now
         effects: Effects = []
-        before = (self.state, self.deadline)
+        before = (self.state, self.deadline, self.notice)
         if isinstance(event, Tap):
             self._on_tap(event, effects)
         elif isinstance(event, Tick):
             self._on_tick(effects)
         elif isinstance(event, HandlerFailed):
             self._on_handler_failed(effects)
+        elif isinstance(event, StaffCallAcknowledged):
+            self._on_staff_acknowledged(event.call_id)
         elif isinstance(event, Failed):
             handler = ROUTES.failures.get(event.op)
             if handler is not None:
@@ -143,7 +150,8 @@ class Journey(JourneyCore):
         if before[0] is State.PHONE and self.state is not State.PHONE:
             self.phone_session = None
             effects.append(StopIdentitySession())
-        if (self.state, self.deadline) != before or effects or not isinstance(event, Tick):
+        changed = (self.state, self.deadline, self.notice) != before
+        if changed or effects or not isinstance(event, Tick):
             self.version += 1
         return effects
 
@@ -162,6 +170,7 @@ class Journey(JourneyCore):
             self.session.wipe()
             self.session = None
         self.error = None
+        self.staff_call = None
         self.halted = True  # nothing works, not even the list: the screen offers nothing
         self.enter(State.OUT_OF_SERVICE)
         self.version += 1
@@ -181,6 +190,8 @@ class Journey(JourneyCore):
     # ---- time --------------------------------------------------------------------------------
 
     def _on_tick(self, effects: Effects) -> None:
+        self._expire_notice()
+        self._lapse_idle_call()
         if self.deadline is None or self.mono < self.deadline:
             return
         state = self.state
@@ -197,6 +208,48 @@ class Journey(JourneyCore):
             self.fail(
                 ErrorInfo(_(title), _(text), retry=retry, retry_state=state if retry else None)
             )
+
+    def _lapse_idle_call(self) -> None:
+        """A call made on the attract screen by someone who never began a session: once the
+        inactivity limit has passed they are gone, and the next citizen must not see it."""
+        call = self.staff_call
+        if (
+            call is not None
+            and self.session is None
+            and self.state in IDLE_STATES
+            and self.mono - call.at >= self.settings.inactivity_seconds
+        ):
+            self.staff_call = None
+            self.version += 1
+
+    def _expire_notice(self) -> None:
+        """A notice about an ended session is for the citizen who is leaving: it goes once
+        they have had time to read it and taken their card, before the next one comes."""
+        if (
+            self.notice
+            and self.state in IDLE_STATES
+            and self.card_left is None
+            and self.notice_until is not None
+            and self.mono >= self.notice_until
+        ):
+            self.notice, self.notice_until = "", None
+
+    # ---- 呼叫工作人员 --------------------------------------------------------------------------
+
+    def _call_staff(self, effects: Effects) -> None:
+        """One call until staff acknowledge it (more taps change nothing: they are coming);
+        after an acknowledgement a tap is a new call."""
+        call = self.staff_call
+        if call is not None and not call.acknowledged:
+            return
+        call = StaffCall(self.now.id("call"), self.state.value, self.mono)
+        self.staff_call = call
+        effects.append(CallStaff(call.screen, call.call_id))
+
+    def _on_staff_acknowledged(self, call_id: str) -> None:
+        call = self.staff_call
+        if call is not None and call.call_id == call_id:
+            call.acknowledged = True
 
     # ---- taps: the frame's own buttons, then the state's -------------------------------------
 
@@ -217,13 +270,29 @@ class Journey(JourneyCore):
             self.reset_deadline()
             return
         if a is Action.CALL_STAFF:
-            effects.append(CallStaff(state.value))
-            self.notice = messages.STAFF_CALLED
+            self._call_staff(effects)
             return
+        if a is Action.STAFF_ACK:  # staff at the kiosk: a long press on the call's state
+            call = self.staff_call
+            if call is not None and not call.acknowledged:
+                call.acknowledged = True
+                effects.append(StaffCallAnswered(call.call_id))
+            return
+        if a is Action.LEAVE:
+            if self.confirm_leave and tap.arg == "yes":
+                self.end_session("back", effects)
+            self.confirm_leave = False
+            return
+        if a not in _FRAME_TAPS:
+            self.confirm_leave = False  # doing something else answers "结束办理？" with no
         if a is Action.EXIT or (a is Action.HOME and state is not State.RATING):
             if state in (State.SUBMITTING, State.PRINTING):
                 return  # the case is under way; leaving now would strand the paper
             self.end_session("exit", effects)
+            return
+        back = ROUTES.backs.get(state)
+        if a is Action.BACK and back is not None:
+            self._back(back(self), effects)
             return
         if state is State.ERROR:
             self._tap_error(tap, effects)
@@ -231,6 +300,15 @@ class Journey(JourneyCore):
         handler = ROUTES.taps.get(state)
         if handler is not None:
             handler(self, tap, effects)
+
+    def _back(self, target, effects: Effects) -> None:
+        """One step back; from the first screen of a session, ask once before leaving it."""
+        if target is not LEAVE:
+            self.enter(target)
+        elif self.session is None:
+            self.enter(self.idle_state())
+        else:
+            self.confirm_leave = True
 
     def _tap_error(self, tap: Tap, effects: Effects) -> None:
         err = self.error

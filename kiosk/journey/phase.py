@@ -2,7 +2,7 @@
 
 Each phase module makes one ``Phase`` and registers plain functions ``(journey, event, effects)``
 for the events it answers, the taps in the states it owns, the failures of the operations it
-asks for, the retries and the timeouts of its states. Routing is by type, state and operation,
+asks for, the retries and the timeouts of its states, and where ‹ 返回 leads from each of them. Routing is by type, state and operation,
 never by comparing strings; the machine refuses two phases claiming the same thing.
 """
 
@@ -22,6 +22,19 @@ Retry = Callable[[JourneyCore], Effect | None]
 Timeout = Callable[[JourneyCore, Effects], None]
 
 
+class Leave:
+    """‹ 返回 from the first screen of a session: leaving it, after asking once."""
+
+    def __repr__(self) -> str:
+        return "LEAVE"
+
+
+LEAVE = Leave()
+# where ‹ 返回 leads from a state: the state one step back, or LEAVE (the first screen of a
+# session: the citizen is asked once "结束办理？" before the session ends)
+Back = Callable[[JourneyCore], State | Leave]
+
+
 @dataclass
 class Phase:
     name: str
@@ -30,6 +43,7 @@ class Phase:
     failures: dict[Operation, Handler] = field(default_factory=dict)
     retries: dict[State, Retry] = field(default_factory=dict)
     timeouts: dict[State, Timeout] = field(default_factory=dict)
+    backs: dict[State, Back] = field(default_factory=dict)
 
     def on(self, *types: type) -> Callable[[Handler], Handler]:
         """The handler of these event types."""
@@ -51,6 +65,10 @@ class Phase:
         """What happens when these states' wait runs out (instead of the general rule)."""
         return self._register(self.timeouts, states)
 
+    def back(self, *states: State) -> Callable[[Back], Back]:
+        """Where ‹ 返回 leads from these states (the machine enters it; LEAVE asks first)."""
+        return self._register(self.backs, states)
+
     @staticmethod
     def _register(table: dict, keys: tuple) -> Callable:
         def add(fn: Callable) -> Callable:
@@ -67,7 +85,7 @@ def merge(phases: list[Phase]) -> Phase:
     """One routing table from all phases; a key claimed twice is a programming error."""
     out = Phase("journey")
     for phase in phases:
-        for name in ("events", "taps", "failures", "retries", "timeouts"):
+        for name in ("events", "taps", "failures", "retries", "timeouts", "backs"):
             table: dict = getattr(out, name)
             for key, fn in getattr(phase, name).items():
                 if key in table:

@@ -34,6 +34,7 @@ def can_submit(j: JourneyCore) -> bool:
 def goodbye(j: JourneyCore, *, keep_notice: bool = False) -> None:
     """Goodbye says the citizen's data is gone from the kiosk: make it true at once."""
     if j.session is not None:
+        j.leave_card()  # its card still on the reader: goodbye says take it
         j.session.wipe()
     j.enter(State.GOODBYE, keep_notice=keep_notice)
 

@@ -374,3 +374,25 @@ def test_a_print_job_is_never_sent_twice_without_a_failure(kiosk, stack):
     runtime._apply([jr.PrintDocument(job)])  # and once more after it came out
     loop.run_for(3)
     assert len(stack.printer.jobs) == 1
+
+
+def test_a_staff_call_reaches_the_platform_and_its_acknowledgement_comes_back(kiosk, stack):
+    """The call as a device event at once (a beat goes now), hall staff acknowledge it at the
+    platform, and the next beat's reply tells the journey: within seconds, not a 15 s beat."""
+    runtime, loop = kiosk
+    runtime.heartbeat_interval = 60.0  # only the call's own beats can bring the answer in time
+    j = runtime.journey
+    stack.place_card("zhang_wei")
+    loop.until(lambda: j.state is State.ITEMS, what="the item list")
+    runtime.tap(Action.CALL_STAFF)
+    call_id = j.staff_call.call_id
+    loop.until(lambda: stack.platform.device_events("call_staff"), what="the call at the platform")
+    (event,) = stack.platform.device_events("call_staff")
+    assert (event["call_id"], event["screen"]) == (call_id, "items")
+    loop.run_for(1.0)  # the beats that came with the card and the call are over
+    assert stack.platform.acknowledge_call(call_id)
+    loop.until(lambda: j.staff_call.acknowledged, timeout=10, what="the acknowledgement")
+    runtime.tap(Action.EXIT)
+    assert j.staff_call is None and j.take_card, "the card is still on the reader"
+    stack.remove_card()
+    loop.until(lambda: not j.take_card, what="the card taken")

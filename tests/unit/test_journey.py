@@ -505,8 +505,8 @@ def test_call_staff_records_an_event_and_says_so():
     d = Driver()
     to_items(d)
     (effect,) = d.tap(Action.CALL_STAFF)
-    assert effect == j.CallStaff("items")
-    assert d.journey.notice == messages.STAFF_CALLED
+    assert effect == j.CallStaff("items", d.journey.staff_call.call_id)
+    assert d.journey.staff_call.screen == "items"
 
 
 def test_tick_without_change_does_not_bump_the_version():
