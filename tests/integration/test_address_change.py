@@ -113,11 +113,12 @@ def test_a_printer_and_a_scanner_moved_are_reopened_in_place(kiosk, stack):
         assert j.technician.test_print.ok, j.technician.test_print.detail
         assert len(other_printer.jobs) == 1 and len(stack.printer.jobs) == printed_before
         path = other_scanner.start()
+        old_status = j.devices[(DeviceKind.QR_SCANNER, "qr")]
         type_address(runtime, loop, "qr_scanner:0", f"qr+serial://{path}?baud=115200")
-        loop.until(
+        loop.until(  # a status from the new driver (the old one's said online already)
             lambda: (
-                j.devices[(DeviceKind.QR_SCANNER, "qr")].state is DeviceState.ONLINE
-                and runtime.scanner.running
+                (status := j.devices[(DeviceKind.QR_SCANNER, "qr")]) is not old_status
+                and status.state is DeviceState.ONLINE
             ),
             "the scanner open at its new port",
         )
