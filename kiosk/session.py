@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from kiosk.identity import IdentityCard
 from kiosk.masking import mask_name, mask_number
 from kiosk.models import CaseResult, Guide, Item, Ticket
+from kiosk.notice import NoticeRun
 from kiosk.ratings import RatingLevel
 
 
@@ -37,6 +38,7 @@ class Session:
     rating_reasons: set[str] = field(default_factory=set)
     rating_dimensions: dict[str, RatingLevel] = field(default_factory=dict)
     rating_saving: bool = False
+    notice: NoticeRun | None = None  # the 一次性告知 slip of the item on screen, once asked for
 
     @classmethod
     def from_card(cls, card: IdentityCard, now: float, reader: str = "") -> Session:
@@ -61,6 +63,7 @@ class Session:
             self.guide = None
             self.pledge_confirmed = False
             self.request_id = request_id
+            self.notice = None
 
     def wipe(self) -> None:
         self.forget_card()
@@ -73,6 +76,7 @@ class Session:
         self.case = None
         self.request_id = self.job_id = ""
         self.print_declined = False
+        self.notice = None
         self.rating_level = None
         self.rating_reasons.clear()
         self.rating_dimensions.clear()
