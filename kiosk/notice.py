@@ -95,11 +95,9 @@ def notice_document(guide: Guide, queue: QueueTicket | None, issued_on: dt.date)
         body.append(
             N_("{n}. {name}（{source}）").format(n=n, name=m.name, source=FETCHED[m.source])
         )
-    for label, text in (
-        (N_("办理条件"), guide.conditions),
-        (N_("办理流程"), guide.process),
-        (N_("收费标准"), guide.fee),
-    ):
+    # the guide's 办理流程 is left off: it is the route of the published item (the kiosk's own,
+    # in the demo), not what happens at the window, where the staff lead the citizen through it
+    for label, text in ((N_("办理条件"), guide.conditions), (N_("收费标准"), guide.fee)):
         if text.strip():
             body.append(N_("{label}：{value}").format(label=label, value=_short(text)))
 

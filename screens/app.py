@@ -56,6 +56,8 @@ SCREENS: dict[State, str] = {
     State.PREVIEW: "screens.preview:PreviewScreen",
     State.PRINTING: "screens.printing:PrintingScreen",
     State.TAKE_DOCUMENTS: "screens.take_documents:TakeDocumentsScreen",
+    State.NOTICE_PRINTING: "screens.notice_printing:NoticePrintingScreen",
+    State.NOTICE_TAKEN: "screens.notice_taken:NoticeTakenScreen",
     State.RATING: "screens.rating:RatingScreen",
     State.GOODBYE: "screens.goodbye:GoodbyeScreen",
     State.ERROR: "screens.error:ErrorScreen",
