@@ -23,6 +23,7 @@ class DocumentKind(StrEnum):
     CERTIFICATE = "certificate"
     RECEIPT = "receipt"
     NOTICE = "notice"  # 一次性告知: made by the kiosk (kiosk/notice.py), never sent by the platform
+    CASE_SLIP = "case_slip"  # 办件凭条: made by the kiosk (kiosk/case_slip.py), likewise
 
 
 FROM_PLATFORM = (DocumentKind.CERTIFICATE, DocumentKind.RECEIPT)

@@ -305,6 +305,8 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
         out += _paragraph(line, cols, Align.CENTER)
     if notice:
         hint = N_("扫码在手机上查看办事指南") if document.qr_content else ""
+    elif document.kind is DocumentKind.CASE_SLIP:
+        hint = N_("扫码在手机上查看办理进度") if document.qr_content else ""
     elif receipt:
         hint = N_("扫码或登录{site}查询办理进度")
     else:
