@@ -48,11 +48,21 @@ SCRIPT_NAMES = (
     "lockdown",
     "technician",
     "notice",
+    "case_slip",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
 # card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge", "technician", "notice")
+WITHOUT_PCSC = (
+    "soak",
+    "availability",
+    "lockdown",
+    "printer",
+    "wedge",
+    "technician",
+    "notice",
+    "case_slip",
+)
 
 
 class DemoStack:

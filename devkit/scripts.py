@@ -332,6 +332,42 @@ def notice(p: Pilot) -> Generator[Wait, None, None]:
     p.record["queue_numbers"] = p.stack.platform.queue_numbers()
 
 
+def case_slip(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 14, part 6: a certificate not printed (不打印), then its 办件凭条 on paper."""
+    yield p.screen(State.ATTRACT)
+    yield from _to_preview(p, "zhang_wei", SOCIAL_INSURANCE)
+    printed_before = len(p.stack.printer.jobs)
+    p.say("不打印: the case number on screen is the only record")
+    yield p.tap("preview.no_print")
+    yield p.screen(State.TAKE_DOCUMENTS)
+    yield p.shot("take_documents_declined")
+    p.say("打印办件凭条")
+    yield p.tap("take.slip")
+    yield p.screen(State.SLIP_PRINTING)
+    yield p.shot("slip_printing", of=State.SLIP_PRINTING)
+    yield p.until("the slip printed", lambda: p.journey.session.slip_printed, timeout=40)
+    yield p.screen(State.TAKE_DOCUMENTS)
+    s = p.journey.session
+    job = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)[-1]
+    p.check(len(p.stack.printer.jobs) == printed_before + 1, "more than the slip was printed")
+    text = "".join(job.text.split())
+    p.check(s.case.case_no in text, "the case number is not on the slip")
+    p.check(s.case.document.qr_content in job.qr_payloads, "the slip's QR is not the case's")
+    p.record["slip"] = {
+        "case_no": s.case.case_no,
+        "qr_content": s.case.document.qr_content,
+        "text": job.text,
+        "png": str(job.png_path) if job.png_path else "",
+    }
+    yield p.shot("take_documents_slip")
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield p.screen(State.GOODBYE)
+    p.stack.remove_card()
+    yield p.screen(State.ATTRACT, timeout=20)
+
+
 def bench_items(p: Pilot) -> Generator[Wait, None, None]:
     """bench/journey.py: card placed on the reader -> the item list drawn, many times."""
     keys = ("zhang_wei", "wang_guilan", "li_ming", "zhao_min", "zheng_li")
@@ -1302,4 +1338,5 @@ SCRIPTS = {
     "lockdown": lockdown,
     "technician": technician,
     "notice": notice,
+    "case_slip": case_slip,
 }

@@ -55,6 +55,7 @@ class Action(StrEnum):
     PRINT = "print"  # on the preview: print it
     NO_PRINT = "no_print"  # on the preview: do not print (the case number is shown)
     NOTICE = "notice"  # an item that cannot be done here: print its 一次性告知 and a queue number
+    CASE_SLIP = "case_slip"  # after 不打印: a short 办件凭条 with the case number and a QR
     RATE = "rate"  # arg: level name
     REASON = "reason"  # arg: reason code (toggles)
     DIMENSION = "dimension"  # arg: "efficiency:satisfied" (tapping the chosen one clears it)

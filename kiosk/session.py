@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.devices import PrintJob
 from kiosk.identity import IdentityCard
 from kiosk.masking import mask_name, mask_number
 from kiosk.models import CaseResult, Guide, Item, Ticket
@@ -39,6 +40,9 @@ class Session:
     rating_dimensions: dict[str, RatingLevel] = field(default_factory=dict)
     rating_saving: bool = False
     notice: NoticeRun | None = None  # the 一次性告知 slip of the item on screen, once asked for
+    slip: PrintJob | None = None  # the 办件凭条 of a case whose paper was declined
+    slip_progress: float = 0.0
+    slip_printed: bool = False
 
     @classmethod
     def from_card(cls, card: IdentityCard, now: float, reader: str = "") -> Session:
@@ -77,6 +81,8 @@ class Session:
         self.request_id = self.job_id = ""
         self.print_declined = False
         self.notice = None
+        self.slip = None
+        self.slip_printed = False
         self.rating_level = None
         self.rating_reasons.clear()
         self.rating_dimensions.clear()

@@ -58,6 +58,7 @@ SCREENS: dict[State, str] = {
     State.TAKE_DOCUMENTS: "screens.take_documents:TakeDocumentsScreen",
     State.NOTICE_PRINTING: "screens.notice_printing:NoticePrintingScreen",
     State.NOTICE_TAKEN: "screens.notice_taken:NoticeTakenScreen",
+    State.SLIP_PRINTING: "screens.slip_printing:SlipPrintingScreen",
     State.RATING: "screens.rating:RatingScreen",
     State.GOODBYE: "screens.goodbye:GoodbyeScreen",
     State.ERROR: "screens.error:ErrorScreen",

@@ -16,6 +16,7 @@ Where to find a behaviour:
 | items | the citizen's items, guides, the published list browsed |
 | submit_print | the case, the preview, the paper |
 | notice_slip | 一次性告知: the slip and a queue number for an item that cannot be done here |
+| case_slip_print | 办件凭条: a short slip for a case whose paper was declined |
 | rating | 好差评 and goodbye |
 | certificate | 证明核验 |
 | technician | the technician's hidden entry, PIN, lockout and screen |

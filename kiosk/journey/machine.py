@@ -18,6 +18,7 @@ from kiosk.events import Action, Failed, HandlerFailed, Tap, Tick
 from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
+    case_slip_print,
     certificate,
     entry,
     identify,
@@ -77,6 +78,7 @@ ROUTES = merge(
         identify_enterprise.phase,
         items.phase,
         notice_slip.phase,
+        case_slip_print.phase,
         submit_print.phase,
         rating.phase,
         certificate.phase,

@@ -28,6 +28,7 @@ from kiosk.events import (
     Tap,
 )
 from kiosk.i18n import N_, _
+from kiosk.journey import case_slip_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effect, Effects, ErrorInfo, PrintNotice, TakeQueueNumber
 from kiosk.journey.phase import Phase
@@ -130,6 +131,9 @@ def overran(j: JourneyCore, effects: Effects) -> None:
 
 @phase.on(NoticePrintProgress)
 def progress(j: JourneyCore, event: NoticePrintProgress, effects: Effects) -> None:
+    if j.state is State.SLIP_PRINTING:  # the same print path carries the 办件凭条
+        case_slip_print.progress(j, event)
+        return
     run = _run(j)
     if run is not None and j.state is State.NOTICE_PRINTING and event.job_id == run.job_id:
         run.progress = max(run.progress, min(1.0, event.fraction))
@@ -138,6 +142,7 @@ def progress(j: JourneyCore, event: NoticePrintProgress, effects: Effects) -> No
 
 @phase.on(NoticePrinted)
 def printed(j: JourneyCore, event: NoticePrinted, effects: Effects) -> None:
+    case_slip_print.printed(j, event)  # its own job id: a no-op for the 一次性告知's
     run = _run(j)
     if run is None or event.job_id != run.job_id:
         return
@@ -154,6 +159,7 @@ def printed(j: JourneyCore, event: NoticePrinted, effects: Effects) -> None:
 
 @phase.failed(Operation.NOTICE_PRINT)
 def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
+    case_slip_print.print_failed(j, event)
     if j.state is State.NOTICE_PRINTING:
         _fail(j, event.message)
 

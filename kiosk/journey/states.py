@@ -29,6 +29,7 @@ class State(StrEnum):
     TAKE_DOCUMENTS = "take_documents"  # submit_print     a person ×1
     NOTICE_PRINTING = "notice_printing"  # notice_slip    the queue and the printer, 90 s
     NOTICE_TAKEN = "notice_taken"  # notice_slip          a person ×1 (take the slip)
+    SLIP_PRINTING = "slip_printing"  # case_slip_print    the printer, 90 s (办件凭条)
     RATING = "rating"  # rating                           a person ×1
     GOODBYE = "goodbye"  # rating                         6 s, then the attract screen
     ERROR = "error"  # machine                            a person ×0.5
@@ -60,6 +61,7 @@ STEP_OF: dict[State, int] = {
     State.TAKE_DOCUMENTS: 4,
     State.NOTICE_PRINTING: 4,
     State.NOTICE_TAKEN: 4,
+    State.SLIP_PRINTING: 4,
     State.RATING: 5,
     State.GOODBYE: 5,
 }
@@ -87,6 +89,7 @@ MACHINE_WAITS: dict[State, float] = {
     State.SUBMITTING: 45.0,
     State.PRINTING: 90.0,
     State.NOTICE_PRINTING: 90.0,
+    State.SLIP_PRINTING: 90.0,
     State.GOODBYE: 6.0,
     State.CHECKING: 30.0,
 }

@@ -5,10 +5,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from test_journey import case, item
+from test_journey import Driver, case, item, to_preview, to_printing
 
 from devkit.people import BY_KEY
+from kiosk import journey as j
 from kiosk.case_slip import case_slip
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
+from kiosk.document import DocumentKind
+from kiosk.events import (
+    Action,
+    DeviceChanged,
+    Failed,
+    NoticePrinted,
+    NoticePrintProgress,
+    Operation,
+    Printed,
+)
 from kiosk.models import CaseKind
 from kiosk.print_layout import PAPER_58MM, Qr, Text, layout_document
 
@@ -53,3 +65,58 @@ def test_the_slip_names_nobody() -> None:
     assert doc.holder == ""
     assert person.name not in text and person.number not in text
     assert person.number[:6] not in text
+
+
+# ---- the journey: offered after 不打印 only ----------------------------------------------------
+
+
+def declined(d: Driver) -> None:
+    to_preview(d)
+    d.tap(Action.NO_PRINT)
+    assert d.state is j.State.TAKE_DOCUMENTS and d.journey.session.print_declined
+
+
+def test_after_no_print_the_slip_prints_and_the_take_away_screen_says_so() -> None:
+    d = Driver()
+    declined(d)
+    assert j.case_slip_print.can_print(d.journey)
+    (p,) = d.tap(Action.CASE_SLIP)
+    assert isinstance(p, j.PrintNotice) and p.job.document.kind is DocumentKind.CASE_SLIP
+    s = d.journey.session
+    assert d.state is j.State.SLIP_PRINTING
+    assert s.case.case_no in {f.value for f in p.job.document.fields}
+    d(NoticePrintProgress(p.job.job_id, 0.5))
+    assert s.slip_progress == 0.5
+    d(NoticePrinted(p.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS and s.slip_printed
+    assert not j.case_slip_print.can_print(d.journey), "one slip"
+    assert d.tap(Action.CASE_SLIP) == []
+    d.tap(Action.DOCUMENTS_TAKEN)
+    assert d.state is j.State.RATING
+
+
+def test_no_slip_when_the_paper_itself_came_out_or_cannot() -> None:
+    d = Driver()
+    p = to_printing(d)
+    d(Printed(p.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS
+    assert d.tap(Action.CASE_SLIP) == [] and d.state is j.State.TAKE_DOCUMENTS
+    d2 = Driver()
+    declined(d2)
+    d2(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.OUT)))
+    assert d2.tap(Action.CASE_SLIP) == []
+
+
+def test_a_failed_slip_shows_the_case_number_and_reprints_the_same_job() -> None:
+    d = Driver()
+    declined(d)
+    (p,) = d.tap(Action.CASE_SLIP)
+    d(Failed(Operation.NOTICE_PRINT, "打印机缺纸", retryable=True))
+    assert d.state is j.State.ERROR
+    assert d.journey.session.case.case_no in d.journey.error.text
+    (again,) = d.tap(Action.RETRY)
+    assert again == p and d.state is j.State.SLIP_PRINTING
+    d.wait(91)
+    assert d.state is j.State.ERROR, "a stalled printer is told"
+    d(NoticePrinted(p.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS, "paper after the guard gave up is done"
