@@ -318,6 +318,10 @@ def notice(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.ATTRACT)
     key = "zhang_wei"
     yield from _identify(p, key, slow=False, shots=False)
+    yield p.until("the list drawn", lambda: p.app.sm.current == State.ITEMS.value)
+    p.app.screens[State.ITEMS].ids.list.scroll_y = 0  # the items for a window are at the end
+    yield p.frames(3)
+    yield p.shot("items_for_a_window")
     elsewhere = [i.item_code for i in p.journey.session.items if not i.available]
     p.check(len(elsewhere) >= 2, "the demo citizen has fewer than two items for a window")
     yield from _notice(p, elsewhere[0], "notice", shots=True)
