@@ -14,6 +14,7 @@ from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.document import DocumentKind
 from kiosk.events import (
     Action,
+    CardRemoved,
     DeviceChanged,
     Failed,
     NoticePrinted,
@@ -120,3 +121,13 @@ def test_a_failed_slip_shows_the_case_number_and_reprints_the_same_job() -> None
     assert d.state is j.State.ERROR, "a stalled printer is told"
     d(NoticePrinted(p.job.job_id))
     assert d.state is j.State.TAKE_DOCUMENTS, "paper after the guard gave up is done"
+
+
+def test_the_card_taken_while_the_slip_prints_keeps_the_case_for_its_rating() -> None:
+    d = Driver()
+    declined(d)
+    (p,) = d.tap(Action.CASE_SLIP)
+    d(CardRemoved())
+    assert d.state is j.State.SLIP_PRINTING and d.journey.session is not None
+    d(NoticePrinted(p.job.job_id))
+    assert d.state is j.State.TAKE_DOCUMENTS

@@ -13,6 +13,7 @@ from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.document import DocumentKind
 from kiosk.events import (
     Action,
+    CardRemoved,
     DeviceChanged,
     Failed,
     GuideLoaded,
@@ -209,3 +210,14 @@ def test_without_a_number_the_slip_says_to_take_one_at_the_door():
     assert "取号机" in printed and "A08-" not in printed
     big = [ln.text for ln in layout_document(doc) if isinstance(ln, Text) and ln.size == 2]
     assert big == ["一次性告知单"]
+
+
+def test_the_card_taken_while_the_slip_prints_does_not_end_the_visit():
+    d = Driver()
+    to_notice_guide(d)
+    d.tap(Action.NOTICE)
+    (p,) = d(QueueTicketIssued(NUMBER))
+    d(CardRemoved())
+    assert d.state is j.State.NOTICE_PRINTING and d.journey.session is not None
+    d(NoticePrinted(p.job.job_id))
+    assert d.state is j.State.NOTICE_TAKEN
