@@ -65,6 +65,11 @@ class ItemDetailScreen(KioskScreen):
         self.materials = self._materials(guide)
         if self.for_window:
             self.notice = self._where(guide, item.unavailable_reason if item else "")
+            if not journey.printer_usable:  # no slip now: what is on screen is all there is
+                printer = journey.printer_message
+                self.notice += "\n" + _("{title}：{text}").format(
+                    title=printer.title, text=printer.text
+                )
         parts = [
             (_("办理条件"), guide.conditions),
             (_("办理流程"), guide.process),
