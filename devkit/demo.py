@@ -53,6 +53,8 @@ SCRIPT_NAMES = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "notice",
+    "case_slip",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -67,6 +69,8 @@ WITHOUT_PCSC = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "notice",
+    "case_slip",
 )
 
 

@@ -262,6 +262,10 @@ CREATE TABLE IF NOT EXISTS identity_sessions (
     subject_id INTEGER, confirmed_at REAL);
 CREATE TABLE IF NOT EXISTS representatives (
     ticket TEXT PRIMARY KEY, person_id INTEGER NOT NULL, confirmed_at REAL NOT NULL);
+-- The hall's queuing system: the last number given per window and day.
+CREATE TABLE IF NOT EXISTS queue_numbers (
+    window TEXT NOT NULL, day TEXT NOT NULL, last INTEGER NOT NULL, called INTEGER NOT NULL,
+    PRIMARY KEY (window, day));
 CREATE TABLE IF NOT EXISTS nonces (
     device_id TEXT NOT NULL, nonce TEXT NOT NULL, spent_at REAL NOT NULL,
     PRIMARY KEY (device_id, nonce));
@@ -512,6 +516,7 @@ class ReferencePlatform:
         self._calls: deque[tuple[str, str, int]] = deque(maxlen=20_000)
         self._catalogue_body = b""
         self._catalogue_etag = ""
+        self.queue_available = True  # the hall's queuing system answers (/devkit/queue)
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -1031,6 +1036,8 @@ class ReferencePlatform:
             routes = {"GET": lambda: self._guide(parts[1], ticket)}
         elif parts == ["cases"]:
             routes = {"POST": lambda: self._submit(_json(body), ticket, device_id)}
+        elif parts == ["queue", "tickets"]:
+            routes = {"POST": lambda: self._queue_ticket(_json(body))}
         elif len(parts) == 2 and parts[0] == "certificates":
             routes = {"GET": lambda: self._verify_certificate(parts[1])}
         elif parts == ["catalogue"]:
@@ -1372,6 +1379,47 @@ class ReferencePlatform:
             "document": json.loads(row["document"]),
         }
 
+    def _queue_ticket(self, body: Any) -> _Reply:
+        """A number for a window, counted per window and per day (a hall's queuing system:
+        numbers start again at 1 each morning; ``waiting`` is those given and not yet called,
+        the demo calling one every few numbers)."""
+        r = _reader(body)
+        item_code = _field(lambda: r.str("item_code", max_len=50))
+        window = _field(lambda: r.str("window", max_len=16))
+        item = seed.BY_CODE.get(item_code)
+        if item is None or item_code not in {i.item_code for i in self._published()}:
+            raise ApiError(404, "unknown_item")
+        known = seed.window_json(item.department)
+        if known is None or known["window"] != window:
+            raise ApiError(404, "unknown_window", "该事项不在此窗口办理")
+        if not self.queue_available:
+            raise ApiError(503, "queue_unavailable")
+        day = self.today().isoformat()
+        with self.store.lock:
+            row = self.store.one(
+                "SELECT last, called FROM queue_numbers WHERE window=? AND day=?", (window, day)
+            )
+            last, called = (row["last"], row["called"]) if row else (0, 0)
+            last += 1
+            called = max(called, last - 1 - (last % 5))  # someone is served now and then
+            self.store.execute(
+                "INSERT OR REPLACE INTO queue_numbers VALUES (?,?,?,?)", (window, day, last, called)
+            )
+        return _Reply(
+            201,
+            {
+                "number": f"{window}-{last:03d}",
+                "window": window,
+                "waiting": last - 1 - called,
+                "issued_at": dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+            },
+        )
+
+    def queue_numbers(self) -> list[dict]:
+        """Every number given, per window and day (for tests)."""
+        rows = self.store.query("SELECT * FROM queue_numbers ORDER BY day, window")
+        return [dict(r) for r in rows]
+
     def _verify_certificate(self, code: str) -> _Reply:
         code = code.strip().upper()
         if not CODE_PATTERN.fullmatch(code):
@@ -1599,6 +1647,10 @@ class ReferencePlatform:
                 else:
                     self.set_faults(**args)
                 return _Reply(200, {"faults": args})
+            if parts == ["queue"] and method == "POST":
+                r = _reader(_json(body))
+                self.queue_available = _field(lambda: r.bool("available"))
+                return _Reply(200, {"available": self.queue_available})
             if (
                 len(parts) == 3
                 and parts[0] == "certificates"

@@ -265,6 +265,113 @@ def two_citizens(p: Pilot) -> Generator[Wait, None, None]:
     p.record["finished_at"] = time.time()
 
 
+def _notice(p: Pilot, item_code: str, name: str, *, shots: bool) -> Generator[Wait, None, None]:
+    """From the list: an item for a window, its guide, 打印办事指南和排队号, the slip taken."""
+    printed_before = len(p.stack.printer.jobs)
+    p.say(f"choose {BY_CODE[item_code].name} (to be done at a window)")
+    yield p.tap(f"items.row:{item_code}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the guide", lambda: p.journey.session.guide is not None)
+    guide = p.journey.session.guide
+    p.check(guide.window is not None, "the guide names no window")
+    if shots:
+        yield p.shot(f"{name}_detail")
+    # a slow queue: long enough on the progress screen for a photograph
+    p.stack.platform.set_faults(latency_ms=900, path="/v1/queue/")
+    p.say("打印办事指南和排队号")
+    yield p.tap("detail.notice")
+    yield p.screen(State.NOTICE_PRINTING)
+    if shots:
+        yield p.shot(f"{name}_printing", of=State.NOTICE_PRINTING)
+    yield p.screen(State.NOTICE_TAKEN, timeout=40)
+    p.stack.platform.set_faults()
+    run = p.journey.session.notice
+    job = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)[-1]
+    text = "".join(job.text.split())
+    p.check("一次性告知单" in text, "the printer did not receive the slip's title")
+    p.check("".join(guide.window.name.split()) in text, "the window is not on the slip")
+    p.check(guide.guide_url in job.qr_payloads, "the printer did not receive the guide's QR")
+    number = run.queue.number if run.queue is not None else ""
+    p.check(not number or number in text, "the queue number is not on the slip")
+    p.say(f"slip printed: window {guide.window.window}, number {number or '-'}")
+    p.record.setdefault("notices", []).append(
+        {
+            "item_code": item_code,
+            "window": guide.window.window,
+            "window_name": guide.window.name,
+            "guide_url": guide.guide_url,
+            "queue_outcome": run.queue_outcome.value,
+            "number": number,
+            "text": job.text,
+            "png": str(job.png_path) if job.png_path else "",
+        }
+    )
+    if shots:
+        yield p.shot(f"{name}_taken")
+    yield p.tap("notice.back")
+    yield p.screen(State.ITEMS)
+
+
+def notice(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 14, part 4: 一次性告知 slips for items to be done at a window, one with a queue
+    number, one while the hall's queuing system is down; then the citizen leaves."""
+    yield p.screen(State.ATTRACT)
+    key = "zhang_wei"
+    yield from _identify(p, key, slow=False, shots=False)
+    yield p.until("the list drawn", lambda: p.app.sm.current == State.ITEMS.value)
+    p.app.screens[State.ITEMS].ids.list.scroll_y = 0  # the items for a window are at the end
+    yield p.frames(3)
+    yield p.shot("items_for_a_window")
+    elsewhere = [i.item_code for i in p.journey.session.items if not i.available]
+    p.check(len(elsewhere) >= 2, "the demo citizen has fewer than two items for a window")
+    yield from _notice(p, elsewhere[0], "notice", shots=True)
+    p.say("the hall's queuing system goes down")
+    p.stack.platform.queue_available = False
+    yield from _notice(p, elsewhere[1], "notice_no_number", shots=True)
+    p.stack.platform.queue_available = True
+    p.say("leave")
+    yield p.tap("bottom.exit")
+    yield p.screen(State.ATTRACT)
+    p.record["session_after"] = p.journey.session is None
+    p.record["queue_numbers"] = p.stack.platform.queue_numbers()
+
+
+def case_slip(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 14, part 6: a certificate not printed (不打印), then its 办件凭条 on paper."""
+    yield p.screen(State.ATTRACT)
+    yield from _to_preview(p, "zhang_wei", SOCIAL_INSURANCE)
+    printed_before = len(p.stack.printer.jobs)
+    p.say("不打印: the case number on screen is the only record")
+    yield p.tap("preview.no_print")
+    yield p.screen(State.TAKE_DOCUMENTS)
+    yield p.shot("take_documents_declined")
+    p.say("打印办件凭条")
+    yield p.tap("take.slip")
+    yield p.screen(State.SLIP_PRINTING)
+    yield p.shot("slip_printing", of=State.SLIP_PRINTING)
+    yield p.until("the slip printed", lambda: p.journey.session.slip_printed, timeout=40)
+    yield p.screen(State.TAKE_DOCUMENTS)
+    s = p.journey.session
+    job = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)[-1]
+    p.check(len(p.stack.printer.jobs) == printed_before + 1, "more than the slip was printed")
+    text = "".join(job.text.split())
+    p.check(s.case.case_no in text, "the case number is not on the slip")
+    p.check(s.case.document.qr_content in job.qr_payloads, "the slip's QR is not the case's")
+    p.record["slip"] = {
+        "case_no": s.case.case_no,
+        "qr_content": s.case.document.qr_content,
+        "text": job.text,
+        "png": str(job.png_path) if job.png_path else "",
+    }
+    yield p.shot("take_documents_slip")
+    yield p.tap("take.done")
+    yield p.screen(State.RATING)
+    yield p.tap("rating.skip")
+    yield p.screen(State.GOODBYE)
+    p.stack.remove_card()
+    yield p.screen(State.ATTRACT, timeout=20)
+
+
 def bench_items(p: Pilot) -> Generator[Wait, None, None]:
     """bench/journey.py: card placed on the reader -> the item list drawn, many times."""
     keys = ("zhang_wei", "wang_guilan", "li_ming", "zhao_min", "zheng_li")
@@ -1428,4 +1535,6 @@ SCRIPTS = {
     "tech_address": tech_address,
     "tech_restart": tech_restart,
     "help_seen": help_seen,
+    "notice": notice,
+    "case_slip": case_slip,
 }

@@ -140,6 +140,8 @@ class SeedItem:
             "phone": self.phone,
             "materials": [m.to_json() for m in self.materials],
             "pledge_text": self.pledge_text,
+            "guide_url": GUIDE_URL + self.item_code,
+            **({"window": w} if (w := window_json(self.department)) else {}),
         }
 
 
@@ -183,6 +185,38 @@ JYJ = "太原市教育局"
 SPJ = "太原市行政审批服务管理局"
 RMYH = "中国人民银行山西省分行"
 TYJR = "太原市退役军人事务局"
+
+# The hall's staffed windows (办理窗口) by department: the queuing system's id of the window, its
+# name, where it is, its hours. Demo data of a Taiyuan hall; a real platform has its own.
+HOURS = "周一至周五 9:00—12:00，13:30—17:00（法定节假日除外）"
+WINDOWS: dict[str, tuple[str, str, str, str]] = {
+    RSJ: ("A08", "社会保险综合窗口（A08—A12）", "一楼东区", HOURS),
+    RSJ_CARD: ("A13", "社会保障卡服务窗口（A13）", "一楼东区", HOURS),
+    YBJ: ("A15", "医疗保障窗口（A15—A16）", "一楼东区", HOURS),
+    GJJ: ("B03", "住房公积金窗口（B03—B06）", "一楼西区", HOURS),
+    SWJ: ("B10", "税务综合窗口（B10—B14）", "一楼西区", "周一至周日 9:00—17:00"),
+    BDC: ("C01", "不动产登记窗口（C01—C08）", "二楼东区", HOURS),
+    GAJ: ("C12", "公安户政窗口（C12—C14）", "二楼西区", HOURS),
+    GAJ_PCS: ("C12", "公安户政窗口（C12—C14）", "二楼西区", HOURS),
+    JJ: ("C16", "交警车驾管窗口（C16—C18）", "二楼西区", HOURS),
+    MZJ: ("D02", "民政综合窗口（D02）", "三楼", HOURS),
+    CL: ("D04", "残联服务窗口（D04）", "三楼", HOURS),
+    WJW: ("D05", "卫生健康窗口（D05）", "三楼", HOURS),
+    JYJ: ("D06", "教育服务窗口（D06）", "三楼", HOURS),
+    SPJ: ("E01", "企业开办综合窗口（E01—E05）", "一楼北区", HOURS),
+    RMYH: ("D08", "征信查询窗口（D08）", "三楼", HOURS),
+    TYJR: ("D09", "退役军人服务窗口（D09）", "三楼", HOURS),
+}
+GUIDE_URL = "https://zwfw.example.gov.cn/guide/"  # the demo's 政务服务网 (not a real address)
+
+
+def window_json(department: str) -> dict | None:
+    found = WINDOWS.get(department)
+    if found is None:
+        return None
+    window, name, location, hours = found
+    return {"window": window, "name": name, "location": location, "hours": hours}
+
 
 ID_CARD = MaterialSeed("居民身份证", LICENCE, "读取身份证后自动核验，无需提交复印件")
 HUKOU_BOOK = MaterialSeed("居民户口簿", LICENCE, "从电子证照库调取")

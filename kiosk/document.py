@@ -1,4 +1,5 @@
-"""The printable document: a certificate (证明) or an acceptance receipt (受理回执).
+"""The printable document: a certificate (证明) or an acceptance receipt (受理回执), or the
+kiosk's own 一次性告知 slip (kiosk/notice.py).
 
 The platform sends the document's content; the kiosk lays it out for paper and screen. The
 holder line is written the way the issuing department's template wants it; the kiosk does not
@@ -21,6 +22,11 @@ QR_CONTENT_MAX_BYTES = 2331
 class DocumentKind(StrEnum):
     CERTIFICATE = "certificate"
     RECEIPT = "receipt"
+    NOTICE = "notice"  # 一次性告知: made by the kiosk (kiosk/notice.py), never sent by the platform
+    CASE_SLIP = "case_slip"  # 办件凭条: made by the kiosk (kiosk/case_slip.py), likewise
+
+
+FROM_PLATFORM = (DocumentKind.CERTIFICATE, DocumentKind.RECEIPT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ class Document:
     @classmethod
     def from_json(cls, r: Reader) -> Document:
         return cls(
-            kind=DocumentKind(r.choice("kind", [k.value for k in DocumentKind])),
+            kind=DocumentKind(r.choice("kind", [k.value for k in FROM_PLATFORM])),
             title=r.str("title", max_len=100),
             holder=r.str("holder", max_len=200),
             fields=tuple(

@@ -11,7 +11,16 @@ from enum import StrEnum
 
 from kiosk.devices import DeviceKind, DeviceStatus
 from kiosk.identity import IdentityCard
-from kiosk.models import CaseResult, Catalogue, Guide, IdentitySession, Item, Ticket, VerifyResult
+from kiosk.models import (
+    CaseResult,
+    Catalogue,
+    Guide,
+    IdentitySession,
+    Item,
+    QueueTicket,
+    Ticket,
+    VerifyResult,
+)
 from kiosk.qr import QrRejected, QrScanned
 
 __all__ = ["QrRejected", "QrScanned"]  # scanner events live with the classifier
@@ -47,6 +56,8 @@ class Action(StrEnum):
     DOCUMENTS_TAKEN = "documents_taken"
     PRINT = "print"  # on the preview: print it
     NO_PRINT = "no_print"  # on the preview: do not print (the case number is shown)
+    NOTICE = "notice"  # an item that cannot be done here: print its 一次性告知 and a queue number
+    CASE_SLIP = "case_slip"  # after 不打印: a short 办件凭条 with the case number and a QR
     RATE = "rate"  # arg: level name
     REASON = "reason"  # arg: reason code (toggles)
     DIMENSION = "dimension"  # arg: "efficiency:satisfied" (tapping the chosen one clears it)
@@ -149,6 +160,8 @@ class Operation(StrEnum):
     PRINT = "print"  # a certificate or receipt on paper
     RATING = "rating"  # a 好差评 rating to the outbox
     CATALOGUE = "catalogue"  # the published list
+    QUEUE = "queue"  # a number from the hall's queuing system, for a 一次性告知 slip
+    NOTICE_PRINT = "notice_print"  # the 一次性告知 slip on paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +306,21 @@ class TestPrinted:
 
     ok: bool
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTicketIssued:
+    ticket: QueueTicket
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePrintProgress:
+    """As PrintProgress, for the 一次性告知 slip (its own phase answers it)."""
+
+    job_id: str
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePrinted:
+    job_id: str

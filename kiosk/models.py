@@ -100,6 +100,45 @@ class Material:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """Where an item is handled in this hall (办理窗口): the queuing system's id of the window,
+    its name, where it is, and its opening hours, as the 一次性告知 slip prints them."""
+
+    window: str
+    name: str
+    hours: str
+    location: str = ""
+
+    @classmethod
+    def from_json(cls, r: Reader) -> Window:
+        return cls(
+            window=r.str("window", max_len=16),
+            name=r.str("name", max_len=60),
+            hours=r.str("hours", max_len=200),
+            location=r.opt_str("location", max_len=100) or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTicket:
+    """A number at a staffed window from the hall's queuing system; anonymous."""
+
+    number: str
+    window: str
+    waiting: int
+    issued_at: dt.datetime
+
+    @classmethod
+    def from_json(cls, r: Reader) -> QueueTicket:
+        return cls(
+            number=r.str("number", max_len=16),
+            window=r.str("window", max_len=16),
+            waiting=r.int("waiting", lo=0, hi=9999),
+            issued_at=r.datetime("issued_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Guide:
     item: Item
     conditions: str
@@ -109,9 +148,12 @@ class Guide:
     phone: str
     materials: tuple[Material, ...]
     pledge_text: str = ""
+    window: Window | None = None  # where to go when the item cannot be done here
+    guide_url: str = ""  # the guide on the 政务服务网, for a phone
 
     @classmethod
     def from_json(cls, r: Reader) -> Guide:
+        window = r.opt_obj("window")
         return cls(
             item=Item.from_json(r.obj_("item")),
             conditions=r.str("conditions", max_len=2000),
@@ -121,6 +163,8 @@ class Guide:
             phone=r.str("phone", max_len=40),
             materials=tuple(r.list("materials", Material.from_json, max_len=50)),
             pledge_text=r.opt_str("pledge_text", max_len=2000) or "",
+            window=Window.from_json(window) if window is not None else None,
+            guide_url=r.opt_str("guide_url", max_len=300) or "",
         )
 
 

@@ -46,6 +46,7 @@ from kiosk.models import (
     Guide,
     IdentitySession,
     Item,
+    QueueTicket,
     SessionPoll,
     Ticket,
     VerifyResult,
@@ -68,6 +69,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # gets no more attempts: the citizen is told now, not held in front of the screen, and the
 # background outbox worker (offline/sync.py) waits the Retry-After before its next round.
 MAX_RETRY_AFTER = 2.0
+# A queue number waits no longer than this for its answer (seconds): the slip prints without it.
+QUEUE_READ_TIMEOUT = 5.0
 
 
 # Verification codes and identity-session ids travel in paths and are QR content: masked.
@@ -148,6 +151,8 @@ CODE_MESSAGES: dict[str, str] = {
         "该证件持有人不是本企业的法定代表人。请法定代表人本人放置身份证，或到人工窗口办理。"
     ),
     "representative_required": N_("办理本事项须由企业法定代表人本人放置身份证核验。"),
+    "queue_unavailable": N_("排队叫号系统暂时无法取号，请到门口取号机取号。"),
+    "unknown_window": N_("未能为该窗口取号，请到门口取号机取号。"),
 }
 
 
@@ -358,6 +363,23 @@ class PlatformClient:
         )
         return self._read(resp, CaseResult.from_json)
 
+    def queue_ticket(self, item_code: str, window: str) -> QueueTicket:
+        """A number at ``window`` from the hall's queuing system (anonymous: no ticket sent).
+
+        Never repeated by itself (each call takes a number), and given a short read time: a
+        number is a convenience on the slip, which prints without one when this fails.
+        """
+        body = {"item_code": item_code, "window": window}
+        resp = self._call(
+            "POST",
+            "/v1/queue/tickets",
+            body=body,
+            expect=(201,),
+            op="queue_ticket",
+            read_timeout=QUEUE_READ_TIMEOUT,
+        )
+        return self._read(resp, QueueTicket.from_json)
+
     def verify_certificate(self, code: str) -> VerifyResult:
         code = code.strip()
         path = f"/v1/certificates/{quote(code, safe='')}"
@@ -447,8 +469,12 @@ class PlatformClient:
         headers: dict[str, str] | None = None,
         expect: tuple[int, ...],
         shown: str | None = None,
+        read_timeout: float | None = None,
     ) -> requests.Response:
         shown = shown or path
+        timeout = self.timeout
+        if read_timeout is not None:
+            timeout = (self.timeout[0], min(self.timeout[1], read_timeout))
         url = self.base_url + path
         parts = urlsplit(url)
         signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -479,7 +505,7 @@ class PlatformClient:
                     url,
                     data=data or None,
                     headers={**base_headers, **signed},
-                    timeout=self.timeout,
+                    timeout=timeout,
                     allow_redirects=False,
                     verify=self._verify,
                 )

@@ -255,12 +255,18 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
         raise ValueError(f"paper too narrow: {width_dots} dots")
     cols = columns(width_dots)
     receipt = document.kind is DocumentKind.RECEIPT
+    notice = document.kind is DocumentKind.NOTICE
     out: list[LayoutLine] = []
 
     title = document.title or (N_("受理回执") if receipt else N_("证明"))
     out += _paragraph(title, columns(width_dots, 2), Align.CENTER, size=2, bold=True)
     if receipt and "回执" not in title:  # not words: the department's title already says it
         out.append(Text(N_("受理回执"), bold=True, align=Align.CENTER))
+    number = document.extra.get("queue_number", "")
+    if notice and number:  # 一次性告知: the queue number is what the citizen looks for first
+        out.append(Feed())
+        out.append(Text(N_("排队号"), align=Align.CENTER))
+        out += _paragraph(number, columns(width_dots, 2), Align.CENTER, size=2, bold=True)
     out.append(Feed())
 
     if document.holder:
@@ -297,9 +303,16 @@ def layout_document(document: Document, width_dots: int = PAPER_80MM) -> list[La
     if document.verification_code:
         line = N_("{label}：{code}").format(label=code_label, code=document.verification_code)
         out += _paragraph(line, cols, Align.CENTER)
-    hint = N_("扫码或登录{site}查询办理进度") if receipt else N_("扫码或登录{site}核验")
-    hint = hint.format(site=site)
-    out += _paragraph(hint, cols, Align.CENTER)
+    if notice:
+        hint = N_("扫码在手机上查看办事指南") if document.qr_content else ""
+    elif document.kind is DocumentKind.CASE_SLIP:
+        hint = N_("扫码在手机上查看办理进度") if document.qr_content else ""
+    elif receipt:
+        hint = N_("扫码或登录{site}查询办理进度")
+    else:
+        hint = N_("扫码或登录{site}核验")
+    if hint:
+        out += _paragraph(hint.format(site=site), cols, Align.CENTER)
     if document.footer:
         out.append(Feed())
         out += _paragraph(document.footer, cols, Align.CENTER)

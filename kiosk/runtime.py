@@ -53,6 +53,7 @@ from kiosk.events import (
 from kiosk.heartbeat import Heartbeat, device_name, device_summary
 from kiosk.i18n import _
 from kiosk.models import Catalogue, SessionStatus
+from kiosk.notice_desk import NoticeDesk
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
 from kiosk.storage import CatalogueStore, Kind, MakeDelivery, OutboxError, OutboxStore
 from kiosk.technician_desk import TechnicianDesk
@@ -61,6 +62,11 @@ log = logging.getLogger("kiosk.runtime")
 
 Listener = Callable[[j.Journey], None]
 Reply = Callable[[object], None]  # hands an effect's answer back to the journey
+
+# How a print job is answered: (progress, printed, a failure's operation); the 一次性告知's
+# are kiosk.notice_desk's
+PrintAnswers = tuple[type, type, Operation]
+CASE_ANSWERS: PrintAnswers = (PrintProgress, Printed, Operation.PRINT)
 
 PHONE_EXPIRY_GRACE = 2.0  # s past the code's end before the kiosk renews it without the platform
 
@@ -134,6 +140,7 @@ class Runtime:
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
         self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
         self.desk = TechnicianDesk(self)  # what the technician's mode asks for
+        self.notices = NoticeDesk(self)  # what the 一次性告知 asks for
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -240,6 +247,8 @@ class Runtime:
                     self._submit(self._submit_case, reply, effect)
                 case j.PrintDocument(job=job):
                     self._print_once(reply, job)
+                case j.TakeQueueNumber() | j.PrintNotice():
+                    self.notices.apply(effect, reply)
                 case j.StoreRating(rating=rating):  # local disk: never behind a slow network
                     self._submit(self._store_rating, reply, rating, pool=self._local)
                 case j.LoadCatalogue():
@@ -404,7 +413,7 @@ class Runtime:
             return
         reply(Submitted(result))
 
-    def _print_once(self, reply: Reply, job) -> None:
+    def _print_once(self, reply: Reply, job, answers: PrintAnswers = CASE_ANSWERS) -> None:
         """A job still on its way to the paper is never queued a second time: a citizen who
         asks again after a timeout gets the answer of the run already going."""
         with self._jobs_lock:
@@ -413,11 +422,11 @@ class Runtime:
                 return
             if job.job_id in self._jobs_printed:
                 log.warning("print job %s already came out whole: not sent again", job.job_id)
-                reply(Printed(job.job_id))
+                reply(answers[1](job.job_id))
                 return
             self._jobs_in_flight.add(job.job_id)
         try:
-            self._print.submit(self._guarded, self._print_job, reply, job)
+            self._print.submit(self._guarded, self._print_job, reply, job, answers)
         except RuntimeError:  # shutting down
             self._print_done(job.job_id)
 
@@ -427,26 +436,27 @@ class Runtime:
             if printed:
                 self._jobs_printed.append(job_id)
 
-    def _print_job(self, reply: Reply, job) -> None:
+    def _print_job(self, reply: Reply, job, answers: PrintAnswers = CASE_ANSWERS) -> None:
+        progress_type, printed_type, op = answers
         printed = False
         last = self._printer_status  # XFS/CUSS busy while a job runs (usable, not pollable)
         if last is not None:
             self._printer_changed(dataclasses.replace(last, state=DeviceState.BUSY))
         try:
-            self.printer.print_job(job, progress=lambda f: reply(PrintProgress(job.job_id, f)))
+            self.printer.print_job(job, progress=lambda f: reply(progress_type(job.job_id, f)))
             printed = True
         except PrintError as exc:
             log.warning("print job %s failed: %s", job.job_id, exc)
             self.tally.count(tally.PRINTS, "failed")
-            self.tally.count(tally.ERRORS, Operation.PRINT.value)
+            self.tally.count(tally.ERRORS, op.value)
             if exc.status is not None:
                 self._printer_changed(exc.status)
-            reply(Failed(Operation.PRINT, str(exc), retryable=True))
+            reply(Failed(op, str(exc), retryable=True))
         finally:
             self._print_done(job.job_id, printed=printed)
         if printed:
             self.tally.count(tally.PRINTS, "ok")
-            reply(Printed(job.job_id))
+            reply(printed_type(job.job_id))
             self._refresh_printer()
 
     def _store_rating(self, reply: Reply, rating) -> None:

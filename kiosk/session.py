@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.devices import PrintJob
 from kiosk.identity import IdentityCard
 from kiosk.masking import mask_name, mask_number
 from kiosk.models import CaseResult, Guide, Item, Ticket
+from kiosk.notice import NoticeRun
 from kiosk.ratings import RatingLevel
 
 
@@ -40,6 +42,10 @@ class Session:
     rating_reasons: set[str] = field(default_factory=set)
     rating_dimensions: dict[str, RatingLevel] = field(default_factory=dict)
     rating_saving: bool = False
+    notice: NoticeRun | None = None  # the 一次性告知 slip of the item on screen, once asked for
+    slip: PrintJob | None = None  # the 办件凭条 of a case whose paper was declined
+    slip_progress: float = 0.0
+    slip_printed: bool = False
 
     @classmethod
     def from_card(cls, card: IdentityCard, now: float, reader: str = "") -> Session:
@@ -65,6 +71,7 @@ class Session:
             self.guide = None
             self.pledge_confirmed = False
             self.request_id = request_id
+            self.notice = None
 
     def wipe(self) -> None:
         self.forget_card()
@@ -77,6 +84,9 @@ class Session:
         self.case = None
         self.request_id = self.job_id = ""
         self.print_declined = False
+        self.notice = None
+        self.slip = None
+        self.slip_printed = False
         self.rating_level = None
         self.rating_reasons.clear()
         self.rating_dimensions.clear()

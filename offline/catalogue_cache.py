@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.models import Catalogue, Guide, Item, Material
+from kiosk.models import Catalogue, Guide, Item, Material, Window
 from kiosk.storage import CachedCatalogue, CachedGuide
 from kiosk.validate import InvalidData, Reader
 
@@ -89,6 +89,17 @@ def guide_json(guide: Guide) -> dict[str, Any]:
         "phone": guide.phone,
         "materials": [material_json(m) for m in guide.materials],
         "pledge_text": guide.pledge_text,
+        "guide_url": guide.guide_url,
+        **({"window": window_json(guide.window)} if guide.window is not None else {}),
+    }
+
+
+def window_json(window: Window) -> dict[str, Any]:
+    return {
+        "window": window.window,
+        "name": window.name,
+        "location": window.location,
+        "hours": window.hours,
     }
 
 

@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.utils import escape_markup, get_hex_from_color
 
 from kiosk.i18n import N_, _
-from kiosk.journey import Journey
+from kiosk.journey import Journey, notice_slip
 from kiosk.models import Guide, MaterialSource
 from screens.base import KioskScreen
 from screens.catalogue import saved_when
@@ -40,6 +40,8 @@ class ItemDetailScreen(KioskScreen):
     loading = BooleanProperty(True)
     browsing = BooleanProperty(False)
     can_confirm = BooleanProperty(False)
+    for_window = BooleanProperty(False)  # to be done at a window: 一次性告知 instead of confirm
+    can_print_notice = BooleanProperty(False)
     confirm_label = StringProperty(N_("确认办理"))
 
     def render(self, journey: Journey) -> None:
@@ -53,12 +55,21 @@ class ItemDetailScreen(KioskScreen):
         self.loading = guide is None
         self.pledged = bool(s and s.pledge_confirmed)
         self.can_confirm = journey.can_confirm
+        self.for_window = bool(s and item is not None and not item.available)
+        self.can_print_notice = notice_slip.can_print(journey)
         if item is not None:
             self.confirm_label = _("确认办理并打印") if item.prints else _("确认办理")
         if guide is None:
             self.materials = self.guide_text = self.pledge_text = ""
             return
         self.materials = self._materials(guide)
+        if self.for_window:
+            self.notice = self._where(guide, item.unavailable_reason if item else "")
+            if not journey.printer_usable:  # no slip now: what is on screen is all there is
+                printer = journey.printer_message
+                self.notice += "\n" + _("{title}：{text}").format(
+                    title=printer.title, text=printer.text
+                )
         parts = [
             (_("办理条件"), guide.conditions),
             (_("办理流程"), guide.process),
@@ -79,6 +90,18 @@ class ItemDetailScreen(KioskScreen):
             ).format(when=saved_when(saved_at))
             self.guide_text += f"\n[color={warn}]{escape_markup(kept)}[/color]"
         self.pledge_text = guide.pledge_text
+
+    def _where(self, guide: Guide, reason: str) -> str:
+        """Why not here, and where instead: the window the 一次性告知 slip names."""
+        w = guide.window
+        where = (
+            _("请到{name}（{location}）办理，{hours}。").format(
+                name=w.name, location=w.location, hours=w.hours
+            )
+            if w is not None
+            else _("请到人工窗口办理。")
+        )
+        return f"{reason}\n{where}" if reason else where
 
     def _materials(self, guide: Guide) -> str:
         if not guide.materials:

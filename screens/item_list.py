@@ -65,7 +65,9 @@ def rows(
                 "height": header_height,
             }
         )
-        data.extend(_row(i, blocked(i), row_height, prefix) for i in others)
+        # one this citizen must do at a window opens on its guide and the 一次性告知 slip;
+        # one only the printer blocks does not
+        data.extend(_row(i, blocked(i), row_height, prefix, not i.available) for i in others)
     return data
 
 
@@ -76,7 +78,7 @@ def _by_category(items: list[Item]) -> list[tuple[str, list[Item]]]:
     return list(groups.items())
 
 
-def _row(item: Item, reason: str, height: float, prefix: str) -> dict:
+def _row(item: Item, reason: str, height: float, prefix: str, opens: bool = False) -> dict:
     return {
         "viewclass": "ItemRow",
         "kid": f"{prefix}.row:{item.item_code}",
@@ -85,6 +87,6 @@ def _row(item: Item, reason: str, height: float, prefix: str) -> dict:
         "department": item.department,
         "tags": "  ·  ".join(item.tags),
         "reason": reason,
-        "enabled": not reason,
+        "enabled": not reason or opens,
         "height": height,
     }

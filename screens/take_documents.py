@@ -7,7 +7,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk import messages
 from kiosk.document import DocumentKind
 from kiosk.i18n import _
-from kiosk.journey import Journey
+from kiosk.journey import Journey, case_slip_print
 from screens.base import KioskScreen
 
 
@@ -16,12 +16,14 @@ class TakeDocumentsScreen(KioskScreen):
     headline = StringProperty("")
     details = StringProperty("")
     printed = BooleanProperty(True)
+    can_print_slip = BooleanProperty(False)  # after 不打印: a 办件凭条 with the case number
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
         s = journey.session
         case = s.case if s else None
-        self.printed = bool(s and s.job_id)
+        self.printed = bool(s and (s.job_id or s.slip_printed))
+        self.can_print_slip = case_slip_print.can_print(journey)
         if case is None:
             self.headline, self.details = _("请取走您的身份证"), ""
             return
@@ -29,6 +31,11 @@ class TakeDocumentsScreen(KioskScreen):
         if not s.job_id:  # nothing was printed: the screen is the only record
             said = messages.not_printed(doc.kind, case.case_no, declined=s.print_declined)
             self.headline, self.details = said.title, said.text
+            if s.slip_printed:
+                self.headline = _("请取走身份证和办件凭条")
+                self.details = _(
+                    "办件编号：{case_no}\n凭条上的二维码可在手机上查看办理进度。"
+                ).format(case_no=case.case_no)
             return
         if doc.kind is DocumentKind.RECEIPT:
             self.headline = _("已受理，请取走身份证和受理回执")

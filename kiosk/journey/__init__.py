@@ -15,6 +15,8 @@ Where to find a behaviour:
 | identify / identify_card / identify_phone / identify_enterprise | identification |
 | items | the citizen's items, guides, the published list browsed |
 | submit_print | the case, the preview, the paper |
+| notice_slip | 一次性告知: the slip and a queue number for an item that cannot be done here |
+| case_slip_print | 办件凭条: a short slip for a case whose paper was declined |
 | rating | 好差评 and goodbye |
 | certificate | 证明核验 |
 | technician | the technician's hidden entry, PIN, lockout and screen |
@@ -37,6 +39,7 @@ from kiosk.journey.effects import (
     LoadGuide,
     LoadTechnicianInfo,
     PrintDocument,
+    PrintNotice,
     RestartApp,
     ServiceChanged,
     SessionEnded,
@@ -45,6 +48,7 @@ from kiosk.journey.effects import (
     StopIdentitySession,
     StoreRating,
     SubmitCase,
+    TakeQueueNumber,
     TechnicianAudit,
     TestPrint,
     VerifyEnterprise,
@@ -90,6 +94,7 @@ __all__ = [
     "LoadTechnicianInfo",
     "Now",
     "PrintDocument",
+    "PrintNotice",
     "RestartApp",
     "ServiceChanged",
     "SessionEnded",
@@ -99,6 +104,7 @@ __all__ = [
     "StopIdentitySession",
     "StoreRating",
     "SubmitCase",
+    "TakeQueueNumber",
     "TechnicianAudit",
     "TestPrint",
     "VerifyEnterprise",

@@ -71,6 +71,21 @@ class PrintDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class TakeQueueNumber:
+    """Ask the hall's queuing system (through the platform) for a number at ``window``."""
+
+    item_code: str
+    window: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrintNotice:
+    """Print the 一次性告知 slip: the printer's path, answered with the notice's own events."""
+
+    job: PrintJob
+
+
+@dataclass(frozen=True, slots=True)
 class StoreRating:
     rating: Rating
 
@@ -178,6 +193,8 @@ Effect = (
     | LoadGuide
     | SubmitCase
     | PrintDocument
+    | TakeQueueNumber
+    | PrintNotice
     | StoreRating
     | LoadCatalogue
     | CallStaff

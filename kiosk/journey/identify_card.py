@@ -111,6 +111,16 @@ def reader_silent(j: JourneyCore, effects: Effects) -> None:
     j.fail(fault_info(CardFault.TIMEOUT))
 
 
+# the card may leave while these run: the paper is still to come (and, for a case, its rating)
+UNDER_WAY = (
+    State.SUBMITTING,
+    State.PREVIEW,
+    State.PRINTING,
+    State.NOTICE_PRINTING,
+    State.SLIP_PRINTING,
+)
+
+
 @phase.on(CardRemoved)
 def removed(j: JourneyCore, event: CardRemoved, effects: Effects) -> None:
     j.cards_present.discard(event.reader)
@@ -123,8 +133,8 @@ def removed(j: JourneyCore, event: CardRemoved, effects: Effects) -> None:
         return
     if event.reader != s.reader:
         return  # a card left another reader: not this citizen's card
-    if j.state in (State.SUBMITTING, State.PREVIEW, State.PRINTING):
-        s.forget_card()  # the case is under way; the citizen is still here for the paper
+    if j.state in UNDER_WAY:
+        s.forget_card()  # the case or a slip is under way; the citizen is still here for the paper
     elif j.state is State.TAKE_DOCUMENTS:
         s.forget_card()
         j.enter(State.RATING)

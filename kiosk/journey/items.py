@@ -4,6 +4,8 @@ CATALOGUE ─an item→ ITEM_DETAIL (its public guide; from the kiosk's kept cop
 ITEMS ─an item this citizen can do here→ ITEM_DETAIL ─确认办理→ SUBMITTING (submit_print)
 ITEM_DETAIL ─‹ 返回→ ITEMS (or CATALOGUE when browsing);  CATALOGUE ─‹ 返回→ ATTRACT
 ITEMS ─‹ 返回→ "结束办理？" ─结束办理→ ATTRACT (the first screen of the session: asked once)
+ITEMS ─an item to be done at a window→ ITEM_DETAIL ─打印办事指南和排队号→ NOTICE_PRINTING
+      (notice_slip)
 a guide that cannot be fetched → ERROR (retry)
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from kiosk.events import Action, Failed, GuideLoaded, Operation, Tap
 from kiosk.i18n import _
-from kiosk.journey import submit_print
+from kiosk.journey import notice_slip, submit_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
 from kiosk.journey.phase import LEAVE, Leave, Phase
@@ -24,6 +26,8 @@ def can_confirm(j: JourneyCore) -> bool:
     """The guide is read and, where the item asks for a 告知承诺, it is confirmed."""
     s = j.session
     if s is None or s.guide is None or s.selected is None or s.ticket is None:
+        return False
+    if not s.selected.available:  # to be done at a window: 一次性告知 instead (notice_slip)
         return False
     return not s.guide.pledge_text or s.pledge_confirmed
 
@@ -63,7 +67,8 @@ def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         return
     if tap.action is Action.SELECT_ITEM:
         item = next((i for i in s.items if i.item_code == tap.arg), None)
-        if item is None or j.item_blocked_reason(item):
+        # an item this citizen cannot do here opens too: its guide, and the 一次性告知 slip
+        if item is None or (item.available and j.item_blocked_reason(item)):
             return
         s.choose(item, request_id=j.now.id("request"))
         j.enter(State.ITEM_DETAIL)
@@ -80,6 +85,8 @@ def tap_detail(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         s.pledge_confirmed = not s.pledge_confirmed
     elif tap.action is Action.CONFIRM and can_confirm(j):
         submit_print.submit(j, effects)
+    elif tap.action is Action.NOTICE and notice_slip.can_print(j):
+        notice_slip.start(j, effects)
 
 
 @phase.on(GuideLoaded)

@@ -19,6 +19,7 @@ from kiosk.events import Action, Failed, HandlerFailed, StaffCallAcknowledged, T
 from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
+    case_slip_print,
     certificate,
     entry,
     identify,
@@ -26,6 +27,7 @@ from kiosk.journey import (
     identify_enterprise,
     identify_phone,
     items,
+    notice_slip,
     rating,
     submit_print,
     technician,
@@ -80,6 +82,8 @@ ROUTES = merge(
         identify_phone.phase,
         identify_enterprise.phase,
         items.phase,
+        notice_slip.phase,
+        case_slip_print.phase,
         submit_print.phase,
         rating.phase,
         certificate.phase,

@@ -27,6 +27,9 @@ class State(StrEnum):
     PREVIEW = "preview"  # submit_print                   a person ×1 (the certificate on screen)
     PRINTING = "printing"  # submit_print                 the printer, 90 s (progress renews it)
     TAKE_DOCUMENTS = "take_documents"  # submit_print     a person ×1
+    NOTICE_PRINTING = "notice_printing"  # notice_slip    the queue and the printer, 90 s
+    NOTICE_TAKEN = "notice_taken"  # notice_slip          a person ×1 (take the slip)
+    SLIP_PRINTING = "slip_printing"  # case_slip_print    the printer, 90 s (办件凭条)
     RATING = "rating"  # rating                           a person ×1
     GOODBYE = "goodbye"  # rating                         6 s, then the attract screen
     ERROR = "error"  # machine                            a person ×0.5
@@ -57,6 +60,9 @@ STEP_OF: dict[State, int] = {
     State.PREVIEW: 4,
     State.PRINTING: 4,
     State.TAKE_DOCUMENTS: 4,
+    State.NOTICE_PRINTING: 4,
+    State.NOTICE_TAKEN: 4,
+    State.SLIP_PRINTING: 4,
     State.RATING: 5,
     State.GOODBYE: 5,
 }
@@ -67,6 +73,7 @@ PERSON_WAITS: dict[State, float] = {
     State.ITEMS: 1.0,
     State.ITEM_DETAIL: 1.5,
     State.TAKE_DOCUMENTS: 1.0,
+    State.NOTICE_TAKEN: 1.0,
     State.PREVIEW: 1.0,
     State.RATING: 1.0,
     State.ERROR: 0.5,
@@ -82,6 +89,8 @@ MACHINE_WAITS: dict[State, float] = {
     State.VERIFYING: 40.0,
     State.SUBMITTING: 45.0,
     State.PRINTING: 90.0,
+    State.NOTICE_PRINTING: 90.0,
+    State.SLIP_PRINTING: 90.0,
     State.GOODBYE: 6.0,
     State.CHECKING: 30.0,
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 from kiosk.devices import PrintJob
 from kiosk.events import Action, Failed, Operation, Printed, PrintProgress, Submitted, Tap
 from kiosk.i18n import N_, _
+from kiosk.journey import case_slip_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effect, Effects, ErrorInfo, PrintDocument, SubmitCase
 from kiosk.journey.phase import Phase
@@ -135,3 +136,5 @@ def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
 def tap_take(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action is Action.DOCUMENTS_TAKEN:
         j.enter(State.RATING)
+    elif tap.action is Action.CASE_SLIP and case_slip_print.can_print(j):
+        case_slip_print.start(j, effects)

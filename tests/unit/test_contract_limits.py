@@ -315,6 +315,7 @@ CALLS = {
     "guide": ("1401002001300700", TICKET),
     "submit": (TICKET, "1401002001300700", "request"),
     "verify_certificate": ("ABCDEFGH12345678",),
+    "queue_ticket": ("1401002001300700", "A08"),
     "catalogue": (),
     "send_ratings": ([],),
     "heartbeat": ({},),

@@ -426,15 +426,21 @@ def test_guide_failure_and_back_to_the_list():
     assert d.state is j.State.ITEMS, "the session is still good"
 
 
-def test_blocked_items_cannot_be_chosen_and_say_why():
+def test_blocked_items_say_why_and_only_open_for_their_guide():
     d = Driver()
     blocked = item("I3", available=False, reason="您暂无住房公积金缴存记录")
     to_items(d, (item("I1"), blocked))
     assert d.journey.item_blocked_reason(blocked) == "您暂无住房公积金缴存记录"
-    assert d.tap(Action.SELECT_ITEM, "I3") == []
+    # an item for a window opens on its guide (for the 一次性告知 slip: test_notice.py) ...
+    assert d.tap(Action.SELECT_ITEM, "I3") == [j.LoadGuide("I3", TICKET)]
+    d(GuideLoaded(guide(blocked)))
+    assert not d.journey.can_confirm and d.tap(Action.CONFIRM) == []
+    d.tap(Action.BACK)
     assert d.state is j.State.ITEMS
     d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.OUT)))
     assert d.journey.item_blocked_reason(item("I1")) == "打印机暂停服务，请到窗口办理"
+    # ... one blocked only by the printer does not open
+    assert d.tap(Action.SELECT_ITEM, "I1") == [] and d.state is j.State.ITEMS
     assert d.journey.item_blocked_reason(item("I2", prints=False)) == ""
     d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.LOW)))
     assert d.journey.item_blocked_reason(item("I1")) == "", "low paper still prints"

@@ -1,0 +1,28 @@
+"""The 一次性告知 slip on its way: a queue number first, then the paper, with progress."""
+
+from __future__ import annotations
+
+from kivy.properties import NumericProperty, StringProperty
+
+from kiosk.i18n import _
+from kiosk.journey import Journey
+from kiosk.notice import NoticeStage
+from screens.base import KioskScreen
+
+
+class NoticePrintingScreen(KioskScreen):
+    kv_file = "notice_printing.kv"
+    fraction = NumericProperty(0)
+    message = StringProperty("")
+    what = StringProperty("")
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        run = s.notice if s else None
+        item = s.selected if s else None
+        self.what = _("《{name}》办事指南").format(name=item.name) if item else ""
+        if run is None or run.stage is NoticeStage.QUEUE:
+            self.message, self.fraction = _("正在为您取排队号…"), 0
+        else:
+            self.message, self.fraction = _("正在打印，请稍候…"), run.progress

@@ -1,0 +1,23 @@
+"""The 办件凭条 on its way to the paper, with progress."""
+
+from __future__ import annotations
+
+from kivy.properties import NumericProperty, StringProperty
+
+from kiosk.i18n import _
+from kiosk.journey import Journey
+from screens.base import KioskScreen
+
+
+class SlipPrintingScreen(KioskScreen):
+    kv_file = "slip_printing.kv"
+    fraction = NumericProperty(0)
+    message = StringProperty("")
+    what = StringProperty("")
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        self.message = _("正在打印办件凭条，请稍候…")
+        self.fraction = s.slip_progress if s else 0
+        self.what = _("办件编号：{case_no}").format(case_no=s.case.case_no) if s and s.case else ""
