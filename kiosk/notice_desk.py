@@ -35,7 +35,7 @@ class NoticeDesk:
             case j.TakeQueueNumber(item_code=code, window=window):
                 self.runtime._submit(self._queue_number, reply, code, window)
             case j.PrintNotice(job=job):
-                self.runtime._print_once(reply, job, NOTICE_ANSWERS)
+                self.runtime.prints.print_once(reply, job, NOTICE_ANSWERS)
 
     def _queue_number(self, reply: Reply, item_code: str, window: str) -> None:
         try:

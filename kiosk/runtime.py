@@ -8,13 +8,11 @@ so the journey is only ever touched from the UI thread; in tests it is a plain q
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import logging
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,12 +21,8 @@ from kiosk import journey as j
 from kiosk.config import Config
 from kiosk.devices import (
     CardReader,
-    DeviceKind,
-    DeviceState,
     DeviceStatus,
-    Paper,
     Printer,
-    PrintError,
 )
 from kiosk.events import (
     Action,
@@ -42,8 +36,6 @@ from kiosk.events import (
     IdentitySessionStarted,
     Operation,
     PlatformHealth,
-    Printed,
-    PrintProgress,
     RatingStored,
     RepresentativeConfirmed,
     Submitted,
@@ -55,6 +47,7 @@ from kiosk.i18n import _
 from kiosk.models import Catalogue, SessionStatus
 from kiosk.notice_desk import NoticeDesk
 from kiosk.platform import ErrorKind, PlatformClient, PlatformError
+from kiosk.print_desk import PrintDesk
 from kiosk.storage import CatalogueStore, Kind, MakeDelivery, OutboxError, OutboxStore
 from kiosk.technician_desk import TechnicianDesk
 
@@ -62,11 +55,6 @@ log = logging.getLogger("kiosk.runtime")
 
 Listener = Callable[[j.Journey], None]
 Reply = Callable[[object], None]  # hands an effect's answer back to the journey
-
-# How a print job is answered: (progress, printed, a failure's operation); the 一次性告知's
-# are kiosk.notice_desk's
-PrintAnswers = tuple[type, type, Operation]
-CASE_ANSWERS: PrintAnswers = (PrintProgress, Printed, Operation.PRINT)
 
 PHONE_EXPIRY_GRACE = 2.0  # s past the code's end before the kiosk renews it without the platform
 
@@ -115,9 +103,6 @@ class Runtime:
         self._print = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._local = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-outbox")
         self._stop = threading.Event()
-        self._jobs_lock = threading.Lock()
-        self._jobs_in_flight: set[str] = set()
-        self._jobs_printed: deque[str] = deque(maxlen=200)  # whole on paper: never again
         self._catalogue_etag: str | None = None
         self._catalogue_shown: Catalogue | None = None
         self._reachable: bool | None = None
@@ -134,13 +119,13 @@ class Runtime:
             started_at=self.started_at,
             post=self.post,  # hall staff acknowledged a call: StaffCallAcknowledged
         )
-        self._printer_status: DeviceStatus | None = None
         self._threads: list[threading.Thread] = []
         self._guides_thread: threading.Thread | None = None
         self._phone_watch: threading.Event | None = None  # set: stop watching the shown QR
         self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
         self.desk = TechnicianDesk(self)  # what the technician's mode asks for
         self.notices = NoticeDesk(self)  # what the 一次性告知 asks for
+        self.prints = PrintDesk(self)  # print jobs, once each, and the printer's watcher
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -158,7 +143,7 @@ class Runtime:
         if self.scanner is not None:
             self.scanner.start(self.post)
         self.sync.start()
-        for name, target in (("heartbeat", self._heartbeat_loop), ("printer", self._printer_loop)):
+        for name, target in (("heartbeat", self._heartbeat_loop), ("printer", self.prints.watch)):
             t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -246,7 +231,7 @@ class Runtime:
                 case j.SubmitCase():
                     self._submit(self._submit_case, reply, effect)
                 case j.PrintDocument(job=job):
-                    self._print_once(reply, job)
+                    self.prints.print_once(reply, job)
                 case j.TakeQueueNumber() | j.PrintNotice():
                     self.notices.apply(effect, reply)
                 case j.StoreRating(rating=rating):  # local disk: never behind a slow network
@@ -312,7 +297,7 @@ class Runtime:
             return
         self._set_reachable(True)
         reply(Verified(ticket, items))
-        self._refresh_printer()
+        self.prints.refresh()
 
     def _confirm_representative(self, reply: Reply, ticket, card) -> None:
         try:
@@ -412,52 +397,6 @@ class Runtime:
             self._platform_failed(reply, Operation.SUBMIT, exc, exc.retryable or garbled)
             return
         reply(Submitted(result))
-
-    def _print_once(self, reply: Reply, job, answers: PrintAnswers = CASE_ANSWERS) -> None:
-        """A job still on its way to the paper is never queued a second time: a citizen who
-        asks again after a timeout gets the answer of the run already going."""
-        with self._jobs_lock:
-            if job.job_id in self._jobs_in_flight:
-                log.warning("print job %s is still printing: not sent again", job.job_id)
-                return
-            if job.job_id in self._jobs_printed:
-                log.warning("print job %s already came out whole: not sent again", job.job_id)
-                reply(answers[1](job.job_id))
-                return
-            self._jobs_in_flight.add(job.job_id)
-        try:
-            self._print.submit(self._guarded, self._print_job, reply, job, answers)
-        except RuntimeError:  # shutting down
-            self._print_done(job.job_id)
-
-    def _print_done(self, job_id: str, *, printed: bool = False) -> None:
-        with self._jobs_lock:
-            self._jobs_in_flight.discard(job_id)
-            if printed:
-                self._jobs_printed.append(job_id)
-
-    def _print_job(self, reply: Reply, job, answers: PrintAnswers = CASE_ANSWERS) -> None:
-        progress_type, printed_type, op = answers
-        printed = False
-        last = self._printer_status  # XFS/CUSS busy while a job runs (usable, not pollable)
-        if last is not None:
-            self._printer_changed(dataclasses.replace(last, state=DeviceState.BUSY))
-        try:
-            self.printer.print_job(job, progress=lambda f: reply(progress_type(job.job_id, f)))
-            printed = True
-        except PrintError as exc:
-            log.warning("print job %s failed: %s", job.job_id, exc)
-            self.tally.count(tally.PRINTS, "failed")
-            self.tally.count(tally.ERRORS, op.value)
-            if exc.status is not None:
-                self._printer_changed(exc.status)
-            reply(Failed(op, str(exc), retryable=True))
-        finally:
-            self._print_done(job.job_id, printed=printed)
-        if printed:
-            self.tally.count(tally.PRINTS, "ok")
-            reply(printed_type(job.job_id))
-            self._refresh_printer()
 
     def _store_rating(self, reply: Reply, rating) -> None:
         try:
@@ -570,39 +509,9 @@ class Runtime:
         if reachable and was_unreachable:
             self.sync.poke(force=True)  # what waits in backoff goes now
 
-    def _printer_loop(self) -> None:
-        while not self._stop.is_set():
-            if not self._jobs_in_flight:  # a job reads its own status
-                self._refresh_printer()
-            self._stop.wait(self.printer_poll_interval)
-
-    def _refresh_printer(self) -> None:
-        try:
-            status = self.printer.status()
-        except Exception as exc:  # a driver surprise must not kill the watcher
-            log.warning("printer status failed: %s", exc)
-            status = DeviceStatus(DeviceKind.PRINTER, DeviceState.HARDWARE_ERROR, detail=str(exc))
-        self._printer_changed(status)
-
-    def _printer_changed(self, status: DeviceStatus) -> None:
-        if status != self._printer_status:
-            before, self._printer_status = self._printer_status, status
-            paper_before = before.paper if before is not None else Paper.UNKNOWN
-            if status.paper is not paper_before and status.paper is not Paper.UNKNOWN:
-                self.tally.count(tally.PAPER_EVENTS, status.paper.value)
-            self.post(DeviceChanged(status))
-            self._alert_staff(before, status)
-
     def _service_changed(self, change: j.ServiceChanged) -> None:
         """Out of service or back: the technician's reason in the log and a device event."""
         name, data = device_events.service_event(change)
         why = f": {change.device} {change.state} ({change.detail})" if data else ""
         log.warning("kiosk %s%s", name.replace("_", " "), why)
         self._submit(self._event, name, data, pool=self._local)
-
-    def _alert_staff(self, before: DeviceStatus | None, now: DeviceStatus) -> None:
-        """Paper low, out or jammed, cover open, printer gone: hall staff can fix these, so a
-        device event tells them (through the heartbeat) once per change, not once per poll."""
-        problem = device_events.printer_trouble(now)
-        if problem and problem != device_events.printer_trouble(before):
-            self._event("staff_alert", {"device": "printer", "problem": problem})

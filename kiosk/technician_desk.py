@@ -140,7 +140,7 @@ class TechnicianDesk:
         if changed.more_in_file:
             detail += " · other changes in the file take effect at the next start"
         if kind is DeviceKind.PRINTER:
-            rt._refresh_printer()  # its status now, not at the next poll
+            rt.prints.refresh()  # its status now, not at the next poll
         reply(
             AddressApplied(
                 True,

@@ -126,8 +126,6 @@ LONG_FOR_A_REASON = {
     "devkit/scripts.py": "the autopilot's scripts: one generator per scripted journey",
     "drivers/escpos_printer.py": "status, encoding and the job's life on one printer link",
     "kiosk/platform.py": "the client of every operation of the contract, and what each failure means",
-    "kiosk/runtime.py": "every effect of the journey carried out on its threads, and the watchers; "
-    "the desks (technician_desk, notice_desk) already hold what one mode alone asks for",
 }
 
 
