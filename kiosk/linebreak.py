@@ -27,13 +27,15 @@ Measure = Callable[[str], float]
 # Names a citizen reads as one word, never cut in two (UAX #14 allows a break between any two
 # ideographs, so "三晋/通" would be legal). Short on purpose: only names and terms the kiosk
 # shows, none longer than a line of the narrowest slip could hold.
+# not words: matched in the text, whatever the language shown
 KEEP_WHOLE = ("三晋通", "一证通办", "好差评", "身份证", "身份码", "二维码", "长辈模式")
 
 # A step's number stays with the step's first word ("4. 现场打印…", never "4." alone at a line's
 # end), and a date or time written with units stays whole ("2026年12月2日", "12月02日"): UAX #14
 # allows a break after "4. " and between a digit and an ideograph.
+# not words: patterns
 _LIST_NUMBER = re.compile(r"\s*\d{1,3}[.、．]\s*")
-_DATE_UNITS = frozenset("年月日时分秒")
+_DATE_UNITS = frozenset("年月日时分秒")  # not words
 
 
 @lru_cache(maxsize=4096)
