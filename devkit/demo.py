@@ -47,11 +47,20 @@ SCRIPT_NAMES = (
     "availability",
     "lockdown",
     "technician",
+    "linebreak",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
 # card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = ("soak", "availability", "lockdown", "printer", "wedge", "technician")
+WITHOUT_PCSC = (
+    "soak",
+    "availability",
+    "lockdown",
+    "printer",
+    "wedge",
+    "technician",
+    "linebreak",
+)
 
 
 class DemoStack:

@@ -28,7 +28,7 @@ Measure = Callable[[str], float]
 # ideographs, so "三晋/通" would be legal). Short on purpose: only names and terms the kiosk
 # shows, none longer than a line of the narrowest slip could hold.
 # not words: matched in the text, whatever the language shown
-KEEP_WHOLE = ("三晋通", "一证通办", "好差评", "身份证", "身份码", "二维码", "长辈模式")
+KEEP_WHOLE = tuple("三晋通 一证通办 好差评 零跑腿 身份证 身份码 二维码 长辈模式 工作人员".split())
 
 # A step's number stays with the step's first word ("4. 现场打印…", never "4." alone at a line's
 # end), and a date or time written with units stays whole ("2026年12月2日", "12月02日"): UAX #14
