@@ -84,6 +84,7 @@ bench: deps $(STAMP)
 	$(PY) bench/qr.py
 	$(PY) bench/signing.py
 	$(PY) bench/print.py
+	$(PY) bench/linebreak.py
 	$(PY) bench/outbox.py
 	$(PY) bench/results.py
 

@@ -55,6 +55,7 @@ SCRIPT_NAMES = (
     "help_seen",
     "notice",
     "case_slip",
+    "linebreak",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -71,6 +72,7 @@ WITHOUT_PCSC = (
     "help_seen",
     "notice",
     "case_slip",
+    "linebreak",
 )
 
 

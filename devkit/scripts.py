@@ -1516,8 +1516,40 @@ def help_seen(p: Pilot) -> Generator[Wait, None, None]:
     p.record["take_card_after_removal"] = p.journey.take_card
 
 
+def _shown_lines(root) -> list[list[str]]:
+    """Every visible label's lines as Kivy laid them out (its core label's lines), where it
+    has more than one."""
+    from screens.breaking import LineBreaking
+
+    out = []
+    for w in root.walk(restrict=True):
+        lines = getattr(getattr(w, "_label", None), "_cached_lines", None) or []
+        if isinstance(w, LineBreaking) and w.opacity > 0 and len(lines) > 1:
+            out.append(["".join(word.text for word in line.words) for line in lines])
+    return out
+
+
+def linebreak(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 12: Chinese lines on screen break by the rules. 长辈模式 (larger text) on the
+    published list's guide, where the longest paragraphs wrap most."""
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    yield p.tap("attract.elder")
+    yield p.frames(2)
+    yield p.shot("attract_elder")
+    yield p.tap("attract.browse")
+    yield p.screen(State.CATALOGUE)
+    yield p.tap(f"catalogue.row:{SOCIAL_INSURANCE}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the public guide", lambda: p.journey.browse_guide is not None)
+    yield p.frames(3)
+    yield p.shot("guide_elder")
+    p.record["guide_lines"] = _shown_lines(p.app.sm.current_screen)
+
+
 SCRIPTS = {
     "demo": demo,
+    "linebreak": linebreak,
     "two_citizens": two_citizens,
     "bench_items": bench_items,
     "panel": panel,

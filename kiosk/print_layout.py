@@ -19,7 +19,6 @@ department's document, its template Chinese.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from PIL import Image, ImageDraw, ImageOps
 from kiosk.document import Document, DocumentKind
 from kiosk.fonts import load_font
 from kiosk.i18n import N_
+from kiosk.linebreak import break_lines
 
 PAPER_58MM = 384
 PAPER_80MM = 576
@@ -113,15 +113,6 @@ def display_width(text: str) -> int:
     return sum(char_width(ch) for ch in text)
 
 
-# Line-breaking rules (禁则): these never start a line ...
-_NO_START = set("，。、；：！？）》」』】〉〕”’…—·%,.;:!?)]}")  # not words
-# ... and these never end one.
-_NO_END = set("（《「『【〈〔“‘([{")  # not words
-# Runs of Latin letters and digits are never split unless longer than a whole line; "*" belongs
-# to the run, so a masked ID number (140110********0242) stays in one piece.
-_TOKEN = re.compile(r"[A-Za-z0-9*]+|[ \t]+|.", re.DOTALL)
-
-
 def clean_text(text: str) -> str:
     """Normalise newlines and drop control and format characters.
 
@@ -133,82 +124,25 @@ def clean_text(text: str) -> str:
     )
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
-
-
 def wrap(text: str, width: int, *, hanging: int = 0) -> list[str]:
     """Wrap ``text`` to ``width`` columns; continuation lines are indented by ``hanging`` spaces.
 
-    Explicit newlines start new lines. Breaks fall between characters of CJK text, between words
-    of Latin text, never inside a run of letters and digits unless it cannot fit on a line of its
-    own, and obey the common Chinese rules about punctuation at the start and end of a line.
+    Explicit newlines start new lines. Lines break where Unicode's line breaking rules allow
+    (kiosk/linebreak.py): never before closing or after opening punctuation, never inside a
+    number, a date or a Latin word unless it cannot fit on a line of its own. A paragraph's
+    leading indent is kept, up to half a line.
     """
     if width <= 0:
         raise ValueError("width must be positive")
     hanging = min(max(hanging, 0), width // 2)
-    out: list[str] = []
-    for paragraph in clean_text(text).split("\n"):
-        out.extend(_wrap_paragraph(paragraph, width, hanging, first=not out))
-    return out
+    paragraphs = [_cap_indent(p, width // 2) for p in clean_text(text).split("\n")]
+    lines = break_lines("\n".join(paragraphs), width, display_width, rest_width=width - hanging)
+    return [line if i == 0 or not line else " " * hanging + line for i, line in enumerate(lines)]
 
 
-def _wrap_paragraph(paragraph: str, width: int, hanging: int, first: bool) -> list[str]:
-    """Greedy wrap of one paragraph; ``first`` marks the first line of the whole text."""
-    lines: list[str] = []
-    cur: list[str] = []
-
-    def avail() -> int:
-        return width if (first and not lines) else width - hanging
-
-    def used() -> int:
-        return display_width("".join(cur))
-
-    def flush() -> None:
-        line = "".join(cur).rstrip()
-        indent = "" if (first and not lines) or not line else " " * hanging
-        lines.append(indent + line)
-        cur.clear()
-
-    for tok in _tokens(paragraph):
-        w = display_width(tok)
-        if tok.isspace():
-            if cur and used() + w <= avail():
-                cur.append(tok)
-            elif not cur and not lines:  # the paragraph's own leading indent
-                cur.append(tok[: avail() // 2])
-            continue
-        if used() + w <= avail():
-            cur.append(tok)
-            continue
-        if cur and "".join(cur).isspace():  # an indent that leaves no room: drop it
-            cur.clear()
-            if w <= avail():
-                cur.append(tok)
-                continue
-        if w > width - hanging:  # longer than any line: split it, filling this line first
-            for ch in tok:
-                if cur and used() + char_width(ch) > avail():
-                    flush()
-                cur.append(ch)
-            continue
-        carry: list[str] = []
-        # 禁则: a closing mark pulls the previous character down; an opening mark goes down.
-        if tok in _NO_START:  # pull down the character before, past other closing marks
-            while len(cur) > 1 and not cur[-1].isspace():
-                carry.insert(0, cur.pop())
-                if carry[0] not in _NO_START:
-                    break
-        while len(cur) > 1 and cur[-1] in _NO_END:
-            carry.insert(0, cur.pop())
-        if carry and display_width("".join(carry)) + w > width - hanging:
-            cur.extend(carry)  # the rule cannot be kept without overflowing: break anyway
-            carry = []
-        flush()
-        cur.extend([*carry, tok])
-    if cur or not lines:
-        flush()
-    return lines
+def _cap_indent(paragraph: str, most: int) -> str:
+    body = paragraph.lstrip(" ")
+    return paragraph[: min(len(paragraph) - len(body), most)] + body
 
 
 # --- the layout of a document --------------------------------------------------------------------

@@ -26,15 +26,20 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.journey.technician import LONG_PRESS_SECONDS
+from screens.breaking import LineBreaking
 
 
-class KLabel(Label):
+class KLabel(LineBreaking, Label):
     """A label that wraps to its width and grows to its text (for Chinese paragraphs)."""
 
     role = OptionProperty("body", options=["body", "small", "title", "big"])
 
 
-class KButton(ButtonBehavior, Label):
+class WrapLabel(LineBreaking, Label):
+    """A plain label whose lines break by the Chinese rules (docs/line-breaking.md)."""
+
+
+class KButton(ButtonBehavior, LineBreaking, Label):
     kid = StringProperty("")
     kind = OptionProperty(
         "secondary", options=["primary", "secondary", "warning", "danger", "ghost", "choice"]

@@ -10,6 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.printer_url import PrinterConfig, Transport
+from drivers.test_page import check_page
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.document import Document, DocumentKind, Field
 from kiosk.fonts import find_cjk_font
 from kiosk.print_layout import (
@@ -232,6 +235,45 @@ def test_certificate_layout_holds_every_piece(width):
     assert isinstance(lines[-1], Cut)
     assert any(isinstance(line, Rule) for line in lines)
     assert any(isinstance(line, Feed) for line in lines)
+
+
+SLIP_NO_START = "。，、；：！？）」』》】”…"
+SLIP_NO_END = "（「『《【“"
+
+
+def slip(document: Document, width: int) -> list[str]:
+    return [t.text.strip() for t in layout_document(document, width) if isinstance(t, Text)]
+
+
+@pytest.mark.parametrize("width", [PAPER_58MM, PAPER_80MM])
+def test_slips_keep_the_line_breaking_rules(width):
+    """Certificates, receipts and the test page break lines by UAX #14 (kiosk/linebreak.py)."""
+    receipt = certificate(
+        kind=DocumentKind.RECEIPT,
+        title="城乡居民养老保险待遇领取资格认证受理回执",
+        case_no="SX2026120200417",
+        fields=(Field("办理事项", "城乡居民养老保险待遇领取资格认证（三晋通APP同步）"),),
+        body=(
+            "1. 在自助终端放置居民身份证，核验身份；\n"
+            "4. 现场打印带核验码的证明，请取走身份证和证明。\n"
+            "您暂无职工社会保险参保记录，可拨打12333或到社保窗口咨询。"
+            "本回执有效期至2026-12-02（以最后核验日期为准），也可在“三晋通”APP查询办理进度。"
+        ),
+        promised_date=dt.date(2026, 12, 2),
+    )
+    page = check_page(
+        PrinterConfig(Transport.TCP, host="127.0.0.1", width_dots=width),
+        DeviceStatus(DeviceKind.PRINTER, DeviceState.ONLINE, paper=Paper.FULL, detail="就绪"),
+        "a1b2c3",
+        dt.date(2026, 12, 2),
+    )
+    for doc in (certificate(), receipt, page):
+        lines = slip(doc, width)
+        assert not [x for x in lines if x[:1] in SLIP_NO_START], lines
+        assert not [x for x in lines if x[-1:] in SLIP_NO_END], lines
+    lines = slip(receipt, width)
+    for whole in ("12333", "2026-12-02", "“三晋通”APP", "4. 现场", "2026年12月2日"):
+        assert any(whole in x for x in lines), (whole, lines)
 
 
 def test_field_continuations_are_indented_under_the_value():
