@@ -305,6 +305,10 @@ class Pilot:
             EventLoop.post_dispatch_input("begin", held[0])
 
         yield Wait(f"widget {kid!r}", lambda: self.find(kid) is not None, 10.0, then=down)
+        # the hold counts from when a widget has the finger (it grabs it), not from when the
+        # touch was posted: a loaded machine may dispatch it frames later, and a long press
+        # held for less than its time does nothing
+        yield Wait("the finger on the widget", lambda: bool(held[0].grab_list), 10.0)
         yield self.seconds(seconds)
         yield Wait("the finger lifted", lambda: True, then=lambda: self._lift(held[0]))
 
