@@ -253,6 +253,14 @@ class JourneyCore:
             return _("打印机暂停服务，请到窗口办理")
         return ""
 
+    def classify(self, payload: str) -> qr.Scan:
+        """What a scanned code is, by this kiosk's prefixes (kiosk.qr); raises ScanRefused."""
+        return qr.classify(
+            payload,
+            certificate_prefixes=self.settings.certificate_prefixes,
+            token_prefixes=self.settings.token_prefixes,
+        )
+
     # ---- what the phases use ----------------------------------------------------------------
 
     @property

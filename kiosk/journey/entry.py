@@ -66,11 +66,7 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     if j.session is not None or j.state not in SCAN_STATES:
         return  # a code scanned in the middle of someone's session changes nothing
     try:
-        scan = qr.classify(
-            event.payload,
-            certificate_prefixes=j.settings.certificate_prefixes,
-            token_prefixes=j.settings.token_prefixes,
-        )
+        scan = j.classify(event.payload)
     except qr.ScanRefused as refused:
         j.fail(ErrorInfo(_("无法读取二维码"), refused.reason))
         return

@@ -345,11 +345,7 @@ def scan_read(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     if v is None or not v.scan_test:
         return
     try:
-        scan = qr.classify(
-            event.payload,
-            certificate_prefixes=j.settings.certificate_prefixes,
-            token_prefixes=j.settings.token_prefixes,
-        )
+        scan = j.classify(event.payload)
     except qr.ScanRefused as refused:
         v.scan_test = refused.reason
         outcome = "refused"
