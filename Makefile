@@ -16,21 +16,22 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Debian packages: Python and a compiler for pyscard (swig, libpcsclite-dev), the PC/SC daemon,
 # libusb for USB printers (pyusb), a CJK font, a virtual X server for running without a display,
 # GL for Kivy, a QR decoder for the tests, strace for the privacy audit's record of every file the
-# kiosk writes, systemd (on a container too) for systemd-analyze, which checks the unit.
+# kiosk writes, systemd (on a container too) for systemd-analyze, which checks the unit,
+# espeak-ng for the spoken prompts (made at build time, kiosk voice build).
 APT_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
 	libusb-1.0-0 fonts-noto-cjk xvfb xauth libgl1 libegl1 libmtdev1 zxing-cpp-tools \
-	vsmartcard-vpcd strace systemd
+	vsmartcard-vpcd strace systemd espeak-ng
 # what a production kiosk needs of them (make install): no X server of its own, no test tools
 KIOSK_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev pcscd \
-	libusb-1.0-0 fonts-noto-cjk libgl1 libegl1 libmtdev1
+	libusb-1.0-0 fonts-noto-cjk libgl1 libegl1 libmtdev1 espeak-ng
 
-.PHONY: run test deps apt-install venv lint format bench soak fuzz fuzz-merge clean i18n install \
-	install-deps
+.PHONY: run test deps apt-install venv voice lint format bench soak fuzz fuzz-merge clean i18n \
+	install install-deps
 
-run: deps $(STAMP)
+run: deps $(STAMP) voice
 	$(VENV)/bin/kiosk run --demo
 
-test: deps $(STAMP)
+test: deps $(STAMP) voice
 	$(PY) -m pytest -q
 
 deps:
@@ -50,6 +51,10 @@ apt-install:
 	fi
 
 venv: deps $(STAMP)
+
+# the spoken prompts, made from the catalogue by espeak-ng (quick when nothing changed)
+voice: deps $(STAMP)
+	@$(VENV)/bin/kiosk voice build
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -135,6 +140,7 @@ install: $(if $(DESTDIR),,install-deps)
 	$(APP)/.venv/bin/python -m pip install -q -e '$(APP)[i18n]'
 	cd $(APP) && .venv/bin/python -m screens.fonts >/dev/null
 	$(APP)/.venv/bin/pybabel -q compile -D kiosk -d $(APP)/assets/locale --use-fuzzy
+	$(APP)/.venv/bin/kiosk voice build >/dev/null
 	$(APP)/.venv/bin/python -m compileall -q $(APP) -x '/\.venv/' >/dev/null
 	install -D -m 0644 deploy/kiosk.service $(DESTDIR)/etc/systemd/system/kiosk.service
 	install -D -m 0644 deploy/70-kiosk-devices.rules $(DESTDIR)/etc/udev/rules.d/70-kiosk-devices.rules

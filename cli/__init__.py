@@ -1,4 +1,4 @@
-"""The technicians' tools: `kiosk idcard|qr|printer|outbox|config|doctor|demo …`, one module per subcommand.
+"""The technicians' tools: `kiosk idcard|qr|printer|outbox|config|doctor|demo|voice …`, one module per subcommand.
 
 Each module adds its subcommand to the `kiosk` parser (``add_commands``) and runs it
 (``run(args)`` → exit status); all of them write through cli.console (one JSON object per line,
@@ -21,6 +21,7 @@ COMMANDS = {
     "config": "cli.config",
     "doctor": "cli.doctor",
     "demo": "cli.demo",
+    "voice": "cli.voice",
 }
 
 

@@ -53,6 +53,7 @@ SCRIPT_NAMES = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "voice",
     "notice",
     "case_slip",
     "linebreak",
@@ -70,6 +71,7 @@ WITHOUT_PCSC = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "voice",
     "notice",
     "case_slip",
     "linebreak",
@@ -324,6 +326,8 @@ def run_demo(
 
             xvfb = Xvfb(*size)
             os.environ["DISPLAY"] = xvfb.start()
+            # no loudspeaker either: SDL's mixer plays to nothing (the sound layer still runs)
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
             print(
                 f"demo: no display, running under Xvfb {os.environ['DISPLAY']} at {size[0]}x{size[1]}"
             )

@@ -1516,6 +1516,29 @@ def help_seen(p: Pilot) -> Generator[Wait, None, None]:
     p.record["take_card_after_removal"] = p.journey.take_card
 
 
+def voice(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 12 part 6: every step of a citizen's visit speaks its prompt as its screen opens
+    (observed at the sound layer: the Voice's record and the sound's own state), 再听一遍 says
+    it again, and the idle screens say nothing by themselves."""
+    v = p.app.voice
+    yield p.screen(State.ATTRACT)
+    yield p.seconds(0.5)
+    p.record["attract_silent"] = not v.played
+    yield p.tap("top.repeat")
+    yield p.until("the attract prompt on request", lambda: bool(v.played))
+    p.record["repeat_on_attract"] = list(v.played)
+    yield p.shot("attract_voice_button")
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    heard = len(v.played)
+    yield p.tap("top.repeat")
+    yield p.until("再听一遍 on the list", lambda: len(v.played) > heard)
+    p.record["playing_after_repeat"] = v._playing is not None and v._playing.state == "play"
+    yield p.shot("items_voice_button")
+    yield from _handle(p, SOCIAL_INSURANCE, shots=False)
+    yield from _rate(p, "satisfied", shots=False)
+    p.record["played"] = [[state, lang] for state, lang in v.played]
+
+
 def _shown_lines(root) -> list[list[str]]:
     """Every visible label's lines as Kivy laid them out (its core label's lines), where it
     has more than one."""
@@ -1567,6 +1590,7 @@ SCRIPTS = {
     "tech_address": tech_address,
     "tech_restart": tech_restart,
     "help_seen": help_seen,
+    "voice": voice,
     "notice": notice,
     "case_slip": case_slip,
 }

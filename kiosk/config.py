@@ -81,6 +81,14 @@ class SessionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceConfig:
+    """The spoken prompts ([voice]): on unless a hall mutes them; how loud (0 to 1)."""
+
+    enabled: bool = True
+    volume: float = 0.8
+
+
+@dataclass(frozen=True, slots=True)
 class TechnicianConfig:
     """The technician's entry: the PIN's hash (kiosk.pin; empty: no technician screen)."""
 
@@ -114,6 +122,7 @@ class Config:
     session: SessionConfig = SessionConfig()
     technician: TechnicianConfig = TechnicianConfig()
     metrics: MetricsConfig = MetricsConfig()
+    voice: VoiceConfig = VoiceConfig()
     demo: bool = False
     source: str = ""  # where it came from, for messages
     file: Path | None = None  # the file it was read from (the technician screen writes it)
@@ -252,6 +261,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
     session = _Section(root.get("session", dict, {}), "session", source)
     technician = _Section(root.get("technician", dict, {}), "technician", source)
     metrics = _Section(root.get("metrics", dict, {}), "metrics", source)
+    voice = _Section(root.get("voice", dict, {}), "voice", source)
     root.finish()
 
     def path(value: str) -> Path:
@@ -314,12 +324,26 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
             pin_hash=technician.get("pin_hash", str, "", check=_pin_hash),
         ),
         metrics=_metrics(metrics),
+        voice=VoiceConfig(
+            enabled=voice.get("enabled", bool, True),
+            volume=voice.get("volume", float, 0.8, check=_between(0.0, 1.0)),
+        ),
         demo=demo,
         source=source,
     )
     if cfg.session.warning_seconds >= cfg.session.inactivity_seconds:
         raise session.error("warning_seconds", "must be smaller than inactivity_seconds")
-    for section in (kiosk, platform, devices, printer, display, session, technician, metrics):
+    for section in (
+        kiosk,
+        platform,
+        devices,
+        printer,
+        display,
+        session,
+        technician,
+        metrics,
+        voice,
+    ):
         section.finish()
     return cfg
 

@@ -50,6 +50,9 @@ class Action(StrEnum):
     BACK = "back"
     EXIT = "exit"
     MORE_TIME = "more_time"
+    REPEAT_PROMPT = (
+        "repeat_prompt"  # 再听一遍: the screen speaks its prompt again (screens/voice.py)
+    )
     CALL_STAFF = "call_staff"
     STAFF_ACK = "staff_ack"  # hall staff at the kiosk: a long press on "已呼叫工作人员"
     LEAVE = "leave"  # the answer to "结束办理？": arg "yes" or "no"

@@ -30,13 +30,15 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk import addresses, assets, i18n
 from kiosk.config import Config
 from kiosk.events import Action, QrScanned, Tick
-from kiosk.i18n import N_
+from kiosk.i18n import N_, language
 from kiosk.journey import Journey, Now, State
 from kiosk.qr import REFUSAL_REASONS, QrRejected, Refusal
+from kiosk.voice import prompt as voice_prompt
 from kiosk.wedge import WedgeDetector
 from screens import item_list, widgets  # noqa: F401  (registers the kv classes)
 from screens.base import KioskScreen
 from screens.theme import Theme
+from screens.voice import Voice
 
 if TYPE_CHECKING:
     from kiosk.runtime import Runtime
@@ -145,6 +147,9 @@ class KioskApp(App):
         self._pending = list(SCREENS)
         self.allow_close = False
         self.render_failures: list[str] = []  # for the tests: a render must never fail
+        self.voice = Voice(kiosk_config.voice)
+        self.voice_on = kiosk_config.voice.enabled
+        self._voiced: State | None = None  # the screen whose prompt was last given
 
     # ---- building -------------------------------------------------------------------------------
 
@@ -225,6 +230,7 @@ class KioskApp(App):
         if screen is None:
             module, cls = SCREENS[state].split(":")
             screen = getattr(importlib.import_module(module), cls).build()
+            screen.has_voice = self.voice_on and voice_prompt(state) is not None
             self.screens[state] = screen
             self.sm.add_widget(screen)
         return screen
@@ -245,6 +251,9 @@ class KioskApp(App):
         self._update_countdown(screen, journey)
         if self.sm.current != screen.name:
             self.sm.current = screen.name
+        if state is not self._voiced:
+            self._voiced = state
+            self.voice.entered(state, language())
 
     def _tick(self, _dt) -> None:
         if self.runtime is None:
@@ -274,6 +283,8 @@ class KioskApp(App):
         except ValueError:
             log.error("unknown action %r", action)
             return
+        if act is Action.REPEAT_PROMPT:
+            self.voice.repeat()  # the sound is the screen's; the journey counts the touch
         if self.runtime is not None:  # a tap in the first few hundred ms waits for the next
             self.runtime.tap(act, arg)
 

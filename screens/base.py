@@ -26,6 +26,7 @@ class KioskScreen(Screen):
     countdown = NumericProperty(0)  # seconds left, only while the warning is due
     greeting = StringProperty("")
     notice = StringProperty("")
+    has_voice = BooleanProperty(False)  # a spoken prompt: the frame offers 再听一遍
     staff_call = StringProperty("")  # "", "called" or "acknowledged" (the frame's banner)
     take_card = BooleanProperty(False)  # "请取走身份证": an ended session's card on the reader
     confirm_leave = BooleanProperty(False)  # "结束办理？" in the bottom bar

@@ -92,6 +92,18 @@ class KButton(ButtonBehavior, LineBreaking, Label):
         return super().on_touch_down(touch)
 
 
+class VoiceButton(ButtonBehavior, Label):
+    """再听一遍 in the top bar: white on the bar's colour, as wide as its words (its own rule:
+    a KButton's width follows the row, this one the text)."""
+
+    kid = StringProperty("top.repeat")
+    shown = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        if self.shown:
+            tap(self, "repeat_prompt")
+
+
 class OneBarBinding:
     """For scroll views (ScrollView, RecycleView): one binding of the bar's colour, however
     much they scroll.

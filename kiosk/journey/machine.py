@@ -49,7 +49,13 @@ from kiosk.journey.states import IDLE_STATES, PERSON_WAITS, TECHNICIAN_STATES, S
 log = logging.getLogger("kiosk.journey")
 
 # the frame's own taps: they leave a pending "结束办理？" question standing
-_FRAME_TAPS = (Action.MORE_TIME, Action.CALL_STAFF, Action.STAFF_ACK, Action.ELDER_MODE)
+_FRAME_TAPS = (
+    Action.MORE_TIME,
+    Action.REPEAT_PROMPT,
+    Action.CALL_STAFF,
+    Action.STAFF_ACK,
+    Action.ELDER_MODE,
+)
 
 # a machine wait that overran its guard: what the citizen is told
 OVERRAN: dict[State | None, tuple[str, str]] = {
@@ -267,7 +273,7 @@ class Journey(JourneyCore):
             return
         if state in PERSON_WAITS:
             self.reset_deadline()  # any touch is activity
-        if a is Action.MORE_TIME:
+        if a in (Action.MORE_TIME, Action.REPEAT_PROMPT):  # activity, nothing more here
             return
         if a is Action.ELDER_MODE and state in (State.ATTRACT, State.CATALOGUE, State.ITEMS):
             self.elder_mode = not self.elder_mode
