@@ -3,6 +3,7 @@ sentence, and the platform's reason shows behind 详情 (docs/privacy.md, "On sc
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 
@@ -118,3 +119,19 @@ def test_no_reason_in_the_logs(caplog):
     assert "journey:" in caplog.text, "the journey logged its way"
     for why in PERSONAL.values():
         assert why not in logged
+
+
+def test_a_refusal_for_eligibility_keeps_its_reason_out_of_the_error_detail():
+    """The platform's 403 not_eligible may carry the reason: the log gets the code only."""
+    import requests
+
+    from kiosk.platform import _status_error
+
+    resp = requests.Response()
+    resp.status_code = 403
+    body = {"error": {"code": "not_eligible", "message": f"不符合办理条件：{PERSONAL['I3']}"}}
+    resp._content = json.dumps(body, ensure_ascii=False).encode()
+    resp.headers["Content-Type"] = "application/json"
+    error = _status_error(resp, "POST", "/v1/cases", 0.0)
+    assert error.code == "not_eligible" and "not_eligible" in error.detail
+    assert PERSONAL["I3"] not in error.detail + str(error) + error.message
