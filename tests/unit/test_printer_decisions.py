@@ -122,3 +122,17 @@ def test_a_failure_with_the_printer_still_usable_keeps_the_drivers_words():
     to_printing(d)
     d(Failed(Operation.PRINT, "打印中断，请重新打印。"))
     assert d.journey.error.text.startswith("打印中断，请重新打印。")
+
+
+@each
+def test_a_notice_slip_that_fails_on_a_condition_says_it_in_the_same_words(condition):
+    d = Driver()
+    window_item = item("I3", available=False, reason="不在此办理")
+    to_items(d, (item("I1"), window_item))
+    d.tap(Action.SELECT_ITEM, "I3")
+    d(GuideLoaded(guide(window_item)))
+    (p,) = d.tap(Action.NOTICE)  # no window named: the slip straight away
+    d(DeviceChanged(CONDITIONS[condition]))
+    d(Failed(Operation.NOTICE_PRINT, "打印可能未完成：缺纸"))
+    assert d.state is j.State.ERROR and d.journey.error.text.startswith(REASONS[condition])
+    assert d.journey.error.retry == p
