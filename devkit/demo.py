@@ -36,6 +36,7 @@ log = logging.getLogger("devkit.demo")
 PORTRAIT = (1080, 1920)
 SCRIPT_NAMES = (
     "demo",
+    "privacy_printer",
     "two_citizens",
     "bench_items",
     "panel",
@@ -63,6 +64,7 @@ LANDSCAPE = (1920, 1080)
 # card another run inserts there would walk into these journeys (and these need no such card)
 WITHOUT_PCSC = (
     "soak",
+    "privacy_printer",
     "availability",
     "lockdown",
     "printer",

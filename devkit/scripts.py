@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 from devkit.autopilot import Pilot, Wait
 from devkit.people import BY_KEY
@@ -1570,8 +1570,110 @@ def linebreak(p: Pilot) -> Generator[Wait, None, None]:
     p.record["guide_lines"] = _shown_lines(p.app.sm.current_screen)
 
 
+def _held(p: Pilot, screen: State, kid: str, reason: str) -> Callable[[], bool]:
+    """The screen shows the printer's condition beside its print button, and holds it."""
+    shown = p.app.screens[screen]
+    return lambda: shown.hold == reason and p.find(kid) is None
+
+
+def privacy_printer(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 12, parts 8 and 9: an unavailable item's reason only behind 详情, on the list and
+    on its guide; the printer's condition held beside the print button on the guide and the
+    preview, released when the printer is back. Once in normal size, once in 长辈模式."""
+    p.app.runtime.printer_poll_interval = 0.3
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    for mode in ("normal", "elder"):
+        if mode == "elder":
+            yield p.tap("attract.elder")
+            yield p.until("长辈模式", lambda: p.app.theme.elder)
+        yield from _privacy_pass(p, mode)
+        yield p.tap("bottom.exit")
+        yield from _back_to_attract(p)
+
+
+def _privacy_pass(p: Pilot, mode: str) -> Generator[Wait, None, None]:
+    record = p.record.setdefault(mode, {})
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    items = p.app.screens[State.ITEMS]
+    blocked = [i for i in p.journey.session.items if not i.available and i.unavailable_reason]
+    p.check(bool(blocked), "the demo citizen has no item refused with a reason")
+    reasons = {i.item_code: i.unavailable_reason for i in blocked}
+    yield p.until("the list drawn", lambda: p.app.sm.current == State.ITEMS.value)
+    data = json.dumps(items.ids.list.data, ensure_ascii=False)
+    record["reasons_in_rows"] = [c for c, why in reasons.items() if why in data]
+    record["neutral_rows"] = data.count("本机暂不能为您办理此事项，请咨询窗口")
+    record["blocked"] = len(blocked)
+    items.ids.list.scroll_y = 0  # the items for a window are at the end
+    yield p.frames(3)
+    yield p.shot(f"items_neutral_{mode}")
+
+    code = blocked[-1].item_code  # the list's last row: on screen at its end
+    p.say(f"详情 on {code}")
+    yield p.tap(f"items.reveal:{code}")
+    yield p.until("the reason on its row", lambda: _row_detail(items, code) == reasons[code])
+    data = json.dumps(items.ids.list.data, ensure_ascii=False)
+    record["revealed_others"] = [c for c, why in reasons.items() if c != code and why in data]
+    yield p.frames(3)
+    yield p.shot(f"items_detail_{mode}")
+    yield p.tap(f"items.row:{code}")
+    yield p.screen(State.ITEM_DETAIL)
+    detail = p.app.screens[State.ITEM_DETAIL]
+    yield p.until("the guide", lambda: p.journey.session.guide is not None and not detail.loading)
+    record["row_hidden_on_leaving"] = p.journey.revealed is None
+    record["guide_before"] = detail.notice + detail.reason
+    record["guide_reason_before_tap"] = reasons[code] in record["guide_before"]
+    yield p.shot(f"guide_for_window_{mode}")
+    yield p.tap("detail.reveal")
+    yield p.until("the reason on the guide", lambda: detail.reason == reasons[code])
+    yield p.shot(f"guide_detail_{mode}")
+    yield p.tap("bottom.back")
+    yield p.screen(State.ITEMS)
+    record["guide_hidden_on_leaving"] = p.journey.revealed is None
+
+    p.say("paper out while the citizen reads the guide of an item that prints")
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the guide", lambda: p.journey.can_confirm)
+    p.stack.printer.set_state(paper="out")
+    yield p.until(
+        "确认办理 held", _held(p, State.ITEM_DETAIL, "detail.confirm", "打印纸已用完"), timeout=10
+    )
+    record["detail_hold"] = [detail.hold, detail.hold_notice]
+    yield p.shot(f"detail_paper_out_{mode}")
+    p.stack.printer.set_state()
+    yield p.until("确认办理 released", lambda: p.find("detail.confirm") is not None, timeout=10)
+    record["detail_released"] = detail.hold == "" and detail.hold_notice == ""
+    yield p.shot(f"detail_released_{mode}")
+
+    p.say("the cover opens on the preview")
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=20)
+    preview = p.app.screens[State.PREVIEW]
+    jobs = len(p.stack.printer.jobs)
+    p.stack.printer.set_state(cover_open=True)
+    yield p.until(
+        "确认打印 held", _held(p, State.PREVIEW, "preview.print", "打印机盖未关好"), timeout=10
+    )
+    record["preview_hold"] = [preview.hold, preview.hold_notice]
+    yield p.shot(f"preview_cover_open_{mode}")
+    p.stack.printer.set_state()
+    yield p.until("确认打印 released", lambda: p.find("preview.print") is not None, timeout=10)
+    record["preview_released"] = preview.hold == ""
+    record["jobs_while_held"] = len(p.stack.printer.jobs) - jobs
+    yield p.shot(f"preview_released_{mode}")
+    yield p.tap("preview.no_print")
+    yield p.screen(State.TAKE_DOCUMENTS)
+
+
+def _row_detail(items, code: str) -> str:
+    row = next((r for r in items.ids.list.data if r.get("item_code") == code), {})
+    return row.get("detail", "")
+
+
 SCRIPTS = {
     "demo": demo,
+    "privacy_printer": privacy_printer,
     "linebreak": linebreak,
     "two_citizens": two_citizens,
     "bench_items": bench_items,

@@ -45,6 +45,17 @@ class Paper(StrEnum):
     JAMMED = "jammed"
 
 
+class PrinterCondition(StrEnum):
+    """Why a printer cannot print, one name per thing the citizen is told (and staff fix)."""
+
+    NO_DEVICE = "no_device"
+    COVER_OPEN = "cover_open"
+    PAPER_OUT = "paper_out"
+    JAMMED = "jammed"
+    FAULT = "fault"
+    OFFLINE = "offline"
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceStatus:
     kind: DeviceKind
@@ -63,6 +74,24 @@ class DeviceStatus:
         if self.kind is DeviceKind.PRINTER:
             return not self.cover_open and self.paper not in (Paper.OUT, Paper.JAMMED)
         return True
+
+    @property
+    def printer_condition(self) -> PrinterCondition | None:
+        """A printer's reason not to print (None while usable); the first that applies, in the
+        order a person must fix them: connect it, close the cover, load paper, clear a jam."""
+        if self.usable or self.state is DeviceState.STARTING:
+            return None
+        if self.state is DeviceState.NO_DEVICE:
+            return PrinterCondition.NO_DEVICE
+        if self.cover_open:
+            return PrinterCondition.COVER_OPEN
+        if self.paper is Paper.OUT:
+            return PrinterCondition.PAPER_OUT
+        if self.paper is Paper.JAMMED:
+            return PrinterCondition.JAMMED
+        if self.state is DeviceState.HARDWARE_ERROR:
+            return PrinterCondition.FAULT
+        return PrinterCondition.OFFLINE
 
 
 Post = Callable[[object], None]

@@ -60,6 +60,7 @@ class Action(StrEnum):
     PRINT = "print"  # on the preview: print it
     NO_PRINT = "no_print"  # on the preview: do not print (the case number is shown)
     NOTICE = "notice"  # an item that cannot be done here: print its 一次性告知 and a queue number
+    REVEAL_REASON = "reveal_reason"  # 详情: arg item_code; shows why it cannot be done here
     CASE_SLIP = "case_slip"  # after 不打印: a short 办件凭条 with the case number and a QR
     RATE = "rate"  # arg: level name
     REASON = "reason"  # arg: reason code (toggles)

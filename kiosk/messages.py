@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.devices import DeviceState, DeviceStatus, Paper
+from kiosk.devices import DeviceState, DeviceStatus, Paper, PrinterCondition
 from kiosk.document import DocumentKind
 from kiosk.events import CardFault
 from kiosk.i18n import N_, _
@@ -98,6 +98,35 @@ def printer_problem(status: DeviceStatus) -> str:
     if status.state is DeviceState.HARDWARE_ERROR:
         return _("打印机故障，请联系工作人员。")
     return _("打印机暂时无响应，请联系工作人员。")
+
+
+# why the print button is held, beside it (short words, one per condition), and the notice
+# above it: what is wrong and what happens next (staff are told by a device event)
+PRINTER_HOLD_REASONS: dict[PrinterCondition, str] = {
+    PrinterCondition.NO_DEVICE: N_("打印机未连接"),
+    PrinterCondition.COVER_OPEN: N_("打印机盖未关好"),
+    PrinterCondition.PAPER_OUT: N_("打印纸已用完"),
+    PrinterCondition.JAMMED: N_("打印机卡纸"),
+    PrinterCondition.FAULT: N_("打印机故障"),
+    PrinterCondition.OFFLINE: N_("打印机无响应"),
+}
+PRINTER_HOLD_NOTICE = N_("{reason}，已通知工作人员处理。打印机恢复后即可继续，无需重新办理。")
+
+
+def printer_hold_reason(condition: PrinterCondition) -> str:
+    """Why the print button is held, in a few words."""
+    return _(PRINTER_HOLD_REASONS[condition])
+
+
+def printer_hold_notice(condition: PrinterCondition) -> str:
+    """What is wrong with the printer and what happens next (staff have been told)."""
+    return _(PRINTER_HOLD_NOTICE).format(reason=printer_hold_reason(condition))
+
+
+# an item this citizen cannot do here: the platform's reason may state a personal status (no
+# pension, low income, a disability certificate), so the screen says only this, and the reason
+# waits behind 详情 (docs/privacy.md)
+UNAVAILABLE_HERE = N_("本机暂不能为您办理此事项，请咨询窗口")
 
 
 def printer_unavailable(status: DeviceStatus | None) -> Message:

@@ -7,7 +7,7 @@ client turns into a PlatformError with a plain message for the citizen.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kiosk.document import QR_CONTENT_MAX_BYTES, Document
@@ -45,7 +45,9 @@ class Item:
     visits: int
     prints: bool
     available: bool = True
-    unavailable_reason: str = ""
+    # the platform's reason why this citizen cannot do it here: it may state a personal status
+    # (no pension, low income, a disability certificate), so it stays out of reprs and logs
+    unavailable_reason: str = field(default="", repr=False)
 
     @classmethod
     def from_json(cls, r: Reader) -> Item:

@@ -121,6 +121,9 @@ _KIND_MESSAGES: dict[ErrorKind, str] = {
     ErrorKind.INVALID_REPLY: N_("政务服务平台返回的信息有误。请稍后再试，或到人工窗口办理。"),
 }
 
+# Server error codes whose message may state something personal about the citizen (docs/privacy.md)
+PERSONAL_CODES = frozenset({"not_eligible"})
+
 # Server error codes (docs/platform-api.yaml, Error.code) that deserve their own words.
 CODE_MESSAGES: dict[str, str] = {
     "unknown_person": N_("平台中未查询到您的身份信息。请到人工窗口办理。"),
@@ -605,7 +608,11 @@ def _status_error(resp: requests.Response, method: str, shown: str, at: float) -
         kind = ErrorKind.SERVER
     else:  # an unexpected 2xx or 3xx: not what the contract says
         kind = ErrorKind.INVALID_REPLY
+    # a refusal for eligibility may give the citizen's status as its reason (no pension, low
+    # income): the code says enough for a technician, and the words stay out of the log
     said = f" ({code}: {scrub(server_message)[:120]})" if code else ""
+    if code in PERSONAL_CODES:
+        said = f" ({code})"
     wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
     # refused for the kiosk's clock: how far off it is, and which way, is the first thing to know
     off = f"; {skew_words(resp.headers.get('Date'), at)}" if code == "clock_skew" else ""

@@ -10,6 +10,7 @@ import re
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.utils import escape_markup, get_hex_from_color
 
+from kiosk import messages
 from kiosk.i18n import N_, _
 from kiosk.journey import Journey, notice_slip
 from kiosk.models import Guide, MaterialSource
@@ -43,6 +44,11 @@ class ItemDetailScreen(KioskScreen):
     for_window = BooleanProperty(False)  # to be done at a window: 一次性告知 instead of confirm
     can_print_notice = BooleanProperty(False)
     confirm_label = StringProperty(N_("确认办理"))
+    # the printer cannot print: why 确认办理 (or the slip's button) is held, and what happens next
+    hold = StringProperty("")
+    hold_notice = StringProperty("")
+    can_reveal = BooleanProperty(False)  # an item for a window whose reason 详情 can show
+    reason = StringProperty("")  # that reason, only while 详情 is open
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
@@ -59,17 +65,18 @@ class ItemDetailScreen(KioskScreen):
         self.can_print_notice = notice_slip.can_print(journey)
         if item is not None:
             self.confirm_label = _("确认办理并打印") if item.prints else _("确认办理")
+        # both buttons of a citizen's guide print (the certificate, or the 一次性告知 slip)
+        prints = bool(s and item is not None and (item.prints or self.for_window))
+        self.hold = journey.printer_hold if prints else ""
+        self.hold_notice = journey.printer_hold_notice if prints else ""
+        self.can_reveal = bool(s and item is not None and journey.can_reveal(item))
+        self.reason = journey.revealed_reason(item) if s and item is not None else ""
         if guide is None:
             self.materials = self.guide_text = self.pledge_text = ""
             return
         self.materials = self._materials(guide)
-        if self.for_window:
-            self.notice = self._where(guide, item.unavailable_reason if item else "")
-            if not journey.printer_usable:  # no slip now: what is on screen is all there is
-                printer = journey.printer_message
-                self.notice += "\n" + _("{title}：{text}").format(
-                    title=printer.title, text=printer.text
-                )
+        if self.for_window:  # never the platform's reason here: it waits behind 详情
+            self.notice = self._where(guide)
         parts = [
             (_("办理条件"), guide.conditions),
             (_("办理流程"), guide.process),
@@ -91,8 +98,8 @@ class ItemDetailScreen(KioskScreen):
             self.guide_text += f"\n[color={warn}]{escape_markup(kept)}[/color]"
         self.pledge_text = guide.pledge_text
 
-    def _where(self, guide: Guide, reason: str) -> str:
-        """Why not here, and where instead: the window the 一次性告知 slip names."""
+    def _where(self, guide: Guide) -> str:
+        """Not here, and where instead: the window the 一次性告知 slip names."""
         w = guide.window
         where = (
             _("请到{name}（{location}）办理，{hours}。").format(
@@ -101,7 +108,7 @@ class ItemDetailScreen(KioskScreen):
             if w is not None
             else _("请到人工窗口办理。")
         )
-        return f"{reason}\n{where}" if reason else where
+        return f"{_(messages.UNAVAILABLE_HERE)}\n{where}"
 
     def _materials(self, guide: Guide) -> str:
         if not guide.materials:

@@ -1,7 +1,9 @@
 """The grouped item list used by the citizen's list and the public catalogue (RecycleView).
 
 Rows are recycled, not rebuilt: changing ``rows`` only replaces data. Items the citizen cannot
-do here stay visible with a short reason (docs/ui.md: never hidden silently).
+do here stay visible with a short reason (docs/ui.md: never hidden silently). That reason is
+never the platform's own (it may state a personal status): a row holds it only while its
+详情 is open (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class ItemRow(ButtonBehavior, BoxLayout):
     department = StringProperty("")
     tags = StringProperty("")
     reason = StringProperty("")
+    detail = StringProperty("")  # the platform's reason: only while 详情 is open on this row
+    can_reveal = BooleanProperty(False)
     enabled = BooleanProperty(True)
 
     def on_release(self) -> None:
@@ -48,8 +52,12 @@ def rows(
     header_height: float,
     row_height: float,
     prefix: str,
+    can_reveal: Callable[[Item], bool] = lambda _i: False,
+    revealed: Callable[[Item], str] = lambda _i: "",
 ) -> list[dict]:
-    """RecycleView data: available items first, grouped by category; then the others."""
+    """RecycleView data: available items first, grouped by category; then the others, with
+    what the screen may say (``blocked``), a 详情 where there is more (``can_reveal``) and that
+    more only where it was asked for (``revealed``)."""
     items = list(items)
     doable = [i for i in items if not blocked(i)]
     others = [i for i in items if blocked(i)]
@@ -67,7 +75,13 @@ def rows(
         )
         # one this citizen must do at a window opens on its guide and the 一次性告知 slip;
         # one only the printer blocks does not
-        data.extend(_row(i, blocked(i), row_height, prefix, not i.available) for i in others)
+        for i in others:
+            row = _row(i, blocked(i), row_height, prefix, not i.available)
+            row["can_reveal"] = can_reveal(i)
+            row["detail"] = detail = revealed(i)
+            if detail:  # room for the reason in full: never shortened
+                row["height"] = row_height * 1.6
+            data.append(row)
     return data
 
 
@@ -87,6 +101,8 @@ def _row(item: Item, reason: str, height: float, prefix: str, opens: bool = Fals
         "department": item.department,
         "tags": "  ·  ".join(item.tags),
         "reason": reason,
+        "detail": "",
+        "can_reveal": False,
         "enabled": not reason or opens,
         "height": height,
     }

@@ -30,7 +30,14 @@ class ItemsScreen(KioskScreen):
         notice = _("{title}：{text}").format(title=printer.title, text=printer.text)
         self.device_notice = "" if journey.printer_usable else notice
         # the list is data only; rebuild it when the items or what blocks them changed
-        key = (s.started_at if s else None, len(items), journey.printer_usable, journey.elder_mode)
+        revealed = journey.revealed if s else None
+        key = (
+            s.started_at if s else None,
+            len(items),
+            journey.printer_usable,
+            journey.elder_mode,
+            revealed,
+        )
         if key != self._shown:
             t = self.theme
             self.ids.list.data = rows(
@@ -39,6 +46,9 @@ class ItemsScreen(KioskScreen):
                 header_height=t.px(84),
                 row_height=t.px(200) * (1.3 if t.elder else 1),
                 prefix="items",
+                can_reveal=journey.can_reveal,
+                revealed=journey.revealed_reason,
             )
-            self.ids.list.scroll_y = 1
+            if key[:4] != self._shown[:4]:  # 详情 opened or closed: stay where the row is
+                self.ids.list.scroll_y = 1
             self._shown = key

@@ -23,6 +23,9 @@ class PreviewScreen(KioskScreen):
     paper_height = NumericProperty(1)
     what = StringProperty("")
     case_no = StringProperty("")
+    # the printer cannot print: why 确认打印 is held, and what happens next
+    hold = StringProperty("")
+    hold_notice = StringProperty("")
     _shown = ""
 
     def render(self, journey: Journey) -> None:
@@ -31,6 +34,8 @@ class PreviewScreen(KioskScreen):
         case = s.case if s else None
         if case is None:
             return
+        self.hold = journey.printer_hold
+        self.hold_notice = journey.printer_hold_notice
         doc = case.document
         kind = _("证明") if doc.kind is DocumentKind.CERTIFICATE else _("受理回执")
         self.what = _("请核对{kind}内容，确认无误后打印").format(kind=kind)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from kiosk import messages, pin, qr
-from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, PrinterCondition
 from kiosk.events import TechnicianInfo, TestPrinted
 from kiosk.i18n import _
 from kiosk.journey.effects import Effects, ErrorInfo, SessionEnded
@@ -35,6 +35,9 @@ log = logging.getLogger("kiosk.journey")
 # how long a notice about an ended session (why it ended) stays on the attract screen once its
 # citizen has gone: long enough to read while turning away, never long enough for the next one
 NOTICE_SECONDS = 8.0
+# how long an item's reason opened with 详情 stays on screen: read, then hidden again for
+# whoever steps up next (leaving the screen hides it at once)
+REVEAL_SECONDS = 30.0
 
 BEFORE_START = Now(0.0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 _STARTING = DeviceState.STARTING
@@ -151,6 +154,9 @@ class JourneyCore:
         self.browse_item: Item | None = None
         self.browse_guide: Guide | None = None
         self.browse_guide_saved_at: float | None = None  # the kept copy's age, offline
+        # 详情 on an unavailable item: (its code, hidden at this moment (mono)); a screen change
+        # hides it (see enter)
+        self.revealed: tuple[str, float] | None = None
         self.devices: dict[tuple[DeviceKind, str], DeviceStatus] = {}
         self.platform_reachable = True
         self.halted = False  # the kiosk could not start its devices and services (see halt)
@@ -245,10 +251,34 @@ class JourneyCore:
         down = next((s for s in self.statuses(DeviceKind.PRINTER) if not s.usable), None)
         return messages.printer_unavailable(down)
 
+    @property
+    def printer_condition(self) -> PrinterCondition | None:
+        """Why the printer cannot print, from its latest known status (None while it can).
+        Every decision to print reads this, so one condition always gives one outcome."""
+        if self.printer_usable:
+            return None
+        return next(
+            c for s in self.statuses(DeviceKind.PRINTER) if (c := s.printer_condition) is not None
+        )
+
+    @property
+    def printer_hold(self) -> str:
+        """Why a print button is held right now, in a few words ('' while the printer prints)."""
+        condition = self.printer_condition
+        return messages.printer_hold_reason(condition) if condition is not None else ""
+
+    @property
+    def printer_hold_notice(self) -> str:
+        """What is wrong with the printer and what happens next ('' while it prints)."""
+        condition = self.printer_condition
+        return messages.printer_hold_notice(condition) if condition is not None else ""
+
     def item_blocked_reason(self, item: Item) -> str:
-        """Why this citizen cannot do this item here right now ('' if they can)."""
+        """What the screen says of an item this citizen cannot do here right now ('' if they
+        can). Never the platform's reason: it may state a personal status, and bystanders
+        read the screen (the reason waits behind 详情: ``revealed_reason``)."""
         if not item.available:
-            return item.unavailable_reason or _("需到窗口办理")
+            return _(messages.UNAVAILABLE_HERE)
         if item.prints and not self.printer_usable:
             return _("打印机暂停服务，请到窗口办理")
         return ""
@@ -261,6 +291,24 @@ class JourneyCore:
             token_prefixes=self.settings.token_prefixes,
         )
 
+    def can_reveal(self, item: Item) -> bool:
+        """The item has a reason of the platform's that 详情 can show."""
+        return not item.available and bool(item.unavailable_reason)
+
+    def revealed_reason(self, item: Item) -> str:
+        """The platform's reason why this item is unavailable, only while 详情 is open on it."""
+        shown = self.revealed
+        if shown is None or shown[0] != item.item_code or self.mono >= shown[1]:
+            return ""
+        return item.unavailable_reason
+
+    def reveal(self, item: Item) -> None:
+        """详情 tapped: the reason shows (on this screen, for REVEAL_SECONDS); tapped again, hides."""
+        if self.revealed is not None and self.revealed[0] == item.item_code:
+            self.revealed = None
+        elif self.can_reveal(item):
+            self.revealed = (item.item_code, self.mono + REVEAL_SECONDS)
+
     # ---- what the phases use ----------------------------------------------------------------
 
     @property
@@ -270,6 +318,7 @@ class JourneyCore:
     def enter(self, state: State, *, keep_notice: bool = False) -> None:
         if state is not self.state:
             log.info("journey: %s -> %s", self.state.value, state.value)
+            self.revealed = None  # a reason opened with 详情 belongs to the screen it was opened on
         if state in IDLE_STATES and self.state not in IDLE_STATES:
             self.epoch += 1
         self.state = state

@@ -7,6 +7,11 @@ ITEMS ─‹ 返回→ "结束办理？" ─结束办理→ ATTRACT (the first s
 ITEMS ─an item to be done at a window→ ITEM_DETAIL ─打印办事指南和排队号→ NOTICE_PRINTING
       (notice_slip)
 a guide that cannot be fetched → ERROR (retry)
+
+An item this citizen cannot do here says only "本机暂不能为您办理此事项，请咨询窗口": the
+platform's reason may state a personal status, so it shows behind 详情 (a deliberate tap, on
+that row or guide only), hidden again on leaving the screen or after REVEAL_SECONDS. A guide
+whose item prints holds 确认办理 while the printer cannot print, and releases it when it can.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ def can_confirm(j: JourneyCore) -> bool:
     if s is None or s.guide is None or s.selected is None or s.ticket is None:
         return False
     if not s.selected.available:  # to be done at a window: 一次性告知 instead (notice_slip)
+        return False
+    if s.selected.prints and not j.printer_usable:  # held until the printer is back
         return False
     return not s.guide.pledge_text or s.pledge_confirmed
 
@@ -65,7 +72,11 @@ def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None:
         return
-    if tap.action is Action.SELECT_ITEM:
+    if tap.action is Action.REVEAL_REASON:
+        item = next((i for i in s.items if i.item_code == tap.arg), None)
+        if item is not None:
+            j.reveal(item)
+    elif tap.action is Action.SELECT_ITEM:
         item = next((i for i in s.items if i.item_code == tap.arg), None)
         # an item this citizen cannot do here opens too: its guide, and the 一次性告知 slip
         if item is None or (item.available and j.item_blocked_reason(item)):
@@ -87,6 +98,16 @@ def tap_detail(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         submit_print.submit(j, effects)
     elif tap.action is Action.NOTICE and notice_slip.can_print(j):
         notice_slip.start(j, effects)
+    elif tap.action is Action.REVEAL_REASON and s.selected is not None:
+        j.reveal(s.selected)
+
+
+def hide_reason(j: JourneyCore) -> None:
+    """A reason opened with 详情 is hidden again once its time is up (the next citizen may be
+    standing there)."""
+    if j.revealed is not None and j.mono >= j.revealed[1]:
+        j.revealed = None
+        j.version += 1
 
 
 @phase.on(GuideLoaded)

@@ -201,6 +201,7 @@ class Journey(JourneyCore):
 
     def _on_tick(self, effects: Effects) -> None:
         self._expire_notice()
+        items.hide_reason(self)
         self._lapse_idle_call()
         if self.deadline is None or self.mono < self.deadline:
             return

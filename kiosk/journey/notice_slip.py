@@ -161,7 +161,8 @@ def printed(j: JourneyCore, event: NoticePrinted, effects: Effects) -> None:
 def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
     case_slip_print.print_failed(j, event)
     if j.state is State.NOTICE_PRINTING:
-        _fail(j, event.message)
+        # the printer's condition in its own words, as for a certificate (submit_print)
+        _fail(j, j.printer_hold_notice or event.message)
 
 
 def _fail(j: JourneyCore, message: str) -> None:

@@ -1,12 +1,17 @@
 """Submitting the case and putting its certificate (or a promised case's receipt) on paper.
 
     ITEM_DETAIL ─确认办理→ SUBMITTING ─the case→ PREVIEW (the paper on screen first)
-                                               → TAKE_DOCUMENTS when no printer can print
     PREVIEW ─打印→ PRINTING ─printed→ TAKE_DOCUMENTS ─我已取走 / the card taken→ RATING
     PREVIEW ─不打印→ TAKE_DOCUMENTS (the case number is the record; the screen says it was the
             citizen's choice)
     SUBMITTING / PRINTING ─failure or the guard→ ERROR (retry: the same request id, the same print
             job: the platform never makes a second case, nothing is reprinted unasked)
+
+The printer's conditions (paper out, jammed, cover open, offline, not connected) have one
+outcome at each decision (docs/device-states.md, "A printer that cannot print"): 确认办理 and
+打印 are held with the reason while the latest known status says the printer cannot print, and
+a print that was started ends on the error screen in the condition's words with 重新打印,
+whether the printer refused it or stopped midway.
 
 Paper that comes out after the guard gave up is done: the citizen goes on, it is never printed
 again by itself. Leaving is refused while the case is under way.
@@ -32,9 +37,7 @@ def submit(j: JourneyCore, effects: Effects) -> None:
     """确认办理 on a guide the citizen can confirm."""
     s = j.session
     assert s is not None and s.selected is not None and s.ticket is not None
-    if j.item_blocked_reason(s.selected):
-        msg = j.printer_message
-        j.fail(ErrorInfo(msg.title, msg.text))
+    if j.item_blocked_reason(s.selected):  # held on the guide (items.can_confirm)
         return
     j.enter(State.SUBMITTING)
     effects.append(SubmitCase(s.ticket, s.selected.item_code, s.request_id, s.pledge_confirmed))
@@ -56,8 +59,9 @@ def submitted(j: JourneyCore, event: Submitted, effects: Effects) -> None:
     s.case = event.result
     s.forget_card()
     # a certificate, or for a promised case its acceptance receipt, is shown first and goes
-    # on paper when the citizen says so; without a printer the screen is the record
-    j.enter(State.PREVIEW if j.printer_usable else State.TAKE_DOCUMENTS)
+    # on paper when the citizen says so; a printer that cannot print holds 打印 there (the
+    # same outcome whenever the printer turned bad: before, during or after the submission)
+    j.enter(State.PREVIEW)
 
 
 @phase.failed(Operation.SUBMIT)
@@ -74,11 +78,7 @@ def tap_preview(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if s is None or s.case is None:
         return
     if tap.action is Action.PRINT:
-        if not j.printer_usable:
-            msg = j.printer_message
-            case_no = _("您的办件编号：{case_no}，可凭此到人工窗口打印。")
-            text = msg.text + "\n" + case_no.format(case_no=s.case.case_no)
-            j.fail(ErrorInfo(msg.title, text))
+        if not j.printer_usable:  # held with its reason; released when the printer is back
             return
         s.job_id = s.job_id or j.now.id("job")
         s.print_progress = 0.0
@@ -124,7 +124,9 @@ def print_failed(j: JourneyCore, event: Failed, effects: Effects) -> None:
         return
     s = j.session
     case_no = s.case.case_no if s and s.case else ""
-    text = event.message
+    # the printer's condition (its status arrives before the failure: kiosk.print_desk) says
+    # what happened, whether the job was refused before any paper moved or broke off midway
+    text = j.printer_hold_notice or event.message
     if case_no:
         text += "\n" + _("您的办件编号：{case_no}，也可凭此到人工窗口打印。").format(
             case_no=case_no

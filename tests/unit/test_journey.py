@@ -223,8 +223,10 @@ def test_bad_rating_needs_a_reason():
     d.tap(Action.CONFIRM)
     d(DeviceChanged(DeviceStatus(DeviceKind.PRINTER, DeviceState.OFFLINE)))
     d(Submitted(case(item("I2", prints=False))))
-    assert d.state is j.State.TAKE_DOCUMENTS, "no printer: the result is shown, not printed"
-    assert d.journey.session.job_id == ""
+    assert d.state is j.State.PREVIEW, "no printer: the result is shown, 打印 held"
+    assert d.tap(Action.PRINT) == [] and d.state is j.State.PREVIEW
+    d.tap(Action.NO_PRINT)
+    assert d.state is j.State.TAKE_DOCUMENTS and d.journey.session.job_id == ""
     d.tap(Action.DOCUMENTS_TAKEN)
     d.tap(Action.RATE, RatingLevel.DISSATISFIED.value)
     assert d.tap(Action.SUBMIT_RATING) == []
@@ -430,7 +432,7 @@ def test_blocked_items_say_why_and_only_open_for_their_guide():
     d = Driver()
     blocked = item("I3", available=False, reason="您暂无住房公积金缴存记录")
     to_items(d, (item("I1"), blocked))
-    assert d.journey.item_blocked_reason(blocked) == "您暂无住房公积金缴存记录"
+    assert d.journey.item_blocked_reason(blocked) == "本机暂不能为您办理此事项，请咨询窗口"
     # an item for a window opens on its guide (for the 一次性告知 slip: test_notice.py) ...
     assert d.tap(Action.SELECT_ITEM, "I3") == [j.LoadGuide("I3", TICKET)]
     d(GuideLoaded(guide(blocked)))
