@@ -94,3 +94,39 @@ class Reprint:
 
 def read_cases(r: Reader) -> tuple[CaseSummary, ...]:
     return tuple(r.list("cases", CaseSummary.from_json, max_len=MAX_CASES))
+
+
+class ReprintStage(StrEnum):
+    RECORDING = "recording"  # the platform records the reprint and sends the document
+    PRINTING = "printing"
+    PRINTED = "printed"
+
+
+@dataclass
+class ReprintRun:
+    """One 再次打印 asked for: its request id (the platform counts it once however often it is
+    sent) and its print job (sent once; 重新打印 sends the same job)."""
+
+    case_no: str
+    request_id: str
+    job_id: str
+    stage: ReprintStage = ReprintStage.RECORDING
+    document: Document | None = None
+    progress: float = 0.0
+
+
+@dataclass
+class CaseLookup:
+    """办件查询 in a session: the list as the platform gave it, the reprint under way, and a
+    line for the citizen about the last one (printed, or why it was refused)."""
+
+    loading: bool = True
+    cases: tuple[CaseSummary, ...] = ()
+    reprint: ReprintRun | None = None
+    note: str = ""
+
+    def find(self, case_no: str) -> CaseSummary | None:
+        return next((c for c in self.cases if c.case_no == case_no), None)
+
+    def replace(self, case: CaseSummary) -> None:
+        self.cases = tuple(case if c.case_no == case.case_no else c for c in self.cases)
