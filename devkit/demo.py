@@ -55,6 +55,7 @@ SCRIPT_NAMES = (
     "help_seen",
     "notice",
     "case_slip",
+    "cases",
     "linebreak",
 )
 LANDSCAPE = (1920, 1080)
@@ -72,6 +73,7 @@ WITHOUT_PCSC = (
     "help_seen",
     "notice",
     "case_slip",
+    "cases",
     "linebreak",
 )
 

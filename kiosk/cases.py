@@ -124,6 +124,7 @@ class CaseLookup:
     cases: tuple[CaseSummary, ...] = ()
     reprint: ReprintRun | None = None
     note: str = ""
+    printed: bool = False  # the note says a reprint came out (not why one was refused)
 
     def find(self, case_no: str) -> CaseSummary | None:
         return next((c for c in self.cases if c.case_no == case_no), None)

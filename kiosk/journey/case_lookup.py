@@ -110,7 +110,7 @@ def tap_cases(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         return
     if tap.action is not Action.REPRINT or not can_reprint(j, tap.arg):
         return
-    lookup.note = ""
+    lookup.note, lookup.printed = "", False
     lookup.reprint = ReprintRun(tap.arg, j.now.id("request"), j.now.id("job"))
     j.enter(State.REPRINTING)
     effects.append(ReprintCase(s.ticket, tap.arg, lookup.reprint.request_id))
@@ -196,6 +196,7 @@ def printed(j: JourneyCore, event: ReprintPrinted, effects: Effects) -> None:
         j.error = None
         lookup.reprint = None
         lookup.note = _(PRINTED_NOTE).format(case_no=run.case_no)
+        lookup.printed = True
         j.enter(State.CASES)
 
 

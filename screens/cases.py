@@ -1,0 +1,112 @@
+"""办件查询: the citizen's cases, each with its state and dates; 再次打印 on a printable one.
+
+The rows are data for a RecycleView (built once, recycled); a row's button forwards the tap
+with its case number. Nothing here decides what may be reprinted: the journey does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.recycleview import RecycleView
+
+from kiosk.cases import STATE_LABELS, CaseState, CaseSummary
+from kiosk.i18n import _
+from kiosk.journey import Journey
+from kiosk.platform import citizen_message_for
+from screens.base import KioskScreen
+from screens.widgets import OneBarBinding
+
+
+class CaseRow(BoxLayout):
+    kid = StringProperty("")
+    case_no = StringProperty("")
+    name = StringProperty("")
+    state = StringProperty("")
+    state_kind = StringProperty("")  # "done", "printable" or "running": the label's colour
+    dates = StringProperty("")
+    reprint_note = StringProperty("")
+    can_reprint = BooleanProperty(False)
+    show_reprint = BooleanProperty(False)
+
+
+class CaseList(OneBarBinding, RecycleView):
+    pass
+
+
+def _day(at: dt.datetime | dt.date | None) -> str:
+    return at.strftime("%Y-%m-%d") if at is not None else ""
+
+
+def dates_line(case: CaseSummary) -> str:
+    parts = [_("申请 {date}").format(date=_day(case.applied_at))]
+    if case.finished_at is not None:
+        parts.append(_("办结 {date}").format(date=_day(case.finished_at)))
+    else:
+        parts.append(_("更新 {date}").format(date=_day(case.updated_at)))
+        if case.promised_date is not None:
+            parts.append(_("承诺 {date} 前办结").format(date=_day(case.promised_date)))
+    return "  ·  ".join(parts)
+
+
+def row(case: CaseSummary, journey: Journey, height: float) -> dict:
+    printable = case.state is CaseState.PRINTABLE
+    notes = [_("已再次打印{n}次").format(n=case.reprints)] if case.reprints else []
+    if printable and not case.reprintable and case.reprint_refusal == "reprint_limit":
+        notes.append(_("今日已打印过，明天可再打印"))
+    elif printable and not case.reprintable and case.reprint_refusal:
+        notes.append(citizen_message_for(case.reprint_refusal))
+    elif printable and not journey.printer_usable:
+        notes.append(_("打印机暂停服务，暂不能打印"))
+    note = "  ·  ".join(notes)
+    kind = {CaseState.PRINTABLE: "printable", CaseState.FINISHED: "done"}.get(case.state, "running")
+    return {
+        "kid": f"cases.row:{case.case_no}",
+        "case_no": case.case_no,
+        "name": case.item_name,
+        "state": _(STATE_LABELS[case.state]),
+        "state_kind": kind,
+        "dates": dates_line(case),
+        "reprint_note": note,
+        "show_reprint": printable,
+        "can_reprint": printable and case.reprintable and journey.printer_usable,
+        "height": height,
+    }
+
+
+class CasesScreen(KioskScreen):
+    kv_file = "cases.kv"
+    summary = StringProperty("")
+    loading = BooleanProperty(True)
+    note = StringProperty("")
+    note_kind = StringProperty("info")  # "success" after a reprint came out
+    device_notice = StringProperty("")
+    _shown: tuple = ()
+
+    def render(self, journey: Journey) -> None:
+        super().render(journey)
+        s = journey.session
+        lookup = s.cases if s else None
+        cases = lookup.cases if lookup else ()
+        self.loading = lookup is None or lookup.loading
+        self.note = lookup.note if lookup else ""
+        self.note_kind = "success" if lookup is not None and lookup.printed else "info"
+        if self.loading:
+            self.summary = _("正在查询您的办件…")
+        elif cases:
+            self.summary = _("共{n}件，按申请时间从新到旧排列").format(n=len(cases))
+        else:
+            self.summary = _("暂未查询到您的办件")
+        printer = journey.printer_message
+        notice = _("{title}：{text}").format(title=printer.title, text=printer.text)
+        printable = any(c.state is CaseState.PRINTABLE for c in cases)
+        self.device_notice = "" if journey.printer_usable or not printable else notice
+        key = (id(lookup), cases, journey.printer_usable, journey.elder_mode)
+        if key != self._shown:
+            t = self.theme
+            height = t.px(250) * (1.3 if t.elder else 1)
+            self.ids.list.data = [row(c, journey, height) for c in cases]
+            self.ids.list.scroll_y = 1
+            self._shown = key
