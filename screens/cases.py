@@ -21,7 +21,10 @@ from screens.widgets import OneBarBinding
 
 
 class CaseRow(BoxLayout):
+    # the row carries its button's kid, so that a list scrolled by its data (the autopilot's
+    # reveal) brings the button into view; the row itself is not a button
     kid = StringProperty("")
+    enabled = BooleanProperty(False)
     case_no = StringProperty("")
     name = StringProperty("")
     state = StringProperty("")
@@ -63,7 +66,7 @@ def row(case: CaseSummary, journey: Journey, height: float) -> dict:
     note = "  ·  ".join(notes)
     kind = {CaseState.PRINTABLE: "printable", CaseState.FINISHED: "done"}.get(case.state, "running")
     return {
-        "kid": f"cases.row:{case.case_no}",
+        "kid": f"cases.reprint:{case.case_no}",
         "case_no": case.case_no,
         "name": case.item_name,
         "state": _(STATE_LABELS[case.state]),
@@ -106,7 +109,8 @@ class CasesScreen(KioskScreen):
         key = (id(lookup), cases, journey.printer_usable, journey.elder_mode)
         if key != self._shown:
             t = self.theme
-            height = t.px(250) * (1.3 if t.elder else 1)
+            height = t.px(220) * (1.3 if t.elder else 1)
             self.ids.list.data = [row(c, journey, height) for c in cases]
-            self.ids.list.scroll_y = 1
+            if not self._shown or self._shown[0] != key[0]:
+                self.ids.list.scroll_y = 1  # a new list from the top; a row changed: stay
             self._shown = key
