@@ -13,6 +13,7 @@ from kiosk.cases import CaseState, CaseSummary, Reprint
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
 from kiosk.events import (
     Action,
+    CardRemoved,
     CasesLoaded,
     DeviceChanged,
     Failed,
@@ -191,3 +192,15 @@ def test_the_session_end_forgets_the_cases() -> None:
     session = d.journey.session
     d.tap(Action.EXIT)
     assert session.cases is None and d.journey.session is None
+
+
+def test_a_card_taken_while_the_certificate_prints_does_not_end_the_visit() -> None:
+    """The paper carries the holder's name: the session (and its screen) waits for it, so it
+    never comes out to the next citizen's attract screen."""
+    d = Driver()
+    to_reprinting(d)
+    (job,) = d(ReprintRecorded(reprint_of()))
+    d(CardRemoved())
+    assert d.state is j.State.REPRINTING and d.journey.session is not None
+    d(ReprintPrinted(job.job.job_id))
+    assert d.state is j.State.CASES and d.journey.session.cases.printed
