@@ -17,6 +17,7 @@ from collections.abc import Generator
 from devkit.autopilot import Pilot, Wait
 from devkit.people import BY_KEY
 from devkit.seed import BY_CODE
+from kiosk.events import Action
 from kiosk.journey import State
 
 SOCIAL_INSURANCE = "1401002001100100"  # 个人社保参保缴费证明打印 (即办件)
@@ -436,9 +437,21 @@ def cases(p: Pilot) -> Generator[Wait, None, None]:
     p.record["reprints"] = p.stack.platform.reprints()
     yield p.frames(3)
     yield p.shot("cases_reprinted")
-    p.say("back to the items, and leave")
+    p.say("back to the items; in 长辈模式 the list again")
     yield p.tap("bottom.back")
     yield p.screen(State.ITEMS)
+    p.app.runtime.tap(Action.ELDER_MODE)
+    yield p.until("长辈模式", lambda: p.journey.elder_mode)
+    yield p.frames(3)
+    yield p.shot("items_elder")
+    yield p.tap("items.cases")
+    yield p.screen(State.CASES)
+    yield p.until("the cases listed", lambda: not p.journey.session.cases.loading, timeout=20)
+    yield p.frames(3)
+    yield p.shot("cases_elder")
+    yield p.tap("bottom.back")
+    yield p.screen(State.ITEMS)
+    p.say("leave")
     yield p.tap("bottom.exit")
     yield from _back_to_attract(p)
 

@@ -44,26 +44,31 @@ def _day(at: dt.datetime | dt.date | None) -> str:
 
 
 def dates_line(case: CaseSummary) -> str:
-    parts = [_("申请 {date}").format(date=_day(case.applied_at))]
+    """申请 and 办结, or 申请 and the last change (the promised date goes on the next line)."""
+    applied = _("申请 {date}").format(date=_day(case.applied_at))
     if case.finished_at is not None:
-        parts.append(_("办结 {date}").format(date=_day(case.finished_at)))
-    else:
-        parts.append(_("更新 {date}").format(date=_day(case.updated_at)))
-        if case.promised_date is not None:
-            parts.append(_("承诺 {date} 前办结").format(date=_day(case.promised_date)))
-    return "  ·  ".join(parts)
+        return applied + "  ·  " + _("办结 {date}").format(date=_day(case.finished_at))
+    return applied + "  ·  " + _("更新 {date}").format(date=_day(case.updated_at))
+
+
+def note_line(case: CaseSummary, journey: Journey) -> str:
+    """One short line under the dates: the promise, the reprints, or why not now."""
+    if case.state is not CaseState.PRINTABLE:
+        if case.promised_date is None:
+            return ""
+        return _("承诺 {date} 前办结").format(date=_day(case.promised_date))
+    if not case.reprintable and case.reprint_refusal == "reprint_limit":
+        return _("今日已打印过，明天可再打印")
+    if not case.reprintable and case.reprint_refusal:
+        return citizen_message_for(case.reprint_refusal)
+    if not journey.printer_usable:
+        return _("打印机暂停服务，暂不能打印")
+    return _("已再次打印{n}次").format(n=case.reprints) if case.reprints else ""
 
 
 def row(case: CaseSummary, journey: Journey, height: float) -> dict:
     printable = case.state is CaseState.PRINTABLE
-    notes = [_("已再次打印{n}次").format(n=case.reprints)] if case.reprints else []
-    if printable and not case.reprintable and case.reprint_refusal == "reprint_limit":
-        notes.append(_("今日已打印过，明天可再打印"))
-    elif printable and not case.reprintable and case.reprint_refusal:
-        notes.append(citizen_message_for(case.reprint_refusal))
-    elif printable and not journey.printer_usable:
-        notes.append(_("打印机暂停服务，暂不能打印"))
-    note = "  ·  ".join(notes)
+    note = note_line(case, journey)
     kind = {CaseState.PRINTABLE: "printable", CaseState.FINISHED: "done"}.get(case.state, "running")
     return {
         "kid": f"cases.reprint:{case.case_no}",
