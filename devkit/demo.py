@@ -57,6 +57,7 @@ SCRIPT_NAMES = (
     "voice",
     "notice",
     "case_slip",
+    "cases",
     "linebreak",
 )
 LANDSCAPE = (1920, 1080)
@@ -76,6 +77,7 @@ WITHOUT_PCSC = (
     "voice",
     "notice",
     "case_slip",
+    "cases",
     "linebreak",
 )
 

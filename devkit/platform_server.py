@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from devkit import people, seed
+from devkit import case_records, people, seed
 from kiosk.identity import CardType, normalise_id_number
 from kiosk.masking import mask_name, mask_token
 from kiosk.models import Subject
@@ -111,6 +111,9 @@ MESSAGES = {
     "pledge_required": "该事项须先确认告知承诺",
     "request_id_reused": "办件请求编号已用于其他申请",
     "malformed_code": "核验码格式不正确",
+    "unknown_case": "未找到该办件",
+    "not_printable": "该办件没有可打印的证明",
+    "reprint_limit": "该证明今日已再次打印，每件每天限一次",
     "device_mismatch": "终端编号与签名终端不一致",
     "not_found": "请求的地址不存在",
     "method_not_allowed": "不支持该请求方法",
@@ -527,6 +530,15 @@ class ReferencePlatform:
     def start(self) -> str:
         self._store = _Store(self.db_path)
         self._secret = self._store.seed(self._citizens.values()).encode()
+        case_records.create_tables(self._store.db)
+        with self._store.lock:
+            case_records.add_history(
+                self._store.db,
+                self.today(),
+                lambda key: seed.holder_of_citizen(self._citizens[key]),
+                self._new_code,
+                self.verify_base_url,
+            )
         self._build_catalogue()
         self._stopping.clear()
         self._listen()
@@ -804,10 +816,13 @@ class ReferencePlatform:
         )
 
     def cases(self) -> list[dict]:
+        """The cases kiosks made (the demo's past cases, applied for at a window, left out)."""
         rows = self.store.query(
             "SELECT c.case_no, c.item_code, c.case_kind, c.device_id, c.request_id, c.created_at,"
             " c.promised_date, f.code, f.status FROM cases c"
-            " LEFT JOIN certificates f ON f.case_no = c.case_no ORDER BY c.id"
+            " LEFT JOIN certificates f ON f.case_no = c.case_no WHERE c.device_id != ?"
+            " ORDER BY c.id",
+            (case_records.HALL_DEVICE,),
         )
         return [
             {
@@ -1036,6 +1051,10 @@ class ReferencePlatform:
             routes = {"GET": lambda: self._guide(parts[1], ticket)}
         elif parts == ["cases"]:
             routes = {"POST": lambda: self._submit(_json(body), ticket, device_id)}
+        elif parts == ["citizen", "cases"]:
+            routes = {"GET": lambda: self._citizen_cases(ticket)}
+        elif len(parts) == 5 and parts[:2] == ["citizen", "cases"] and parts[3] == "reprints":
+            routes = {"PUT": lambda: self._reprint(parts[2], parts[4], ticket, device_id)}
         elif parts == ["queue", "tickets"]:
             routes = {"POST": lambda: self._queue_ticket(_json(body))}
         elif len(parts) == 2 and parts[0] == "certificates":
@@ -1378,6 +1397,32 @@ class ReferencePlatform:
             "case_kind": row["case_kind"],
             "document": json.loads(row["document"]),
         }
+
+    def _citizen_cases(self, ticket: str | None) -> _Reply:
+        subject = self._subject(ticket)
+        assert subject is not None
+        with self.store.lock:
+            cases = case_records.list_cases(self.store.db, subject["id"], self.today())
+        return _Reply(200, {"cases": cases})
+
+    def _reprint(self, case_no: str, request_id: str, ticket: str | None, device_id: str) -> _Reply:
+        subject = self._subject(ticket)
+        assert subject is not None
+        if not 0 < len(request_id) <= 64 or not 0 < len(case_no) <= 50:
+            raise ApiError(400, "bad_request", detail="case_no or request_id: not a valid length")
+        with self.store.lock:
+            try:
+                reply = case_records.reprint(
+                    self.store.db, subject["id"], case_no, request_id, device_id, self.today()
+                )
+            except case_records.Refused as no:
+                raise ApiError(no.status, no.code) from None
+        return _Reply(200, reply)
+
+    def reprints(self) -> list[dict]:
+        """Every reprint recorded (for tests)."""
+        with self.store.lock:
+            return case_records.reprints_recorded(self.store.db)
 
     def _queue_ticket(self, body: Any) -> _Reply:
         """A number for a window, counted per window and per day (a hall's queuing system:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Generator
 from devkit.autopilot import Pilot, Wait
 from devkit.people import BY_KEY
 from devkit.seed import BY_CODE
+from kiosk.events import Action
 from kiosk.journey import State
 
 SOCIAL_INSURANCE = "1401002001100100"  # 个人社保参保缴费证明打印 (即办件)
@@ -370,6 +371,89 @@ def case_slip(p: Pilot) -> Generator[Wait, None, None]:
     yield p.screen(State.GOODBYE)
     p.stack.remove_card()
     yield p.screen(State.ATTRACT, timeout=20)
+
+
+def cases(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 14, part 3: 办件查询 from the item list, the cases in each state with their dates;
+    the paper runs out (再次打印 is held back) and comes back; a printable certificate is
+    printed once more, the reprint recorded at the platform; back to the list, the items."""
+    runtime = p.app.runtime
+    runtime.printer_poll_interval = 0.3
+    yield p.screen(State.ATTRACT)
+    yield from _identify(p, "zhang_wei", slow=False, shots=False)
+    yield p.shot("items_with_cases")
+    p.say("办件查询")
+    p.stack.platform.set_faults(latency_ms=900, path="/v1/citizen/cases")
+    yield p.tap("items.cases")
+    yield p.screen(State.CASES)
+    yield p.shot("cases_loading")
+    yield p.until("the cases listed", lambda: not p.journey.session.cases.loading, timeout=20)
+    lookup = p.journey.session.cases
+    p.record["states"] = sorted({c.state.value for c in lookup.cases})
+    p.record["cases_listed"] = [c.case_no for c in lookup.cases]
+    printable = [c for c in lookup.cases if c.reprintable]
+    p.check(bool(printable), "the demo citizen has no certificate to print again")
+    case = printable[0]
+    index = lookup.cases.index(case)
+    p._reveal(f"cases.reprint:{case.case_no}")  # the row in view, as a person would scroll
+    yield p.frames(3)
+    yield p.shot("cases")
+    p.say("the printer runs out of paper: 再次打印 is held back, the list says why")
+    p.stack.printer.set_state(paper="out")
+    yield p.until("paper out noticed", lambda: not p.journey.printer_usable, timeout=10)
+    yield p.frames(3)
+    yield p.shot("cases_paper_out")
+    p.check(
+        not p.app.screens[State.CASES].ids.list.data[index]["can_reprint"],
+        "再次打印 offered with no paper",
+    )
+    p.stack.printer.set_state(paper="ok")
+    yield p.until("the paper back", lambda: p.journey.printer_usable, timeout=10)
+    printed_before = len(p.stack.printer.jobs)
+    p.say(f"再次打印 {case.case_no}")
+    yield p.tap(f"cases.reprint:{case.case_no}")
+    yield p.screen(State.REPRINTING)
+    yield p.shot("reprinting", of=State.REPRINTING)
+    yield p.until("the reprint out", lambda: p.journey.session.cases.printed, timeout=40)
+    yield p.screen(State.CASES)
+    p.stack.platform.set_faults()
+    job = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)[-1]
+    p.check(len(p.stack.printer.jobs) == printed_before + 1, "more than one paper came out")
+    row = p.journey.session.cases.find(case.case_no)
+    p.check(row is not None and row.reprints == 1 and not row.reprintable, "the row not updated")
+    text = "".join(job.text.split())
+    doc = next((r for r in p.stack.platform.reprints() if r["case_no"] == case.case_no), None)
+    p.check(doc is not None, "the platform did not record the reprint")
+    (qr,) = job.qr_payloads or [""]
+    code = qr.rsplit("/", 1)[-1]
+    p.check(bool(code) and code in text, "the certificate's code is not on the paper")
+    p.record["reprint"] = {
+        "case_no": case.case_no,
+        "qr_payloads": list(job.qr_payloads),
+        "code": code,
+        "text": job.text,
+        "png": str(job.png_path) if job.png_path else "",
+    }
+    p.record["reprints"] = p.stack.platform.reprints()
+    yield p.frames(3)
+    yield p.shot("cases_reprinted")
+    p.say("back to the items; in 长辈模式 the list again")
+    yield p.tap("bottom.back")
+    yield p.screen(State.ITEMS)
+    p.app.runtime.tap(Action.ELDER_MODE)
+    yield p.until("长辈模式", lambda: p.journey.elder_mode)
+    yield p.frames(3)
+    yield p.shot("items_elder")
+    yield p.tap("items.cases")
+    yield p.screen(State.CASES)
+    yield p.until("the cases listed", lambda: not p.journey.session.cases.loading, timeout=20)
+    yield p.frames(3)
+    yield p.shot("cases_elder")
+    yield p.tap("bottom.back")
+    yield p.screen(State.ITEMS)
+    p.say("leave")
+    yield p.tap("bottom.exit")
+    yield from _back_to_attract(p)
 
 
 def bench_items(p: Pilot) -> Generator[Wait, None, None]:
@@ -1695,4 +1779,5 @@ SCRIPTS = {
     "voice": voice,
     "notice": notice,
     "case_slip": case_slip,
+    "cases": cases,
 }

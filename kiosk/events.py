@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.cases import CaseSummary, Reprint
 from kiosk.devices import DeviceKind, DeviceStatus
 from kiosk.identity import IdentityCard
 from kiosk.models import (
@@ -62,6 +63,8 @@ class Action(StrEnum):
     NOTICE = "notice"  # an item that cannot be done here: print its 一次性告知 and a queue number
     REVEAL_REASON = "reveal_reason"  # 详情: arg item_code; shows why it cannot be done here
     CASE_SLIP = "case_slip"  # after 不打印: a short 办件凭条 with the case number and a QR
+    CASES = "cases"  # 办件查询: the citizen's cases (from the item list)
+    REPRINT = "reprint"  # 再次打印 a finished case's certificate; arg: case_no
     RATE = "rate"  # arg: level name
     REASON = "reason"  # arg: reason code (toggles)
     DIMENSION = "dimension"  # arg: "efficiency:satisfied" (tapping the chosen one clears it)
@@ -166,6 +169,9 @@ class Operation(StrEnum):
     CATALOGUE = "catalogue"  # the published list
     QUEUE = "queue"  # a number from the hall's queuing system, for a 一次性告知 slip
     NOTICE_PRINT = "notice_print"  # the 一次性告知 slip on paper
+    CASES = "cases"  # 办件查询: the citizen's cases
+    REPRINT = "reprint"  # a reprint of a certificate, recorded at the platform
+    REPRINT_PRINT = "reprint_print"  # that certificate on paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,4 +333,29 @@ class NoticePrintProgress:
 
 @dataclass(frozen=True, slots=True)
 class NoticePrinted:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CasesLoaded:
+    cases: tuple[CaseSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintRecorded:
+    """The platform recorded a reprint and sent the certificate to print."""
+
+    reprint: Reprint
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintProgress:
+    """As PrintProgress, for a reprinted certificate (its own phase answers it)."""
+
+    job_id: str
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintPrinted:
     job_id: str

@@ -37,6 +37,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from kiosk.cases import CaseSummary, Reprint, read_cases
 from kiosk.i18n import N_, _
 from kiosk.identity import CardType, IdentityCard
 from kiosk.masking import mask_token, scrub
@@ -156,6 +157,11 @@ CODE_MESSAGES: dict[str, str] = {
     "representative_required": N_("办理本事项须由企业法定代表人本人放置身份证核验。"),
     "queue_unavailable": N_("排队叫号系统暂时无法取号，请到门口取号机取号。"),
     "unknown_window": N_("未能为该窗口取号，请到门口取号机取号。"),
+    "reprint_limit": N_(
+        "该证明今天已经再次打印过一次，每件每天限打印一次。请明天再来，或到人工窗口办理。"
+    ),
+    "not_printable": N_("该办件暂无可在本机打印的证明。请到人工窗口咨询。"),
+    "unknown_case": N_("未查询到该办件。请到人工窗口咨询。"),
 }
 
 
@@ -382,6 +388,22 @@ class PlatformClient:
             read_timeout=QUEUE_READ_TIMEOUT,
         )
         return self._read(resp, QueueTicket.from_json)
+
+    def cases(self, ticket: Ticket) -> tuple[CaseSummary, ...]:
+        """The ticket's subject's own cases, newest first (办件查询)."""
+        resp = self._call("GET", "/v1/citizen/cases", ticket=ticket, expect=(200,), op="cases")
+        return self._read(resp, read_cases)
+
+    def reprint(self, ticket: Ticket, case_no: str, request_id: str) -> Reprint:
+        """Record one reprint of ``case_no``'s certificate and get the document to print.
+
+        A PUT named by ``request_id``: the platform counts it once however often it arrives,
+        so it is retried like any idempotent call. Refusals: ``reprint_limit`` (once per case
+        per day), ``not_printable``, ``unknown_case``.
+        """
+        path = f"/v1/citizen/cases/{quote(case_no, safe='')}/reprints/{quote(request_id, safe='')}"
+        resp = self._call("PUT", path, body={}, ticket=ticket, expect=(200,), op="reprint")
+        return self._read(resp, Reprint.from_json)
 
     def verify_certificate(self, code: str) -> VerifyResult:
         code = code.strip()

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from kiosk import device_events, tally
 from kiosk import journey as j
+from kiosk.case_desk import CaseDesk
 from kiosk.config import Config
 from kiosk.devices import (
     CardReader,
@@ -125,6 +126,7 @@ class Runtime:
         self.handler_failures = 0  # exceptions behind the screen since start (a bug each)
         self.desk = TechnicianDesk(self)  # what the technician's mode asks for
         self.notices = NoticeDesk(self)  # what the 一次性告知 asks for
+        self.cases = CaseDesk(self)  # what 办件查询 asks for
         self.prints = PrintDesk(self)  # print jobs, once each, and the printer's watcher
 
     # ---- life ---------------------------------------------------------------------------------
@@ -234,6 +236,8 @@ class Runtime:
                     self.prints.print_once(reply, job)
                 case j.TakeQueueNumber() | j.PrintNotice():
                     self.notices.apply(effect, reply)
+                case j.LoadCases() | j.ReprintCase() | j.PrintReprint():
+                    self.cases.apply(effect, reply)
                 case j.StoreRating(rating=rating):  # local disk: never behind a slow network
                     self._submit(self._store_rating, reply, rating, pool=self._local)
                 case j.LoadCatalogue():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.cases import CaseLookup
 from kiosk.devices import PrintJob
 from kiosk.identity import IdentityCard
 from kiosk.masking import mask_name, mask_number
@@ -46,6 +47,7 @@ class Session:
     slip: PrintJob | None = None  # the 办件凭条 of a case whose paper was declined
     slip_progress: float = 0.0
     slip_printed: bool = False
+    cases: CaseLookup | None = None  # 办件查询, once opened (and a reprint under way)
 
     @classmethod
     def from_card(cls, card: IdentityCard, now: float, reader: str = "") -> Session:
@@ -87,6 +89,7 @@ class Session:
         self.notice = None
         self.slip = None
         self.slip_printed = False
+        self.cases = None
         self.rating_level = None
         self.rating_reasons.clear()
         self.rating_dimensions.clear()

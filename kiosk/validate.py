@@ -136,6 +136,9 @@ class Reader:
             raise InvalidData(f"{self._where(key)}: {value!r} has no time zone")
         return parsed
 
+    def opt_datetime(self, key: str) -> dt.datetime | None:
+        return None if self._get(key, True) is None else self.datetime(key)
+
     def obj_(self, key: str) -> Reader:
         return Reader(self._get(key, False), self._where(key))
 

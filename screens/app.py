@@ -61,6 +61,8 @@ SCREENS: dict[State, str] = {
     State.NOTICE_PRINTING: "screens.notice_printing:NoticePrintingScreen",
     State.NOTICE_TAKEN: "screens.notice_taken:NoticeTakenScreen",
     State.SLIP_PRINTING: "screens.slip_printing:SlipPrintingScreen",
+    State.CASES: "screens.cases:CasesScreen",
+    State.REPRINTING: "screens.reprinting:ReprintingScreen",
     State.RATING: "screens.rating:RatingScreen",
     State.GOODBYE: "screens.goodbye:GoodbyeScreen",
     State.ERROR: "screens.error:ErrorScreen",

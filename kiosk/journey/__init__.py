@@ -17,6 +17,7 @@ Where to find a behaviour:
 | submit_print | the case, the preview, the paper |
 | notice_slip | 一次性告知: the slip and a queue number for an item that cannot be done here |
 | case_slip_print | 办件凭条: a short slip for a case whose paper was declined |
+| case_lookup | 办件查询: the citizen's cases, and a certificate printed once more |
 | rating | 好差评 and goodbye |
 | certificate | 证明核验 |
 | technician | the technician's hidden entry, PIN, lockout and screen |
@@ -35,11 +36,14 @@ from kiosk.journey.effects import (
     Effects,
     ErrorInfo,
     ListAddressCandidates,
+    LoadCases,
     LoadCatalogue,
     LoadGuide,
     LoadTechnicianInfo,
     PrintDocument,
     PrintNotice,
+    PrintReprint,
+    ReprintCase,
     RestartApp,
     ServiceChanged,
     SessionEnded,
@@ -89,12 +93,15 @@ __all__ = [
     "Journey",
     "JourneySettings",
     "ListAddressCandidates",
+    "LoadCases",
     "LoadCatalogue",
     "LoadGuide",
     "LoadTechnicianInfo",
     "Now",
     "PrintDocument",
     "PrintNotice",
+    "PrintReprint",
+    "ReprintCase",
     "RestartApp",
     "ServiceChanged",
     "SessionEnded",

@@ -86,6 +86,30 @@ class PrintNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadCases:
+    """办件查询: the citizen's own cases."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintCase:
+    """Record a reprint of ``case_no`` at the platform (once per ``request_id``) and get the
+    certificate to print."""
+
+    ticket: Ticket
+    case_no: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrintReprint:
+    """Print a reprinted certificate: the printer's path, answered with the reprint's events."""
+
+    job: PrintJob
+
+
+@dataclass(frozen=True, slots=True)
 class StoreRating:
     rating: Rating
 
@@ -195,6 +219,9 @@ Effect = (
     | PrintDocument
     | TakeQueueNumber
     | PrintNotice
+    | LoadCases
+    | ReprintCase
+    | PrintReprint
     | StoreRating
     | LoadCatalogue
     | CallStaff

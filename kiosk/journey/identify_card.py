@@ -118,6 +118,7 @@ UNDER_WAY = (
     State.PRINTING,
     State.NOTICE_PRINTING,
     State.SLIP_PRINTING,
+    State.REPRINTING,  # a certificate with the holder's name: never left to the next citizen
 )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from kiosk.events import Action, Failed, GuideLoaded, Operation, Tap
 from kiosk.i18n import _
-from kiosk.journey import notice_slip, submit_print
+from kiosk.journey import case_lookup, notice_slip, submit_print
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadGuide
 from kiosk.journey.phase import LEAVE, Leave, Phase
@@ -71,6 +71,9 @@ def tap_catalogue(j: JourneyCore, tap: Tap, effects: Effects) -> None:
 def tap_items(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     s = j.session
     if s is None:
+        return
+    if tap.action is Action.CASES and case_lookup.can_open(j):
+        case_lookup.open_list(j, effects)  # 办件查询
         return
     if tap.action is Action.REVEAL_REASON:
         item = next((i for i in s.items if i.item_code == tap.arg), None)

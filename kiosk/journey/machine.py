@@ -19,6 +19,7 @@ from kiosk.events import Action, Failed, HandlerFailed, StaffCallAcknowledged, T
 from kiosk.i18n import N_, _
 from kiosk.journey import (
     availability,
+    case_lookup,
     case_slip_print,
     certificate,
     entry,
@@ -90,6 +91,7 @@ ROUTES = merge(
         items.phase,
         notice_slip.phase,
         case_slip_print.phase,
+        case_lookup.phase,
         submit_print.phase,
         rating.phase,
         certificate.phase,

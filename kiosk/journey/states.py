@@ -30,6 +30,8 @@ class State(StrEnum):
     NOTICE_PRINTING = "notice_printing"  # notice_slip    the queue and the printer, 90 s
     NOTICE_TAKEN = "notice_taken"  # notice_slip          a person ×1 (take the slip)
     SLIP_PRINTING = "slip_printing"  # case_slip_print    the printer, 90 s (办件凭条)
+    CASES = "cases"  # case_lookup                        a person ×1.5 (办件查询)
+    REPRINTING = "reprinting"  # case_lookup              the platform and the printer, 90 s
     RATING = "rating"  # rating                           a person ×1
     GOODBYE = "goodbye"  # rating                         6 s, then the attract screen
     ERROR = "error"  # machine                            a person ×0.5
@@ -63,6 +65,8 @@ STEP_OF: dict[State, int] = {
     State.NOTICE_PRINTING: 4,
     State.NOTICE_TAKEN: 4,
     State.SLIP_PRINTING: 4,
+    State.CASES: 2,
+    State.REPRINTING: 4,
     State.RATING: 5,
     State.GOODBYE: 5,
 }
@@ -74,6 +78,7 @@ PERSON_WAITS: dict[State, float] = {
     State.ITEM_DETAIL: 1.5,
     State.TAKE_DOCUMENTS: 1.0,
     State.NOTICE_TAKEN: 1.0,
+    State.CASES: 1.5,
     State.PREVIEW: 1.0,
     State.RATING: 1.0,
     State.ERROR: 0.5,
@@ -91,6 +96,7 @@ MACHINE_WAITS: dict[State, float] = {
     State.PRINTING: 90.0,
     State.NOTICE_PRINTING: 90.0,
     State.SLIP_PRINTING: 90.0,
+    State.REPRINTING: 90.0,
     State.GOODBYE: 6.0,
     State.CHECKING: 30.0,
 }

@@ -98,6 +98,7 @@ PRESENCE = {
     "date": (True, False),
     "opt_date": (False, True),
     "datetime": (True, False),
+    "opt_datetime": (False, True),
     "obj_": (True, False),
     "opt_obj": (False, True),
     "list": (True, False),
@@ -217,7 +218,13 @@ class SpyReader:
         return dt.date(2025, 6, 12)
 
     def datetime(self, key: str) -> dt.datetime:
-        prop = self._prop(key, "datetime")
+        return self._datetime(key, "datetime")
+
+    def opt_datetime(self, key: str) -> dt.datetime | None:
+        return self._datetime(key, "opt_datetime")
+
+    def _datetime(self, key: str, method: str) -> dt.datetime:
+        prop = self._prop(key, method)
         self._same(key, "format", (prop.get("type"), prop.get("format")), ("string", "date-time"))
         return dt.datetime(2025, 6, 12, 9, 30, tzinfo=dt.UTC)
 
@@ -316,6 +323,8 @@ CALLS = {
     "submit": (TICKET, "1401002001300700", "request"),
     "verify_certificate": ("ABCDEFGH12345678",),
     "queue_ticket": ("1401002001300700", "A08"),
+    "cases": (TICKET,),
+    "reprint": (TICKET, "14010020251201000000001", "request"),
     "catalogue": (),
     "send_ratings": ([],),
     "heartbeat": ({},),
@@ -400,6 +409,7 @@ def _calls(method: str, value: Any) -> bool:
 
 SAMPLES = {"str": "a", "opt_str": "a", "int": 1, "opt_int": 1, "number": 1.5, "choice": "a"}
 SAMPLES |= {"date": "2025-06-12", "opt_date": "2025-06-12", "datetime": "2025-06-12T09:30:00Z"}
+SAMPLES["opt_datetime"] = "2025-06-12T09:30:00Z"
 SAMPLES |= {"obj_": {}, "opt_obj": {}, "list": [], "str_list": []}
 
 
