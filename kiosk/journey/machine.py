@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk import messages
+from kiosk import i18n, messages
 from kiosk.events import Action, Failed, HandlerFailed, StaffCallAcknowledged, Tap, Tick
 from kiosk.i18n import N_, _
 from kiosk.journey import (
@@ -49,7 +49,14 @@ from kiosk.journey.states import IDLE_STATES, PERSON_WAITS, TECHNICIAN_STATES, S
 log = logging.getLogger("kiosk.journey")
 
 # the frame's own taps: they leave a pending "结束办理？" question standing
-_FRAME_TAPS = (Action.MORE_TIME, Action.CALL_STAFF, Action.STAFF_ACK, Action.ELDER_MODE)
+_FRAME_TAPS = (
+    Action.MORE_TIME,
+    Action.CALL_STAFF,
+    Action.STAFF_ACK,
+    Action.ELDER_MODE,
+    Action.LANGUAGE,
+    Action.STAY_CHINESE,
+)
 
 # a machine wait that overran its guard: what the citizen is told
 OVERRAN: dict[State | None, tuple[str, str]] = {
@@ -196,6 +203,7 @@ class Journey(JourneyCore):
     def _on_tick(self, effects: Effects) -> None:
         self._expire_notice()
         self._lapse_idle_call()
+        self._lapse_idle_language()
         if self.deadline is None or self.mono < self.deadline:
             return
         state = self.state
@@ -212,6 +220,18 @@ class Journey(JourneyCore):
             self.fail(
                 ErrorInfo(_(title), _(text), retry=retry, retry_state=state if retry else None)
             )
+
+    def _lapse_idle_language(self) -> None:
+        """English chosen on the attract screen by someone who then left without reading a
+        card: after the inactivity limit the screen greets the next citizen in Chinese."""
+        if (
+            self.language != i18n.SOURCE
+            and self.session is None
+            and self.state in IDLE_STATES
+            and self.mono - self.idle_touch_at >= self.settings.inactivity_seconds
+        ):
+            self.language = i18n.SOURCE
+            self.version += 1
 
     def _lapse_idle_call(self) -> None:
         """A call made on the attract screen by someone who never began a session: once the
@@ -267,11 +287,21 @@ class Journey(JourneyCore):
             return
         if state in PERSON_WAITS:
             self.reset_deadline()  # any touch is activity
+        if state in IDLE_STATES:
+            self.idle_touch_at = self.mono
         if a is Action.MORE_TIME:
             return
         if a is Action.ELDER_MODE and state in (State.ATTRACT, State.CATALOGUE, State.ITEMS):
             self.elder_mode = not self.elder_mode
             self.reset_deadline()
+            return
+        if a is Action.LANGUAGE:  # English / 中文 in the frame of every citizen screen
+            if tap.arg in i18n.LANGUAGES:
+                self.language = tap.arg
+            self.suggest_english = False  # asked and answered
+            return
+        if a is Action.STAY_CHINESE:
+            self.suggest_english = False
             return
         if a is Action.CALL_STAFF:
             self._call_staff(effects)
