@@ -53,6 +53,7 @@ SCRIPT_NAMES = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "english",
     "notice",
     "case_slip",
     "linebreak",
@@ -70,6 +71,7 @@ WITHOUT_PCSC = (
     "tech_address",
     "tech_restart",
     "help_seen",
+    "english",
     "notice",
     "case_slip",
     "linebreak",
@@ -178,6 +180,7 @@ class DemoStack:
             "kiosk": {
                 "device_id": DEMO_DEVICE_ID,
                 "hall_name": "太原市政务服务中心（演示）",
+                "hall_name_en": "Taiyuan Government Service Centre (demo)",
                 "region_code": "140100",
                 "data_dir": str(self.state_dir / "data"),
                 "staff_phone": "0351-1234567（演示）",

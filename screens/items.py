@@ -30,7 +30,13 @@ class ItemsScreen(KioskScreen):
         notice = _("{title}：{text}").format(title=printer.title, text=printer.text)
         self.device_notice = "" if journey.printer_usable else notice
         # the list is data only; rebuild it when the items or what blocks them changed
-        key = (s.started_at if s else None, len(items), journey.printer_usable, journey.elder_mode)
+        key = (
+            s.started_at if s else None,
+            len(items),
+            journey.printer_usable,
+            journey.elder_mode,
+            journey.language,
+        )
         if key != self._shown:
             t = self.theme
             self.ids.list.data = rows(

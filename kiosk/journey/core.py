@@ -254,6 +254,8 @@ class JourneyCore:
     def item_blocked_reason(self, item: Item) -> str:
         """Why this citizen cannot do this item here right now ('' if they can)."""
         if not item.available:
+            if self.language != SOURCE:  # the platform's reason is Chinese: the general words
+                return _("需到窗口办理")
             return item.unavailable_reason or _("需到窗口办理")
         if item.prints and not self.printer_usable:
             return _("打印机暂停服务，请到窗口办理")

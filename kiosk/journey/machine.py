@@ -297,6 +297,7 @@ class Journey(JourneyCore):
             return
         if a is Action.LANGUAGE:  # English / 中文 in the frame of every citizen screen
             if tap.arg in i18n.LANGUAGES:
+                log.info("journey: language %s", tap.arg)
                 self.language = tap.arg
             self.suggest_english = False  # asked and answered
             return
