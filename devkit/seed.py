@@ -234,7 +234,7 @@ ITEMS_EN: dict[str, tuple[str, str]] = {
     ),
 }
 DEPARTMENTS_EN: dict[str, str] = {
-    RSJ: "Taiyuan Human Resources and Social Security Bureau (Social Insurance Centre)",
+    RSJ: "Taiyuan Social Insurance Centre",
     RSJ_CARD: "Taiyuan Human Resources and Social Security Bureau",
     YBJ: "Taiyuan Healthcare Security Administration",
     GJJ: "Taiyuan Housing Provident Fund Management Centre",

@@ -38,12 +38,15 @@ class RatingScreen(KioskScreen):
 
         from screens.widgets import KLabel
 
+        self._rows: list[tuple] = []
         for name, title in DIMENSIONS.items():
             row = BoxLayout(size_hint_y=None, spacing=self.theme.gap * 0.4)
             row.bind(minimum_height=row.setter("height"))
             label = KLabel(role="small", size_hint_x=1.1, valign="middle")
             row.add_widget(label)
             self._words.append((label, lambda t=title: _(t)))
+            buttons = BoxLayout(size_hint=(5, None), spacing=self.theme.gap * 0.4)
+            buttons.bind(minimum_height=buttons.setter("height"))
             for level in LEVELS_SHOWN:
                 button = KButton(
                     kid=f"rating.dimension:{name}:{level.value}",
@@ -52,8 +55,10 @@ class RatingScreen(KioskScreen):
                     arg=f"{name}:{level.value}",
                     compact=True,
                 )
-                row.add_widget(button)
+                buttons.add_widget(button)
                 self._words.append((button, lambda lv=level: lv.label))
+            row.add_widget(buttons)
+            self._rows.append((row, label))
             self.ids.dimensions.add_widget(row)
         self._dimensions = self.ids.dimensions.__self__  # a strong reference (see below)
         for code, label in {**BAD_REASONS, **GOOD_REASONS}.items():
@@ -70,6 +75,12 @@ class RatingScreen(KioskScreen):
         for widget, words in self._words:
             widget.text = words()
         self._words_in = i18n.language()
+        # English words are longer: the sub-score's name above its five buttons, so that
+        # "Dissatisfied" is not cut in two; Chinese keeps them beside it
+        beside = i18n.language() == i18n.SOURCE
+        for row, label in self._rows:
+            row.orientation = "horizontal" if beside else "vertical"
+            label.size_hint_x = 1.1 if beside else 1
 
     def _show_dimensions(self, shown: bool) -> None:
         """Hidden means out of the tree: invisible buttons must not catch touches.
