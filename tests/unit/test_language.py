@@ -95,3 +95,41 @@ def test_the_suggestion_can_be_declined_and_is_not_made_to_others():
     d.tap(Action.LANGUAGE, "en")
     read_foreign_card(d)
     assert not d.journey.suggest_english, "already in English: nothing to offer"
+
+
+def test_paper_stays_chinese_whatever_the_screen_says():
+    """A certificate, a 办件凭条 and a 一次性告知 slip laid out while the screens are in English
+    carry the same Chinese words as in Chinese: they are official documents."""
+    from devkit.seed import BY_ITEM_KEY
+    from kiosk import i18n
+    from kiosk.case_slip import case_slip
+    from kiosk.models import Guide
+    from kiosk.notice import notice_document
+    from kiosk.print_layout import Text, layout_document
+    from kiosk.validate import Reader
+    from tests.unit.test_journey import TODAY, case
+
+    seeded = BY_ITEM_KEY["si_payment_proof"]
+    guide = Guide.from_json(Reader(seeded.guide_json(True, ""), "guide"))
+    assert guide.summary_en and guide.item.name_en, "an item the platform gave English for"
+    it = item("I1")
+    documents = lambda: [  # noqa: E731
+        case(it).document,
+        case_slip(case(it), it, TODAY),
+        notice_document(guide, None, TODAY),
+    ]
+
+    def printed() -> list[str]:
+        return [
+            "\n".join(line.text for line in layout_document(d) if isinstance(line, Text))
+            for d in documents()
+        ]
+
+    chinese = printed()
+    i18n.set_language("en")
+    try:
+        assert i18n._("办件凭条") == "Case slip", "the English catalogue is compiled and active"
+        assert printed() == chinese
+    finally:
+        i18n.set_language(SOURCE)
+    assert all("验证码" in t or "办件" in t or "告知" in t for t in chinese)
