@@ -1618,6 +1618,8 @@ def english(p: Pilot) -> Generator[Wait, None, None]:
     yield from _english_screen(p, "rating")
     yield p.tap("rating.level:satisfied")
     yield from _english_screen(p, "rating_chosen")
+    yield p.tap("rating.dimension:efficiency:dissatisfied")  # scrolled to, as a person would
+    yield from _english_screen(p, "rating_dimensions")
     yield p.tap("rating.submit")
     yield p.screen(State.GOODBYE)
     yield from _english_screen(p, "goodbye")

@@ -58,7 +58,7 @@ class RatingScreen(KioskScreen):
                 buttons.add_widget(button)
                 self._words.append((button, lambda lv=level: lv.label))
             row.add_widget(buttons)
-            self._rows.append((row, label))
+            self._rows.append((row, label, buttons))
             self.ids.dimensions.add_widget(row)
         self._dimensions = self.ids.dimensions.__self__  # a strong reference (see below)
         for code, label in {**BAD_REASONS, **GOOD_REASONS}.items():
@@ -78,9 +78,10 @@ class RatingScreen(KioskScreen):
         # English words are longer: the sub-score's name above its five buttons, so that
         # "Dissatisfied" is not cut in two; Chinese keeps them beside it
         beside = i18n.language() == i18n.SOURCE
-        for row, label in self._rows:
+        for row, label, buttons in self._rows:
             row.orientation = "horizontal" if beside else "vertical"
             label.size_hint_x = 1.1 if beside else 1
+            buttons.size_hint_x = 5 if beside else 1  # shares of the row, or all of it
 
     def _show_dimensions(self, shown: bool) -> None:
         """Hidden means out of the tree: invisible buttons must not catch touches.
