@@ -182,6 +182,7 @@ class Journey(JourneyCore):
             self.session = None
         self.error = None
         self.staff_call = None
+        self.language, self.suggest_english = i18n.SOURCE, False  # the session's, gone with it
         self.halted = True  # nothing works, not even the list: the screen offers nothing
         self.enter(State.OUT_OF_SERVICE)
         self.version += 1
