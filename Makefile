@@ -11,6 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYBABEL := $(VENV)/bin/pybabel
+MO := $(patsubst %.po,%.mo,$(wildcard assets/locale/*/LC_MESSAGES/kiosk.po))
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages: Python and a compiler for pyscard (swig, libpcsclite-dev), the PC/SC daemon,
@@ -28,11 +29,15 @@ KIOSK_PACKAGES := python3 python3-venv python3-dev gcc make swig libpcsclite-dev
 .PHONY: run test deps apt-install venv voice lint format bench soak fuzz fuzz-merge clean i18n \
 	install install-deps
 
-run: deps $(STAMP) voice
+run: deps $(STAMP) $(MO) voice
 	$(VENV)/bin/kiosk run --demo
 
-test: deps $(STAMP) voice
+test: deps $(STAMP) $(MO) voice
 	$(PY) -m pytest -q
+
+# each language's compiled catalogue, again whenever its translations change
+$(MO): %.mo: %.po $(STAMP)
+	$(PYBABEL) -q compile -D kiosk -i $< -o $@
 
 deps:
 	@$(MAKE) -s apt-install PACKAGES="$(APT_PACKAGES)"
@@ -53,7 +58,7 @@ apt-install:
 venv: deps $(STAMP)
 
 # the spoken prompts, made from the catalogue by espeak-ng (quick when nothing changed)
-voice: deps $(STAMP)
+voice: deps $(STAMP) $(MO)
 	@$(VENV)/bin/kiosk voice build
 
 $(STAMP): pyproject.toml

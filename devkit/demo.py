@@ -55,6 +55,7 @@ SCRIPT_NAMES = (
     "tech_restart",
     "help_seen",
     "voice",
+    "english",
     "notice",
     "case_slip",
     "cases",
@@ -75,6 +76,7 @@ WITHOUT_PCSC = (
     "tech_restart",
     "help_seen",
     "voice",
+    "english",
     "notice",
     "case_slip",
     "cases",
@@ -184,6 +186,7 @@ class DemoStack:
             "kiosk": {
                 "device_id": DEMO_DEVICE_ID,
                 "hall_name": "太原市政务服务中心（演示）",
+                "hall_name_en": "Taiyuan Government Service Centre (demo)",
                 "region_code": "140100",
                 "data_dir": str(self.state_dir / "data"),
                 "staff_phone": "0351-1234567（演示）",

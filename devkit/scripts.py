@@ -1755,9 +1755,108 @@ def _row_detail(items, code: str) -> str:
     return row.get("detail", "")
 
 
+def _visible_texts(widget) -> list[str]:
+    """The texts a person can see on a screen: labels and buttons, not those hidden (opacity 0
+    or no height) nor anything inside a hidden one."""
+    out = []
+    if widget.opacity <= 0 or widget.height <= 0 or widget.width <= 0:
+        return out
+    text = getattr(widget, "text", "")
+    if isinstance(text, str) and text.strip():
+        out.append(text)
+    for child in widget.children:
+        out += _visible_texts(child)
+    return out
+
+
+def _english_screen(p: Pilot, name: str) -> Generator[Wait, None, None]:
+    """Settle, keep every visible text of the screen for the test's rule, and photograph it."""
+    yield p.frames(3)
+    p.record.setdefault("english_screens", {})[name] = _visible_texts(p.app.sm.current_screen)
+    yield p.shot(f"{name}_en")
+
+
+def english(p: Pilot) -> Generator[Wait, None, None]:
+    """Issue 12 item 7: a foreign permanent resident from the attract screen to goodbye in
+    English (the switch on the attract screen, and in the frame back to Chinese and again);
+    the certificate printed in Chinese; the next citizen greeted in Chinese; and a second
+    foreign card, read on a Chinese screen, offered English by its English name."""
+    attract = p.app.screens[State.ATTRACT]
+    yield p.screen(State.ATTRACT)
+    yield p.until("the published list", lambda: p.journey.catalogue is not None)
+    p.say("English on the attract screen, before a card is read")
+    yield p.tap("attract.language")
+    yield p.until("English", lambda: attract.language == "en")
+    yield from _english_screen(p, "attract")
+    p.say("the frame's switch back to 中文: every label again in Chinese")
+    yield p.tap("frame.language")
+    yield p.until("Chinese", lambda: attract.language == "zh_CN")
+    yield p.frames(3)
+    p.record["attract_back_in_chinese"] = _visible_texts(attract)
+    yield p.tap("frame.language")
+    yield p.until("English again", lambda: attract.language == "en")
+
+    p.say("a foreign permanent resident's card (john_smith)")
+    p.stack.place_card("john_smith")
+    yield p.screen(State.ITEMS, timeout=30)
+    s = p.journey.session
+    p.record["suggested_when_english"] = p.journey.suggest_english
+    p.record["chinese_data"] = {
+        "citizen_name": s.display_name,
+        "items_only_in_chinese": sorted(i.name for i in s.items if not i.name_en),
+    }
+    yield from _english_screen(p, "items")
+    yield p.tap(f"items.row:{SOCIAL_INSURANCE}")
+    yield p.screen(State.ITEM_DETAIL)
+    yield p.until("the guide", lambda: p.journey.session.guide is not None)
+    yield from _english_screen(p, "item_detail")
+    printed_before = len(p.stack.printer.jobs)
+    yield p.tap("detail.confirm")
+    yield p.screen(State.PREVIEW, timeout=30)
+    yield from _english_screen(p, "preview")
+    yield p.tap("preview.print")
+    yield p.screen(State.TAKE_DOCUMENTS, timeout=40)
+    job = p.stack.printer.wait_for_jobs(printed_before + 1, timeout=10)[-1]
+    doc = p.journey.session.case.document
+    p.record["printed"] = {"text": job.text, "title": doc.title, "code": doc.verification_code}
+    yield from _english_screen(p, "take_documents")
+    p.say("the card taken: rating and goodbye")
+    p.stack.remove_card()
+    yield p.screen(State.RATING)
+    yield from _english_screen(p, "rating")
+    yield p.tap("rating.level:satisfied")
+    yield from _english_screen(p, "rating_chosen")
+    yield p.tap("rating.dimension:efficiency:dissatisfied")  # scrolled to, as a person would
+    yield from _english_screen(p, "rating_dimensions")
+    yield p.tap("rating.submit")
+    yield p.screen(State.GOODBYE)
+    yield from _english_screen(p, "goodbye")
+    yield p.screen(State.ATTRACT, timeout=15)
+    yield p.frames(3)
+    p.record["next_citizen_language"] = p.journey.language
+    p.record["next_citizen_texts"] = _visible_texts(attract)
+
+    p.say("another foreign card on a Chinese screen: offered English by its English name")
+    p.stack.place_card("anna_ivanova")
+    yield p.screen(State.ITEMS, timeout=30)
+    items = p.app.screens[State.ITEMS]
+    yield p.until("the offer", lambda: items.suggest_english)
+    yield p.frames(3)
+    p.record["offer_texts"] = _visible_texts(items)
+    p.record["language_before_the_offer_is_taken"] = p.journey.language
+    yield p.shot("items_offer")
+    yield p.tap("frame.english_yes")
+    yield p.until("English", lambda: items.language == "en" and not items.suggest_english)
+    yield from _english_screen(p, "items_after_offer")
+    yield p.tap("bottom.exit")
+    yield p.screen(State.ATTRACT)
+    p.stack.remove_card()
+
+
 SCRIPTS = {
     "demo": demo,
     "privacy_printer": privacy_printer,
+    "english": english,
     "linebreak": linebreak,
     "two_citizens": two_citizens,
     "bench_items": bench_items,

@@ -55,12 +55,15 @@ class MaterialSeed:
     required: bool = True
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "name": self.name,
             "source": self.source.value,
             "required": self.required,
             "note": self.note,
         }
+        if self.name in MATERIALS_EN:
+            out["name_en"] = MATERIALS_EN[self.name]
+        return out
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ class SeedItem:
             "visits": self.visits,
             "prints": self.prints,
         }
+        english = ITEMS_EN.get(self.key)
+        if english is not None:
+            out["name_en"] = english[0]
+        if self.department in DEPARTMENTS_EN:
+            out["department_en"] = DEPARTMENTS_EN[self.department]
         if available is not None:
             out["available"] = available
             out["unavailable_reason"] = "" if available else reason
@@ -141,6 +149,7 @@ class SeedItem:
             "materials": [m.to_json() for m in self.materials],
             "pledge_text": self.pledge_text,
             "guide_url": GUIDE_URL + self.item_code,
+            **({"summary_en": ITEMS_EN[self.key][1]} if self.key in ITEMS_EN else {}),
             **({"window": w} if (w := window_json(self.department)) else {}),
         }
 
@@ -185,6 +194,72 @@ JYJ = "太原市教育局"
 SPJ = "太原市行政审批服务管理局"
 RMYH = "中国人民银行山西省分行"
 TYJR = "太原市退役军人事务局"
+
+# English for a handful of items, as a platform may publish it for foreign residents (optional
+# in the contract: the other items stay Chinese on English screens): name and a guide summary
+_EN_INSTANT = (
+    " Place your ID card on the kiosk, choose the service and confirm: the platform fetches the"
+    " records itself and the certificate, with a verification QR, is printed on the spot. Free"
+    " of charge."
+)
+ITEMS_EN: dict[str, tuple[str, str]] = {
+    "si_payment_proof": (
+        "Social Security contribution certificate",
+        "For anyone insured with Taiyuan's employee Social Security: a certificate of your"
+        " contributions." + _EN_INSTANT,
+    ),
+    "medical_proof": (
+        "Medical insurance certificate",
+        "For anyone with basic medical insurance in Taiyuan: a certificate of your cover."
+        + _EN_INSTANT,
+    ),
+    "medical_account": (
+        "Medical insurance personal account statement",
+        "For anyone with basic medical insurance in Taiyuan: the payments in and out of your"
+        " personal account." + _EN_INSTANT,
+    ),
+    "tax_record": (
+        "Individual income tax payment record",
+        "For anyone who has paid individual income tax: a record of the tax paid." + _EN_INSTANT,
+    ),
+    "fund_deposit_proof": (
+        "Housing provident fund contribution certificate",
+        "For anyone paying into a housing provident fund account in Taiyuan: a certificate of"
+        " your contributions." + _EN_INSTANT,
+    ),
+    "credit_report": (
+        "Personal credit report",
+        "Your personal credit report from the People's Bank of China's credit reference"
+        " centre." + _EN_INSTANT,
+    ),
+}
+DEPARTMENTS_EN: dict[str, str] = {
+    RSJ: "Taiyuan Social Insurance Centre",
+    RSJ_CARD: "Taiyuan Human Resources and Social Security Bureau",
+    YBJ: "Taiyuan Healthcare Security Administration",
+    GJJ: "Taiyuan Housing Provident Fund Management Centre",
+    SWJ: "Taiyuan Taxation Bureau, State Taxation Administration",
+    BDC: "Taiyuan Real Estate Registration Centre",
+    GAJ: "Taiyuan Public Security Bureau",
+    GAJ_PCS: "Taiyuan Public Security Bureau (household registration police station)",
+    JJ: "Taiyuan Traffic Police Detachment",
+    MZJ: "Taiyuan Civil Affairs Bureau",
+    CL: "Taiyuan Disabled Persons' Federation",
+    WJW: "Taiyuan Health Commission",
+    JYJ: "Taiyuan Education Bureau",
+    SPJ: "Taiyuan Administrative Approval Service Bureau",
+    RMYH: "People's Bank of China, Shanxi Branch",
+    TYJR: "Taiyuan Veterans Affairs Bureau",
+}
+MATERIALS_EN: dict[str, str] = {
+    "居民身份证": "Resident ID card",
+    "社会保险个人参保缴费记录": "Social Security contribution record",
+    "基本医疗保险参保信息": "Basic medical insurance record",
+    "医保个人账户收支记录": "Medical insurance account record",
+    "个人所得税纳税申报及入库记录": "Income tax filing and payment record",
+    "住房公积金个人账户缴存信息": "Housing provident fund contribution record",
+    "个人信用信息": "Personal credit record",
+}
 
 # The hall's staffed windows (办理窗口) by department: the queuing system's id of the window, its
 # name, where it is, its hours. Demo data of a Taiyuan hall; a real platform has its own.

@@ -124,6 +124,7 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     voice: VoiceConfig = VoiceConfig()
     demo: bool = False
+    hall_name_en: str = ""  # the hall's name on English screens (empty: hall_name there too)
     source: str = ""  # where it came from, for messages
     file: Path | None = None  # the file it was read from (the technician screen writes it)
 
@@ -285,6 +286,7 @@ def parse(data: dict, source: str, *, base_dir: Path | None = None, demo: bool =
         ),
         data_dir=path(kiosk.get("data_dir", str, "/var/lib/kiosk")),
         staff_phone=kiosk.get("staff_phone", str, ""),
+        hall_name_en=kiosk.get("hall_name_en", str, ""),
         platform=PlatformConfig(
             url=url,
             device_key=key,

@@ -73,6 +73,8 @@ class Action(StrEnum):
     RETRY = "retry"
     HOME = "home"
     ELDER_MODE = "elder_mode"  # toggles 长辈模式
+    LANGUAGE = "language"  # arg: "en" or "zh_CN" (the frame's English / 中文 switch)
+    STAY_CHINESE = "stay_chinese"  # the foreign resident card's suggestion of English: no thanks
     PHONE = "phone"  # 扫码办理: show the kiosk's QR / scan an app code
     ENTERPRISE = "enterprise"  # 企业办事: scan the business licence
     VERIFY = "verify"  # 证明核验: scan a certificate's QR

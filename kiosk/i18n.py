@@ -73,10 +73,17 @@ def _catalogue(lang: str) -> gettext.NullTranslations:
 def extract_kv(fileobj, keywords, comment_tags, options):
     """Babel extractor for .kv files: their rules are Python expressions, and a text is marked
     as ``tr._('…')`` (screens/tr.py), which the catalogue must hold like any other."""
+    import ast
     import re
 
     pattern = re.compile(r"""\b_\(\s*(?P<q>['"])(?P<text>.*?)(?<!\\)(?P=q)\s*\)""")
     for lineno, raw in enumerate(fileobj, start=1):
         line = raw.decode(options.get("encoding", "utf-8")) if isinstance(raw, bytes) else raw
         for match in pattern.finditer(line):
-            yield lineno, "_", match.group("text"), []
+            # the text as the rule's Python sees it ('\\n' is a line break), or tr._ misses it
+            yield (
+                lineno,
+                "_",
+                ast.literal_eval(match.group("q") + match.group("text") + match.group("q")),
+                [],
+            )

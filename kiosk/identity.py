@@ -45,6 +45,9 @@ class Sex(StrEnum):
         )
 
 
+# 外国人永久居留身份证, both generations: the holder may read English better than Chinese
+FOREIGN_CARDS = frozenset({CardType.FOREIGN_2017, CardType.FOREIGN_2023})
+
 # GB 3304 nation codes.
 NATIONS: dict[str, str] = {
     f"{i:02d}": name

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kiosk.document import QR_CONTENT_MAX_BYTES, Document
-from kiosk.i18n import _
+from kiosk.i18n import N_, SOURCE, _
 from kiosk.masking import mask_token
 from kiosk.validate import Reader
 
@@ -33,6 +33,23 @@ class MaterialSource(StrEnum):
     CITIZEN = "citizen"  # the citizen must bring it
 
 
+# The contract's categories (docs/platform-api.yaml, Item.category): a fixed vocabulary, so
+# the catalogue translates them where they head the list; another category is shown as sent
+CATEGORIES = (
+    N_("社会保障"),
+    N_("医疗保障"),
+    N_("住房公积金"),
+    N_("税务"),
+    N_("不动产"),
+    N_("公安户政"),
+    N_("交通"),
+    N_("民政"),
+    N_("卫健教育"),
+    N_("市场监管"),
+    N_("其他"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     item_code: str
@@ -48,6 +65,16 @@ class Item:
     # the platform's reason why this citizen cannot do it here: it may state a personal status
     # (no pension, low income, a disability certificate), so it stays out of reprs and logs
     unavailable_reason: str = field(default="", repr=False)
+    # English where the platform has it (optional in the contract): shown on English screens
+    name_en: str = ""
+    department_en: str = ""
+
+    def shown_name(self, language: str) -> str:
+        """The name on screen: English on English screens when the platform gave one."""
+        return (self.name_en if language != SOURCE else "") or self.name
+
+    def shown_department(self, language: str) -> str:
+        return (self.department_en if language != SOURCE else "") or self.department
 
     @classmethod
     def from_json(cls, r: Reader) -> Item:
@@ -64,6 +91,8 @@ class Item:
             prints=r.bool("prints"),
             available=r.bool("available", True),
             unavailable_reason=r.opt_str("unavailable_reason", max_len=200) or "",
+            name_en=r.opt_str("name_en", max_len=200) or "",
+            department_en=r.opt_str("department_en", max_len=200) or "",
         )
 
     @property
@@ -86,6 +115,10 @@ class Material:
     source: MaterialSource
     required: bool
     note: str = ""
+    name_en: str = ""  # optional: English screens show it
+
+    def shown_name(self, language: str) -> str:
+        return (self.name_en if language != SOURCE else "") or self.name
 
     @property
     def citizen_brings(self) -> bool:
@@ -98,6 +131,7 @@ class Material:
             source=MaterialSource(r.choice("source", [s.value for s in MaterialSource])),
             required=r.bool("required", True),
             note=r.opt_str("note", max_len=300) or "",
+            name_en=r.opt_str("name_en", max_len=200) or "",
         )
 
 
@@ -152,6 +186,9 @@ class Guide:
     pledge_text: str = ""
     window: Window | None = None  # where to go when the item cannot be done here
     guide_url: str = ""  # the guide on the 政务服务网, for a phone
+    # optional: the guide in English (conditions, process, fee in a few plain sentences);
+    # English screens show it in place of the Chinese sections, which stay the authority
+    summary_en: str = ""
 
     @classmethod
     def from_json(cls, r: Reader) -> Guide:
@@ -167,6 +204,7 @@ class Guide:
             pledge_text=r.opt_str("pledge_text", max_len=2000) or "",
             window=Window.from_json(window) if window is not None else None,
             guide_url=r.opt_str("guide_url", max_len=300) or "",
+            summary_en=r.opt_str("summary_en", max_len=2000) or "",
         )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from kiosk.cases import CaseLookup
 from kiosk.devices import PrintJob
+from kiosk.i18n import SOURCE
 from kiosk.identity import IdentityCard
 from kiosk.masking import mask_name, mask_number
 from kiosk.models import CaseResult, Guide, Item, Ticket
@@ -28,6 +29,7 @@ class Session:
     uscc: str = ""  # an enterprise session: the unified social credit code scanned
     representative_confirmed: bool = False
     display_name: str = ""  # masked: 张*三
+    display_name_en: str = ""  # masked, a foreign permanent resident's English name: S**** ***N
     display_number: str = ""  # masked: 140105********1234
     ticket: Ticket | None = None
     items: tuple[Item, ...] = ()
@@ -57,8 +59,13 @@ class Session:
             reader=reader,
             card_from=reader,
             display_name=mask_name(card.name or card.name_en),
+            display_name_en=mask_name(card.name_en),
             display_number=mask_number(card.number),
         )
+
+    def name_for(self, language: str) -> str:
+        """The masked name to greet with: the card's English name on an English screen."""
+        return (self.display_name_en if language != SOURCE else "") or self.display_name
 
     def forget_card(self) -> None:
         """The platform has the identity now; the kiosk no longer needs the card's contents."""
@@ -77,7 +84,7 @@ class Session:
 
     def wipe(self) -> None:
         self.forget_card()
-        self.display_name = self.display_number = ""
+        self.display_name = self.display_name_en = self.display_number = ""
         self.ticket = None
         self.uscc = ""
         self.items = ()

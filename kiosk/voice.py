@@ -46,6 +46,8 @@ PROMPTS: dict[State, str] = {
     State.VERIFY_SCAN: N_("请将证明上的二维码对准扫码区。"),
     State.CHECKING: N_("正在核验证明，请稍候。"),
     State.VERIFY_RESULT: N_("核验结果已显示在屏幕上。"),
+    State.CASES: N_("这是您的办件和办理进度，可打印的证明可以再次打印。"),
+    State.REPRINTING: N_("正在打印，请稍候。"),
 }
 # spoken only when asked (再听一遍): nobody may be in front of an idle kiosk
 SPOKEN_ON_ENTRY = frozenset(PROMPTS) - {State.ATTRACT, State.OUT_OF_SERVICE}

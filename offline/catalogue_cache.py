@@ -66,6 +66,9 @@ def item_json(item: Item) -> dict[str, Any]:
         "promised_days": item.promised_days,
         "visits": item.visits,
         "prints": item.prints,
+        # English only where the platform gave it (optional fields: absent otherwise)
+        **({"name_en": item.name_en} if item.name_en else {}),
+        **({"department_en": item.department_en} if item.department_en else {}),
     }
 
 
@@ -75,6 +78,7 @@ def material_json(material: Material) -> dict[str, Any]:
         "source": material.source.value,
         "required": material.required,
         "note": material.note,
+        **({"name_en": material.name_en} if material.name_en else {}),
     }
 
 
@@ -90,6 +94,7 @@ def guide_json(guide: Guide) -> dict[str, Any]:
         "materials": [material_json(m) for m in guide.materials],
         "pledge_text": guide.pledge_text,
         "guide_url": guide.guide_url,
+        **({"summary_en": guide.summary_en} if guide.summary_en else {}),
         **({"window": window_json(guide.window)} if guide.window is not None else {}),
     }
 

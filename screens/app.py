@@ -119,6 +119,7 @@ class _KeepRunning(ExceptionHandler):
 
 class KioskApp(App):
     hall_name = StringProperty("")
+    hall_name_en = StringProperty("")
     title = N_("一证通办自助终端")
     use_kivy_settings = False  # F1 opens no settings panel on a kiosk
 
@@ -139,6 +140,7 @@ class KioskApp(App):
         self._make_runtime = make_runtime
         self.runtime: Runtime | None = None
         self.hall_name = kiosk_config.hall_name
+        self.hall_name_en = kiosk_config.hall_name_en
         self.icon = str(assets.image("icon.png"))
         self.theme = Theme()
         self.overlays = list(overlays)  # callables(app) -> widget, e.g. the demo panel
@@ -244,6 +246,10 @@ class KioskApp(App):
 
     def _show(self, state: State, journey: Journey) -> None:
         self.theme.elder = journey.elder_mode
+        if i18n.language() != journey.language:
+            # the citizen's language: every kv rule written with tr._ and the screen on show
+            # render again in it (the listener set in build)
+            i18n.set_language(journey.language)
         screen = self.screen(state)
         try:
             screen.render(journey)  # render first, so old data never flashes

@@ -14,7 +14,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import _
+from kiosk.i18n import SOURCE, _
 from kiosk.journey import Journey
 
 HERE = Path(__file__).parent
@@ -30,6 +30,10 @@ class KioskScreen(Screen):
     staff_call = StringProperty("")  # "", "called" or "acknowledged" (the frame's banner)
     take_card = BooleanProperty(False)  # "请取走身份证": an ended session's card on the reader
     confirm_leave = BooleanProperty(False)  # "结束办理？" in the bottom bar
+    language = StringProperty(SOURCE)  # the journey's: the frame's English / 中文 switch
+    language_switch = BooleanProperty(True)  # a citizen screen: the frame offers English / 中文
+    suggest_english = BooleanProperty(False)  # a foreign resident card: "Continue in English?"
+    greeting_en = StringProperty("")  # the suggestion's greeting, by the card's English name
 
     @classmethod
     def build(cls) -> KioskScreen:
@@ -52,8 +56,13 @@ class KioskScreen(Screen):
     def render(self, journey: Journey) -> None:
         s = journey.session
         self.step = journey.step
-        name = s.display_name if s else ""
+        name = s.name_for(journey.language) if s else ""
         self.greeting = _("{name}，您好").format(name=name) if name else ""
+        self.language = journey.language
+        self.suggest_english = journey.suggest_english
+        # in English whatever the screen's language: it is offered to someone who reads English
+        english_name = (s.display_name_en or s.display_name) if s else ""
+        self.greeting_en = f"Welcome, {english_name}." if english_name else "Welcome."
         self.notice = _(journey.notice)
         call = journey.staff_call
         self.staff_call = "" if call is None else "acknowledged" if call.acknowledged else "called"

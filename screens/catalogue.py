@@ -49,7 +49,7 @@ class CatalogueScreen(KioskScreen):
             self.summary += "\n" + _("清单更新于 {when}").format(when=saved_when(fetched))
             if not journey.platform_reachable:
                 self.summary += _("；网络暂时中断，显示的是本机保存的清单")
-        key = f"{cat.version}/{journey.elder_mode}"
+        key = f"{cat.version}/{journey.elder_mode}/{journey.language}"
         if self._shown_version != key:  # rows are data only: replace when it changed
             t = self.theme
             self.ids.list.data = rows(

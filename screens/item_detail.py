@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.utils import escape_markup, get_hex_from_color
 
 from kiosk import messages
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, SOURCE, _
 from kiosk.journey import Journey, notice_slip
 from kiosk.models import Guide, MaterialSource
 from screens.base import KioskScreen
@@ -56,8 +56,10 @@ class ItemDetailScreen(KioskScreen):
         self.browsing = s is None
         item = s.selected if s else journey.browse_item
         guide: Guide | None = s.guide if s else journey.browse_guide
-        self.title = item.name if item else ""
-        self.subtitle = f"{item.department}  ·  {'  ·  '.join(item.tags)}" if item else ""
+        lang = journey.language
+        self.title = item.shown_name(lang) if item else ""
+        department = item.shown_department(lang) if item else ""
+        self.subtitle = f"{department}  ·  {'  ·  '.join(item.tags)}" if item else ""
         self.loading = guide is None
         self.pledged = bool(s and s.pledge_confirmed)
         self.can_confirm = journey.can_confirm
@@ -74,7 +76,7 @@ class ItemDetailScreen(KioskScreen):
         if guide is None:
             self.materials = self.guide_text = self.pledge_text = ""
             return
-        self.materials = self._materials(guide)
+        self.materials = self._materials(guide, lang)
         if self.for_window:  # never the platform's reason here: it waits behind 详情
             self.notice = self._where(guide)
         parts = [
@@ -85,6 +87,9 @@ class ItemDetailScreen(KioskScreen):
         ]
         if guide.legal_basis:
             parts.append((_("设定依据"), guide.legal_basis))
+        if lang != SOURCE and guide.summary_en:
+            # the platform's English summary in place of the Chinese sections (the phone stays)
+            parts = [(_("办事指南"), guide.summary_en), (_("咨询电话"), guide.phone)]
         self.guide_text = "\n".join(
             f"[b]{escape_markup(k)}[/b]  {escape_markup(_steps(v))}" for k, v in parts if v
         )
@@ -110,7 +115,7 @@ class ItemDetailScreen(KioskScreen):
         )
         return f"{_(messages.UNAVAILABLE_HERE)}\n{where}"
 
-    def _materials(self, guide: Guide) -> str:
+    def _materials(self, guide: Guide, lang: str) -> str:
         if not guide.materials:
             return _("本事项无需提交材料。")
         lines = []
@@ -120,7 +125,7 @@ class ItemDetailScreen(KioskScreen):
             hex_colour = get_hex_from_color(getattr(self.theme, colour))
             mark = "✓" if not m.citizen_brings else "●"
             lines.append(
-                f"[color={hex_colour}]{mark}[/color] {escape_markup(m.name)}"
+                f"[color={hex_colour}]{mark}[/color] {escape_markup(m.shown_name(lang))}"
                 f"  [color={hex_colour}]{label}[/color]"
             )
         return "\n".join(lines)

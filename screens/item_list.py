@@ -16,6 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 
+from kiosk import i18n
 from kiosk.i18n import _
 from kiosk.models import Item
 from screens.widgets import OneBarBinding, tap
@@ -63,7 +64,8 @@ def rows(
     others = [i for i in items if blocked(i)]
     data: list[dict] = []
     for group, members in _by_category(doable):
-        data.append({"viewclass": "CategoryHeader", "text": group, "height": header_height})
+        # a category of the contract's vocabulary is in the catalogue (kiosk.models.CATEGORIES)
+        data.append({"viewclass": "CategoryHeader", "text": _(group), "height": header_height})
         data.extend(_row(i, "", row_height, prefix) for i in members)
     if others:
         data.append(
@@ -97,8 +99,9 @@ def _row(item: Item, reason: str, height: float, prefix: str, opens: bool = Fals
         "viewclass": "ItemRow",
         "kid": f"{prefix}.row:{item.item_code}",
         "item_code": item.item_code,
-        "name": item.name,
-        "department": item.department,
+        # English where the platform gave it and the citizen chose English
+        "name": item.shown_name(i18n.language()),
+        "department": item.shown_department(i18n.language()),
         "tags": "  ·  ".join(item.tags),
         "reason": reason,
         "detail": "",

@@ -37,6 +37,7 @@ class ItemsScreen(KioskScreen):
             journey.printer_usable,
             journey.elder_mode,
             revealed,
+            journey.language,
         )
         if key != self._shown:
             t = self.theme

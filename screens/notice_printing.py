@@ -21,7 +21,9 @@ class NoticePrintingScreen(KioskScreen):
         s = journey.session
         run = s.notice if s else None
         item = s.selected if s else None
-        self.what = _("《{name}》办事指南").format(name=item.name) if item else ""
+        self.what = (
+            _("《{name}》办事指南").format(name=item.shown_name(journey.language)) if item else ""
+        )
         if run is None or run.stage is NoticeStage.QUEUE:
             self.message, self.fraction = _("正在为您取排队号…"), 0
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk import i18n
 from kiosk.i18n import _
 from kiosk.journey import Journey
 from kiosk.ratings import BAD_REASONS, DIMENSIONS, GOOD_REASONS, LEVELS_SHOWN, reasons_for
@@ -26,47 +27,61 @@ class RatingScreen(KioskScreen):
         from screens.widgets import KButton
 
         between = "\n" if self.theme.landscape else "   "  # five across: stars above the words
+        # made here, not in kv: each button's words again when the language changes (render)
+        self._words: list[tuple] = []
         for level in LEVELS_SHOWN:
-            self.ids.levels.add_widget(
-                KButton(
-                    kid=f"rating.level:{level.value}",
-                    kind="choice",
-                    text=f"{STARS[level.stars]}{between}{level.label}",
-                    action="rate",
-                    arg=level.value,
-                )
-            )
+            button = KButton(kid=f"rating.level:{level.value}", kind="choice", action="rate")
+            button.arg = level.value
+            self.ids.levels.add_widget(button)
+            self._words.append((button, lambda lv=level: f"{STARS[lv.stars]}{between}{lv.label}"))
         from kivy.uix.boxlayout import BoxLayout
 
         from screens.widgets import KLabel
 
+        self._rows: list[tuple] = []
         for name, title in DIMENSIONS.items():
             row = BoxLayout(size_hint_y=None, spacing=self.theme.gap * 0.4)
             row.bind(minimum_height=row.setter("height"))
-            row.add_widget(KLabel(text=_(title), role="small", size_hint_x=1.1, valign="middle"))
+            label = KLabel(role="small", size_hint_x=1.1, valign="middle")
+            row.add_widget(label)
+            self._words.append((label, lambda t=title: _(t)))
+            buttons = BoxLayout(size_hint=(5, None), spacing=self.theme.gap * 0.4)
+            buttons.bind(minimum_height=buttons.setter("height"))
             for level in LEVELS_SHOWN:
-                row.add_widget(
-                    KButton(
-                        kid=f"rating.dimension:{name}:{level.value}",
-                        kind="choice",
-                        text=level.label,
-                        action="dimension",
-                        arg=f"{name}:{level.value}",
-                        compact=True,
-                    )
+                button = KButton(
+                    kid=f"rating.dimension:{name}:{level.value}",
+                    kind="choice",
+                    action="dimension",
+                    arg=f"{name}:{level.value}",
+                    compact=True,
                 )
+                buttons.add_widget(button)
+                self._words.append((button, lambda lv=level: lv.label))
+            row.add_widget(buttons)
+            self._rows.append((row, label, buttons))
             self.ids.dimensions.add_widget(row)
         self._dimensions = self.ids.dimensions.__self__  # a strong reference (see below)
         for code, label in {**BAD_REASONS, **GOOD_REASONS}.items():
-            self.ids.reasons.add_widget(
-                KButton(
-                    kid=f"rating.reason:{code}",
-                    kind="choice",
-                    text=_(label),
-                    action="reason",
-                    arg=code,
-                )
-            )
+            button = KButton(kid=f"rating.reason:{code}", kind="choice", action="reason", arg=code)
+            self.ids.reasons.add_widget(button)
+            self._words.append((button, lambda t=label: _(t)))
+        self._words_in = ""
+        self._say_words()
+
+    def _say_words(self) -> None:
+        """The buttons' words in the language on screen (once per change of language)."""
+        if self._words_in == i18n.language():
+            return
+        for widget, words in self._words:
+            widget.text = words()
+        self._words_in = i18n.language()
+        # English words are longer: the sub-score's name above its five buttons, so that
+        # "Dissatisfied" is not cut in two; Chinese keeps them beside it
+        beside = i18n.language() == i18n.SOURCE
+        for row, label, buttons in self._rows:
+            row.orientation = "horizontal" if beside else "vertical"
+            label.size_hint_x = 1.1 if beside else 1
+            buttons.size_hint_x = 5 if beside else 1  # shares of the row, or all of it
 
     def _show_dimensions(self, shown: bool) -> None:
         """Hidden means out of the tree: invisible buttons must not catch touches.
@@ -85,10 +100,11 @@ class RatingScreen(KioskScreen):
 
     def render(self, journey: Journey) -> None:
         super().render(journey)
+        self._say_words()
         s = journey.session
         level = s.rating_level if s else None
         chosen_reasons = s.rating_reasons if s else set()
-        self.item_name = s.selected.name if s and s.selected else ""
+        self.item_name = s.selected.shown_name(journey.language) if s and s.selected else ""
         self.chosen = level.value if level else ""
         self.bad = bool(level and level.is_bad)
         self.saving = bool(s and s.rating_saving)

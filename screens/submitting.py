@@ -15,4 +15,4 @@ class SubmittingScreen(KioskScreen):
     def render(self, journey: Journey) -> None:
         super().render(journey)
         s = journey.session
-        self.item_name = s.selected.name if s and s.selected else ""
+        self.item_name = s.selected.shown_name(journey.language) if s and s.selected else ""

@@ -6,7 +6,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import messages
 from kiosk.document import DocumentKind
-from kiosk.i18n import _
+from kiosk.i18n import SOURCE, _
 from kiosk.journey import Journey, case_slip_print
 from screens.base import KioskScreen
 
@@ -51,4 +51,17 @@ class TakeDocumentsScreen(KioskScreen):
             self.headline = _("办理完成，请取走身份证和证明")
             self.details = _(
                 "《{title}》已打印\n办件编号：{case_no}\n证明上的二维码可用于核验真伪（验证码 {code}）"
-            ).format(title=doc.title, case_no=case.case_no, code=doc.verification_code)
+            ).format(
+                title=self._title(journey, doc.title),
+                case_no=case.case_no,
+                code=doc.verification_code,
+            )
+
+    @staticmethod
+    def _title(journey: Journey, title: str) -> str:
+        """The certificate's Chinese title, or on an English screen the item's English name
+        where the platform gave one (the paper itself stays Chinese)."""
+        item = journey.session.selected if journey.session else None
+        if journey.language != SOURCE and item is not None and item.name_en:
+            return item.name_en
+        return title

@@ -23,6 +23,7 @@ SHIFT = "shift"  # the ⇧ key's action: handled here, not by the journey
 
 class TechAddressScreen(KioskScreen):
     kv_file = "tech_address.kv"
+    language_switch = BooleanProperty(False)  # the technician's screens stay Chinese
     device = StringProperty("")
     original = StringProperty("")
     text = StringProperty("")

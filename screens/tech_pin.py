@@ -17,6 +17,7 @@ from screens.base import KioskScreen
 
 class TechPinScreen(KioskScreen):
     kv_file = "tech_pin.kv"
+    language_switch = BooleanProperty(False)  # the technician's screens stay Chinese
     dots = StringProperty("")
     message = StringProperty("")
     keypad = BooleanProperty(False)

@@ -58,6 +58,7 @@ def duration(seconds: float) -> str:
 
 class TechnicianScreen(KioskScreen):
     kv_file = "technician.kv"
+    language_switch = BooleanProperty(False)  # the technician's screens stay Chinese
     about = StringProperty("")
     outbox = StringProperty("")
     test_result = StringProperty("")

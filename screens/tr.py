@@ -35,7 +35,9 @@ class Translator(Observable):
 
     def _switched(self, _lang: str) -> None:
         for func, args, _kwargs in list(self._rules):
-            func(args, None, None)
+            # Kivy's rule callbacks take (their bound arguments, instance, value): the rule's
+            # arguments came as the one extra positional of fbind
+            func(*args, None, None)
 
 
 tr = Translator()

@@ -131,6 +131,12 @@ class TopBar(BoxLayout):
     screen = ObjectProperty(None, allownone=True, rebind=True)
 
 
+class EnglishSuggestion(BoxLayout):
+    """ "Continue in English?" after a foreign permanent resident's card was read."""
+
+    screen = ObjectProperty(None, allownone=True, rebind=True)  # rebind: follow its language
+
+
 class StepIndicator(BoxLayout):
     step = NumericProperty(0)
     steps = ListProperty([])

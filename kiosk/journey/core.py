@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from kiosk import messages, pin, qr
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, PrinterCondition
 from kiosk.events import TechnicianInfo, TestPrinted
-from kiosk.i18n import _
+from kiosk.i18n import SOURCE, _
+from kiosk.identity import FOREIGN_CARDS
 from kiosk.journey.effects import Effects, ErrorInfo, SessionEnded
 from kiosk.journey.now import Now
 from kiosk.journey.states import (
@@ -148,6 +149,11 @@ class JourneyCore:
         # the reader where an ended session's card still lies: "请取走身份证" until it is taken
         self.card_left: str | None = None
         self.elder_mode = False
+        # the screens' language (kiosk.i18n.LANGUAGES): the citizen's choice, for their session
+        self.language = SOURCE
+        # a foreign permanent resident card was read: "Continue in English?" until answered
+        self.suggest_english = False
+        self.idle_touch_at = 0.0  # monotonic: the last touch on the attract screen
         self.catalogue: Catalogue | None = None
         self.catalogue_fetched_at: float | None = None
         self.catalogue_unavailable = False  # no list kept and the platform did not answer
@@ -344,6 +350,12 @@ class JourneyCore:
         self.epoch += 1
         self.notice, self.notice_until = "", None  # the last citizen's words are not for this one
         self.card_left = None
+        card = session.card
+        # a foreign permanent resident: greeted by their English name and offered English
+        # (one tap), never switched without asking
+        self.suggest_english = (
+            card is not None and card.card_type in FOREIGN_CARDS and self.language == SOURCE
+        )
 
     def leave_card(self) -> None:
         """The session is over: if its card is still on its reader, say "请取走身份证" until the
@@ -368,6 +380,8 @@ class JourneyCore:
         self.verify_result = None  # a certificate's code and holder are someone's business
         self.checking_code = None
         self.elder_mode = False
+        self.language = SOURCE  # the next citizen starts in Chinese
+        self.suggest_english = False
         self.staff_call = None  # the call was this citizen's: staff need not come for the next
         self.notice = notice
         self.notice_until = self.mono + NOTICE_SECONDS if notice else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk import messages
+from kiosk import i18n, messages
 from kiosk.events import Action, Failed, HandlerFailed, StaffCallAcknowledged, Tap, Tick
 from kiosk.i18n import N_, _
 from kiosk.journey import (
@@ -56,6 +56,8 @@ _FRAME_TAPS = (
     Action.CALL_STAFF,
     Action.STAFF_ACK,
     Action.ELDER_MODE,
+    Action.LANGUAGE,
+    Action.STAY_CHINESE,
 )
 
 # a machine wait that overran its guard: what the citizen is told
@@ -183,6 +185,7 @@ class Journey(JourneyCore):
             self.session = None
         self.error = None
         self.staff_call = None
+        self.language, self.suggest_english = i18n.SOURCE, False  # the session's, gone with it
         self.halted = True  # nothing works, not even the list: the screen offers nothing
         self.enter(State.OUT_OF_SERVICE)
         self.version += 1
@@ -205,6 +208,7 @@ class Journey(JourneyCore):
         self._expire_notice()
         items.hide_reason(self)
         self._lapse_idle_call()
+        self._lapse_idle_language()
         if self.deadline is None or self.mono < self.deadline:
             return
         state = self.state
@@ -221,6 +225,18 @@ class Journey(JourneyCore):
             self.fail(
                 ErrorInfo(_(title), _(text), retry=retry, retry_state=state if retry else None)
             )
+
+    def _lapse_idle_language(self) -> None:
+        """English chosen on the attract screen by someone who then left without reading a
+        card: after the inactivity limit the screen greets the next citizen in Chinese."""
+        if (
+            self.language != i18n.SOURCE
+            and self.session is None
+            and self.state in IDLE_STATES
+            and self.mono - self.idle_touch_at >= self.settings.inactivity_seconds
+        ):
+            self.language = i18n.SOURCE
+            self.version += 1
 
     def _lapse_idle_call(self) -> None:
         """A call made on the attract screen by someone who never began a session: once the
@@ -276,11 +292,22 @@ class Journey(JourneyCore):
             return
         if state in PERSON_WAITS:
             self.reset_deadline()  # any touch is activity
+        if state in IDLE_STATES:
+            self.idle_touch_at = self.mono
         if a in (Action.MORE_TIME, Action.REPEAT_PROMPT):  # activity, nothing more here
             return
         if a is Action.ELDER_MODE and state in (State.ATTRACT, State.CATALOGUE, State.ITEMS):
             self.elder_mode = not self.elder_mode
             self.reset_deadline()
+            return
+        if a is Action.LANGUAGE:  # English / 中文 in the frame of every citizen screen
+            if tap.arg in i18n.LANGUAGES:
+                log.info("journey: language %s", tap.arg)
+                self.language = tap.arg
+            self.suggest_english = False  # asked and answered
+            return
+        if a is Action.STAY_CHINESE:
+            self.suggest_english = False
             return
         if a is Action.CALL_STAFF:
             self._call_staff(effects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,28 @@ def test_a_translated_catalogue_is_what_the_kiosk_shows(tmp_path, monkeypatch):
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="unknown language"):
         i18n.set_language("fr")
+
+
+# texts that are Chinese on purpose in every language: samples of Chinese type for the
+# printer's test page (which checks that Chinese prints)
+SAME_IN_ENGLISH = {"䶮", "，。：（）《》、；！？“”"}
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_]*\}|%[a-zA-Z]")
+
+
+def test_every_text_has_an_english_translation_with_its_placeholders():
+    """English is complete: no screen falls back to Chinese, and a translation keeps every
+    {name} the code fills in (a lost one raises KeyError or drops the value on screen). strftime
+    formats may reorder their fields; %d counts stay."""
+    english = ROOT / "assets" / "locale" / "en" / "LC_MESSAGES" / "kiosk.po"
+    with open(english, "rb") as f:
+        catalogue = [m for m in read_po(f) if m.id]
+    assert len(catalogue) > 300
+    untranslated = [m.id for m in catalogue if not m.string]
+    assert untranslated == [], f"{len(untranslated)} texts untranslated"
+    for m in catalogue:
+        if m.id in SAME_IN_ENGLISH:
+            continue
+        assert m.string != m.id, m.id
+        if "%Y" in m.id or "%m" in m.id:
+            continue  # a strftime format: English orders day, month and year its own way
+        assert sorted(_PLACEHOLDER.findall(m.string)) == sorted(_PLACEHOLDER.findall(m.id)), m.id
