@@ -56,6 +56,7 @@ SCRIPT_NAMES = (
     "notice",
     "case_slip",
     "linebreak",
+    "complaints",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -73,6 +74,7 @@ WITHOUT_PCSC = (
     "notice",
     "case_slip",
     "linebreak",
+    "complaints",
 )
 
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Generator
 
 from devkit.autopilot import Pilot, Wait
+from devkit.complaint_script import complaints
 from devkit.people import BY_KEY
 from devkit.seed import BY_CODE
 from kiosk.journey import State
@@ -1569,4 +1570,5 @@ SCRIPTS = {
     "help_seen": help_seen,
     "notice": notice,
     "case_slip": case_slip,
+    "complaints": complaints,
 }

@@ -18,6 +18,7 @@ Where to find a behaviour:
 | notice_slip | 一次性告知: the slip and a queue number for an item that cannot be done here |
 | case_slip_print | 办件凭条: a short slip for a case whose paper was declined |
 | rating | 好差评 and goodbye |
+| complaint | 投诉与建议: category, phrases, an optional callback number |
 | certificate | 证明核验 |
 | technician | the technician's hidden entry, PIN, lockout and screen |
 """
@@ -46,6 +47,7 @@ from kiosk.journey.effects import (
     StaffCallAnswered,
     StartIdentitySession,
     StopIdentitySession,
+    StoreComplaint,
     StoreRating,
     SubmitCase,
     TakeQueueNumber,
@@ -102,6 +104,7 @@ __all__ = [
     "StartIdentitySession",
     "State",
     "StopIdentitySession",
+    "StoreComplaint",
     "StoreRating",
     "SubmitCase",
     "TakeQueueNumber",

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from kiosk import messages, pin, qr
+from kiosk.complaints import Draft
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus
 from kiosk.events import TechnicianInfo, TestPrinted
 from kiosk.i18n import _
@@ -167,6 +168,7 @@ class JourneyCore:
         # the technician's mode (kiosk.journey.technician): the lock outlives each visit
         self.lockout = pin.Lockout(seconds=settings.technician_lock_seconds)
         self.technician: TechnicianVisit | None = None
+        self.complaint: Draft | None = None  # 投诉与建议 being composed (kiosk.journey.complaint)
 
     # ---- what a screen may read ------------------------------------------------------------
 
@@ -310,11 +312,18 @@ class JourneyCore:
         self.browse_guide = None
         self.verify_result = None  # a certificate's code and holder are someone's business
         self.checking_code = None
+        self.drop_complaint()
         self.elder_mode = False
         self.staff_call = None  # the call was this citizen's: staff need not come for the next
         self.notice = notice
         self.notice_until = self.mono + NOTICE_SECONDS if notice else None
         self.enter(self.idle_state(), keep_notice=True)
+
+    def drop_complaint(self) -> None:
+        """A complaint not sent is forgotten with its callback number."""
+        if self.complaint is not None:
+            self.complaint.wipe()
+            self.complaint = None
 
     def fail(self, info: ErrorInfo) -> None:
         self.error = info

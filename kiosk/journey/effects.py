@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.complaints import Complaint
 from kiosk.devices import DeviceKind, PrintJob
 from kiosk.i18n import N_
 from kiosk.identity import IdentityCard
@@ -88,6 +89,13 @@ class PrintNotice:
 @dataclass(frozen=True, slots=True)
 class StoreRating:
     rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class StoreComplaint:
+    """Seal the complaint into the outbox (its delivery follows in the background)."""
+
+    complaint: Complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +204,7 @@ Effect = (
     | TakeQueueNumber
     | PrintNotice
     | StoreRating
+    | StoreComplaint
     | LoadCatalogue
     | CallStaff
     | StaffCallAnswered

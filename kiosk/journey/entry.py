@@ -19,6 +19,7 @@ from kiosk.i18n import _
 from kiosk.journey import (
     availability,
     certificate,
+    complaint,
     identify_enterprise,
     identify_phone,
     technician,
@@ -47,6 +48,8 @@ def tap_attract(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         j.enter(State.ENTERPRISE)
     elif tap.action is Action.VERIFY:
         j.enter(State.VERIFY_SCAN)
+    elif tap.action is Action.COMPLAINT:
+        complaint.begin(j)  # anonymous: no session
 
 
 @phase.back(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)

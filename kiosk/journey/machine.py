@@ -21,6 +21,7 @@ from kiosk.journey import (
     availability,
     case_slip_print,
     certificate,
+    complaint,
     entry,
     identify,
     identify_card,
@@ -87,6 +88,7 @@ ROUTES = merge(
         submit_print.phase,
         rating.phase,
         certificate.phase,
+        complaint.phase,
         technician.phase,
     ]
 )

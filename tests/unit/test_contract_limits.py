@@ -318,6 +318,7 @@ CALLS = {
     "queue_ticket": ("1401002001300700", "A08"),
     "catalogue": (),
     "send_ratings": ([],),
+    "send_complaint": ({"complaint_id": "x"},),  # the spy answers every text with "x"
     "heartbeat": ({},),
 }
 
