@@ -142,19 +142,22 @@ class SyncWorker:
 
     def _rounds(self, force: bool, stop: threading.Event) -> float:
         with self._round:
+            failures = self.failures
             wait = self._rating_rounds(force, stop)
-            if stop.is_set():
-                return wait
+            if stop.is_set() or self.failures > failures:
+                return wait  # the platform is away or said when to come back: not now
             try:
-                return min(wait, self._complaints(force))
+                waited = self._complaints(force)
             except OutboxError as exc:
                 log.error("outbox sync: %s", exc)
                 return self.idle_interval
+            return wait if waited is None else waited  # the platform's word on complaints
 
-    def _complaints(self, force: bool) -> float:
-        """Deliver the complaints that are due, oldest first, one call each."""
+    def _complaints(self, force: bool) -> float | None:
+        """Deliver the complaints that are due, oldest first, one call each. None when all
+        went (or none was due); else the wait before the next try."""
         if self.sealer is None:
-            return self.idle_interval
+            return None
         due = self.outbox.due(Kind.COMPLAINT, self.batch_size, math.inf if force else None)
         for n, entry in enumerate(due):
             try:
@@ -172,7 +175,7 @@ class SyncWorker:
             if self.failures:
                 self.failures = 0
                 self._health(True, "")
-        return self.idle_interval
+        return None
 
     def _dead_complaint(self, complaint_id: str, reason: str) -> None:
         self.outbox.dead_letter({complaint_id: reason})  # still sealed there

@@ -163,3 +163,40 @@ def test_through_an_outage_it_waits_sealed_then_is_delivered_and_deleted(kiosk, 
     (stored,) = stack.platform.complaints()
     assert stored["complaint_id"] == cid and stored["callback_phone"] == PHONE
     assert PHONE.encode() not in on_disk(data)
+
+
+# ---- the delivery worker's rules for complaints ----------------------------------------------
+
+
+def test_a_refused_complaint_is_a_dead_letter_still_sealed(platform, tmp_path):
+    from offline.outbox import Kind, Outbox
+    from offline.sync import SyncWorker
+
+    sealer = Sealer(DEMO_DEVICE_KEY)
+    with Outbox(tmp_path / "outbox.db") as box:
+        bad = complaint("c-bad", callback_consent=False)  # a number without consent
+        box.enqueue(Kind.COMPLAINT, "c-bad", sealer.seal("c-bad", bad))
+        box.enqueue(Kind.COMPLAINT, "c-good", sealer.seal("c-good", complaint("c-good")))
+        worker = SyncWorker(box, client(platform.url), sealer=sealer, base_backoff=0.01)
+        worker.run_once()
+        assert [c["complaint_id"] for c in platform.complaints()] == ["c-good"]
+        assert box.counts().pending == {} and box.counts().dead == 1
+        with contextlib.closing(sqlite3.connect(box.path)) as db:
+            ((reason, payload),) = db.execute("SELECT reason, payload FROM dead_letters")
+        assert "consent" in reason and set(json.loads(payload)) == {"sealed", "box"}
+
+
+def test_a_complaint_waits_out_a_retry_after(platform, tmp_path):
+    from offline.outbox import Kind, Outbox
+    from offline.sync import SyncWorker
+
+    sealer = Sealer(DEMO_DEVICE_KEY)
+    with Outbox(tmp_path / "outbox.db") as box:
+        box.enqueue(Kind.COMPLAINT, "c-1", sealer.seal("c-1", complaint()))
+        platform.set_faults(failure_rate=1.0, failure_status=503, retry_after_s=120)
+        worker = SyncWorker(box, client(platform.url), sealer=sealer, max_backoff=300.0)
+        assert worker.run_once() == 120.0
+        assert box.counts().pending == {"complaint": 1} and box.counts().dead == 0
+        platform.set_faults()
+        worker.run_once(force=True)
+        assert box.counts().pending == {} and len(platform.complaints()) == 1
