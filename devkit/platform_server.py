@@ -114,6 +114,7 @@ MESSAGES = {
     "malformed_code": "核验码格式不正确",
     "device_mismatch": "终端编号与签名终端不一致",
     "consent_required": "留下回访电话须经本人同意",
+    "complaint_id_mismatch": "请求路径与内容中的投诉编号不一致",
     "not_found": "请求的地址不存在",
     "method_not_allowed": "不支持该请求方法",
     "uri_too_long": "请求地址过长",
@@ -1572,7 +1573,7 @@ class ReferencePlatform:
         """投诉与建议: stored once per complaint_id; a repeat is answered as a duplicate."""
         r = _reader(body)
         if _field(lambda: r.str("complaint_id", max_len=64)) != complaint_id:
-            raise ApiError(400, "bad_request", detail="complaint_id: differs from the path")
+            raise ApiError(409, "complaint_id_mismatch")
         _field(lambda: r.choice("category", [c.value for c in Category]))
         phrases = _field(lambda: r.str_list("phrases", max_len=MAX_PHRASES))
         if not phrases or any(not p or len(p) > 40 for p in phrases):

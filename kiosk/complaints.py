@@ -19,7 +19,7 @@ from kiosk.masking import mask_mobile
 
 PHONE_DIGITS = 11
 # a mainland mobile number: 1, then 3-9, then nine digits
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only (\d takes any script's)
 MAX_PHRASES = 6  # every phrase of a category may be chosen; this bounds the record
 
 

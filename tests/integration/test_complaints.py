@@ -72,7 +72,7 @@ def test_a_complaint_is_stored_once_by_its_id(platform):
         ({"callback_phone": "1234"}, 400, "bad_request"),
         ({"category": "weather"}, 400, "bad_request"),
         ({"phrases": []}, 400, "bad_request"),
-        ({"complaint_id": "another"}, 400, "bad_request"),
+        ({"complaint_id": "another"}, 409, "complaint_id_mismatch"),
         ({"device_id": "SX-TY-9999"}, 403, "device_mismatch"),
     ],
 )
