@@ -47,6 +47,7 @@ def build_runtime(
     ``wall_clock``: the kiosk's idea of the time of day, for a test whose clock is off."""
     from drivers.registry import open_card_readers, open_printer, open_scanner
     from kiosk.runtime import Runtime
+    from kiosk.sealing import Sealer
     from offline.catalogue_cache import CatalogueCache
     from offline.outbox import Outbox
     from offline.sync import SyncWorker
@@ -67,7 +68,9 @@ def build_runtime(
         card_reader=open_card_readers(config.devices.card_readers),
         scanner=open_scanner(config.devices.qr_scanner),
         outbox=outbox,
-        delivery=lambda on_health: SyncWorker(outbox, platform, on_health=on_health),
+        delivery=lambda on_health: SyncWorker(
+            outbox, platform, on_health=on_health, sealer=Sealer(config.platform.device_key)
+        ),
         call_soon=call_soon,
         heartbeat_interval=5.0 if config.demo else 15.0,
         printer_poll_interval=2.0 if config.demo else 5.0,

@@ -194,7 +194,11 @@ def _retry(args: argparse.Namespace) -> int:
 
 # ---- words ------------------------------------------------------------------------------------
 
-_NAMES = {"rating": ("rating", "ratings"), "event": ("device event", "device events")}
+_NAMES = {
+    "rating": ("rating", "ratings"),
+    "event": ("device event", "device events"),
+    "complaint": ("complaint", "complaints"),
+}
 
 
 def human(report: dict[str, Any]) -> str:

@@ -60,6 +60,7 @@ SCRIPT_NAMES = (
     "case_slip",
     "cases",
     "linebreak",
+    "complaints",
 )
 LANDSCAPE = (1920, 1080)
 # scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
@@ -81,6 +82,7 @@ WITHOUT_PCSC = (
     "case_slip",
     "cases",
     "linebreak",
+    "complaints",
 )
 
 

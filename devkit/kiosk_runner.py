@@ -53,6 +53,7 @@ from devkit.people import BY_KEY, DemoCitizen
 from devkit.printer_emulator import PrinterEmulator
 from devkit.sam_emulator import Fault, SamEmulator
 from kiosk import config as cfg
+from kiosk.complaints import Category, Complaint
 from kiosk.devices import DeviceKind
 from kiosk.events import Action, CardRemoved, Tick
 from kiosk.journey import Journey, State
@@ -77,7 +78,7 @@ JOURNEY_KINDS = (
     "read_fault",  # the card read spoilt on the line: placed again
     "no_print",
 )
-LEAKS = ("log", "tempfile", "outbox", "elsewhere")
+LEAKS = ("log", "tempfile", "outbox", "elsewhere", "complaint")
 
 
 def say(line: str) -> None:
@@ -140,7 +141,8 @@ class Leak:
     UTF-16-LE, GBK/GB18030 and JSON escapes (``tempfile``); both in a device event of the
     outbox, which is delivered and deleted, leaving only SQLite's pages behind (``outbox``);
     the number in a file beside the folder that holds the data directory (``elsewhere``), where
-    only a record of what the process wrote can point."""
+    only a record of what the process wrote can point; a complaint with the citizen's mobile
+    number stored in clear, not sealed (``complaint``)."""
 
     def __init__(self, kinds: list[str], data_dir: Path) -> None:
         self.kinds = set(kinds)
@@ -161,6 +163,20 @@ class Leak:
         if "outbox" in self.kinds:
             event = {"event": "leak", "who": citizen.name, "number": citizen.number}
             runtime.outbox.enqueue(Kind.EVENT, str(uuid.uuid4()), event)
+        if "complaint" in self.kinds:
+            from devkit import privacy_audit
+
+            complaint = Complaint(
+                complaint_id=str(uuid.uuid4()),
+                category=Category.OTHER,
+                phrases=("guidance",),
+                submitted_at=dt.datetime.now().astimezone(),
+                device_id=runtime.config.device_id,
+                region_code=runtime.config.region_code,
+                phone=privacy_audit.phone_of(citizen),
+                consent=True,
+            )
+            runtime.outbox.enqueue(Kind.COMPLAINT, complaint.complaint_id, complaint.to_json())
         if "elsewhere" in self.kinds:
             with self.elsewhere.open("a") as f:
                 f.write(citizen.number + "\n")
@@ -241,6 +257,10 @@ class Citizens:
             self.runtime.tap(Action.HOME)
             self.at(State.ATTRACT)
             self.sam.remove_card()
+            # then a complaint from the attract screen while complaints cannot reach the
+            # platform: it waits in the outbox, sealed, and goes at the next round
+            self.platform_fault(failure_rate=1, failure_status=503, count=1, path="/v1/complaints")
+            self.complain(citizen)
             return "refused"
         outcome = "done"
         if kind == "read_fault":
@@ -289,9 +309,33 @@ class Citizens:
             self.rate()
         self.at(State.GOODBYE)
         self.sam.remove_card()
+        if kind == "skip_rating":  # 投诉与建议 from goodbye instead, with a callback number
+            self.complain(citizen)
+            return outcome
         self.runtime.tap(Action.HOME)
         self.at(State.ATTRACT)
         return outcome
+
+    def complain(self, citizen: DemoCitizen) -> None:
+        """投诉与建议 (from the attract or the goodbye screen) with the citizen's mobile number
+        typed on the keypad, consent given; back on the attract screen."""
+        from devkit.privacy_audit import phone_of
+
+        tap = self.runtime.tap
+        tap(Action.COMPLAINT)
+        self.at(State.COMPLAINT)
+        category = self.rng.choice(list(Category))
+        tap(Action.COMPLAINT_CATEGORY, category.value)
+        tap(Action.COMPLAINT_PHRASE, category.phrases[0])
+        for digit in phone_of(citizen):
+            tap(Action.COMPLAINT_DIGIT, digit)
+        tap(Action.COMPLAINT_CONSENT)
+        tap(Action.SUBMIT_COMPLAINT)
+        self.at(State.COMPLAINT_SENT)
+        if self.j.notice:
+            raise Stuck(f"complaint not stored: {self.j.notice}")
+        tap(Action.HOME)
+        self.at(State.ATTRACT)
 
     def choose_item(self) -> None:
         """An item this citizen may do here, its guide, its pledge if it has one, 确认办理."""

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from devkit import case_records, people, seed
+from kiosk.complaints import MAX_PHRASES, Category, phone_valid
 from kiosk.identity import CardType, normalise_id_number
 from kiosk.masking import mask_name, mask_token
 from kiosk.models import Subject
@@ -115,6 +116,8 @@ MESSAGES = {
     "not_printable": "该办件没有可打印的证明",
     "reprint_limit": "该证明今日已再次打印，每件每天限一次",
     "device_mismatch": "终端编号与签名终端不一致",
+    "consent_required": "留下回访电话须经本人同意",
+    "complaint_id_mismatch": "请求路径与内容中的投诉编号不一致",
     "not_found": "请求的地址不存在",
     "method_not_allowed": "不支持该请求方法",
     "uri_too_long": "请求地址过长",
@@ -269,6 +272,11 @@ CREATE TABLE IF NOT EXISTS representatives (
 CREATE TABLE IF NOT EXISTS queue_numbers (
     window TEXT NOT NULL, day TEXT NOT NULL, last INTEGER NOT NULL, called INTEGER NOT NULL,
     PRIMARY KEY (window, day));
+-- 投诉与建议, one row per complaint_id (PUT is idempotent by it); the callback number is the
+-- platform's to keep, not the kiosk's.
+CREATE TABLE IF NOT EXISTS complaints (
+    complaint_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    record TEXT NOT NULL, deliveries INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS nonces (
     device_id TEXT NOT NULL, nonce TEXT NOT NULL, spent_at REAL NOT NULL,
     PRIMARY KEY (device_id, nonce));
@@ -797,6 +805,20 @@ class ReferencePlatform:
         rows = self.store.query("SELECT record, received_at FROM ratings ORDER BY id")
         return [{**json.loads(r["record"]), "received_at": r["received_at"]} for r in rows]
 
+    def complaints(self) -> list[dict]:
+        """Complaints received, oldest first, each with how often it was delivered."""
+        rows = self.store.query(
+            "SELECT record, received_at, deliveries FROM complaints ORDER BY rowid"
+        )
+        return [
+            {
+                **json.loads(r["record"]),
+                "received_at": r["received_at"],
+                "deliveries": r["deliveries"],
+            }
+            for r in rows
+        ]
+
     def delivery_counts(self) -> DeliveryCounts:
         """How often ratings arrived and how often they were stored (see DeliveryCounts)."""
         with self.store.lock:
@@ -889,6 +911,7 @@ class ReferencePlatform:
             "cases": count("cases"),
             "certificates": count("certificates"),
             "ratings": count("ratings"),
+            "complaints": count("complaints"),
             "devices": count("devices"),
             "faults": asdict(self._faults),
         }
@@ -1063,6 +1086,8 @@ class ReferencePlatform:
             routes = {"GET": lambda: self._catalogue(h.headers.get("If-None-Match", ""))}
         elif parts == ["ratings"]:
             routes = {"PUT": lambda: self._ratings(_json(body), device_id)}
+        elif len(parts) == 2 and parts[0] == "complaints":
+            routes = {"PUT": lambda: self._complaint(parts[1], _json(body), device_id)}
         elif len(parts) == 3 and parts[0] == "devices" and parts[2] == "heartbeat":
             routes = {"PUT": lambda: self._heartbeat(parts[1], _json(body), device_id)}
         else:
@@ -1589,6 +1614,44 @@ class ReferencePlatform:
         }
         return known, taken
 
+    def _complaint(self, complaint_id: str, body: Any, device_id: str) -> _Reply:
+        """投诉与建议: stored once per complaint_id; a repeat is answered as a duplicate."""
+        r = _reader(body)
+        if _field(lambda: r.str("complaint_id", max_len=64)) != complaint_id:
+            raise ApiError(409, "complaint_id_mismatch")
+        _field(lambda: r.choice("category", [c.value for c in Category]))
+        phrases = _field(lambda: r.str_list("phrases", max_len=MAX_PHRASES))
+        if not phrases or any(not p or len(p) > 40 for p in phrases):
+            raise ApiError(400, "bad_request", detail="phrases: one to six codes")
+        phone = _field(lambda: r.str("callback_phone", max_len=11, allow_empty=True))
+        consent = _field(lambda: r.bool("callback_consent"))
+        if phone and not phone_valid(phone):
+            raise ApiError(400, "bad_request", detail="callback_phone: not a mobile number")
+        if phone and not consent:
+            raise ApiError(400, "consent_required")
+        _field(lambda: r.datetime("submitted_at"))
+        if not re.fullmatch(r"[0-9]{6,9}", _field(lambda: r.str("region_code", max_len=9))):
+            raise ApiError(400, "bad_request", detail="region_code: 6 to 9 digits")
+        if _field(lambda: r.str("device_id", max_len=64)) != device_id:
+            raise ApiError(403, "device_mismatch")
+        now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        with self.store.lock:
+            known = self.store.one(
+                "SELECT 1 FROM complaints WHERE complaint_id = ?", (complaint_id,)
+            )
+            if known is not None:
+                self.store.execute(
+                    "UPDATE complaints SET deliveries = deliveries + 1 WHERE complaint_id = ?",
+                    (complaint_id,),
+                )
+                return _Reply(200, {"complaint_id": complaint_id, "status": "duplicate"})
+            self.store.execute(
+                "INSERT INTO complaints (complaint_id, device_id, received_at, record)"
+                " VALUES (?,?,?,?)",
+                (complaint_id, device_id, now, json.dumps(body, ensure_ascii=False)),
+            )
+        return _Reply(201, {"complaint_id": complaint_id, "status": "accepted"})
+
     def _heartbeat(self, path_device: str, body: Any, device_id: str) -> _Reply:
         if path_device != device_id:
             raise ApiError(403, "device_mismatch")
@@ -1635,6 +1698,8 @@ class ReferencePlatform:
                 return _Reply(200, self.state())
             if parts == ["ratings"] and method == "GET":
                 return _Reply(200, {"ratings": self.ratings()})
+            if parts == ["complaints"] and method == "GET":
+                return _Reply(200, {"complaints": self.complaints()})
             if parts == ["deliveries"] and method == "GET":
                 return _Reply(200, asdict(self.delivery_counts()))
             if parts == ["cases"] and method == "GET":

@@ -4,7 +4,8 @@ Nothing on disk may hold a name, an ID number or a card number (docs/privacy.md)
 takes the synthetic citizens a kiosk served (devkit.people.synthetic_citizens) and a folder
 holding everything that kiosk wrote (its data directory, its HOME, its TMPDIR), and searches
 every regular file in it, binary ones and SQLite pages included, for every citizen's name (and
-English name), ID number, social-security card number and address, each in the encodings a
+English name), ID number, social-security card number, address and the mobile number a
+complaint (投诉与建议) may leave for a call back (``phone_of``), each in the encodings a
 program may write them in: UTF-8, UTF-16-LE (what a SAM, Windows and SQLite's UTF-16 mode
 use), GBK (GB18030 for the characters GBK lacks, such as 䶮), and JSON's \\uXXXX escapes. A
 masked name (张*三) is not the name, and is not searched for.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import hashlib
 import json
 import os
 import re
@@ -92,6 +94,13 @@ def citizens(count: int, seed_: int) -> tuple[people.DemoCitizen, ...]:
     return people.synthetic_citizens(count, seed_, avoid=public_text())
 
 
+def phone_of(citizen: people.DemoCitizen) -> str:
+    """The citizen's mobile number, made up from their key (the kiosk runner types it into a
+    complaint, the audit looks for it): 11 digits, 1 then 3-9 then nine more."""
+    digest = hashlib.sha256(citizen.key.encode()).digest()
+    return "1" + str(3 + digest[0] % 7) + "".join(str(b % 10) for b in digest[1:10])
+
+
 def _gbk(text: str) -> tuple[str, bytes]:
     try:
         return "gbk", text.encode("gbk")
@@ -109,6 +118,7 @@ def needles(served: Iterable[people.DemoCitizen]) -> list[Needle]:
             "number": c.number,
             "social_card_number": c.social_card_number or "",
             "address": c.address,
+            "phone": phone_of(c),
         }
         for what, value in values.items():
             if not value:

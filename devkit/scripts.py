@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Generator
 
 from devkit.autopilot import Pilot, Wait
+from devkit.complaint_script import complaints
 from devkit.people import BY_KEY
 from devkit.seed import BY_CODE
 from kiosk.events import Action
@@ -1879,4 +1880,5 @@ SCRIPTS = {
     "notice": notice,
     "case_slip": case_slip,
     "cases": cases,
+    "complaints": complaints,
 }

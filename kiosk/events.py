@@ -97,6 +97,13 @@ class Action(StrEnum):
     TECH_KEY_CLEAR = "tech_key_clear"
     TECH_CANDIDATE = "tech_candidate"  # arg: an address found on this machine
     TECH_APPLY_ADDRESS = "tech_apply_address"  # check, write the file, reopen the device
+    COMPLAINT = "complaint"  # 投诉与建议 (attract screen, goodbye)
+    COMPLAINT_CATEGORY = "complaint_category"  # arg: a kiosk.complaints.Category value
+    COMPLAINT_PHRASE = "complaint_phrase"  # arg: a phrase code of the category (toggles)
+    COMPLAINT_DIGIT = "complaint_digit"  # the callback number's keypad; arg: "0".."9"
+    COMPLAINT_DELETE = "complaint_delete"
+    COMPLAINT_CONSENT = "complaint_consent"  # toggles consent to be called back
+    SUBMIT_COMPLAINT = "submit_complaint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +111,9 @@ class Tap:
     action: Action
     arg: str = ""
 
-    def __repr__(self) -> str:  # a PIN's digits never reach a log or a recorded replay
-        arg = "•" if self.action is Action.PIN_DIGIT else self.arg
+    def __repr__(self) -> str:  # a PIN's or a phone number's digits never reach a log or a replay
+        secret = self.action in (Action.PIN_DIGIT, Action.COMPLAINT_DIGIT)
+        arg = "•" if secret else self.arg
         return f"Tap({self.action.value!r}, {arg!r})"
 
 
@@ -168,6 +176,7 @@ class Operation(StrEnum):
     SUBMIT = "submit"  # a case
     PRINT = "print"  # a certificate or receipt on paper
     RATING = "rating"  # a 好差评 rating to the outbox
+    COMPLAINT = "complaint"  # a 投诉与建议 to the outbox (sealed)
     CATALOGUE = "catalogue"  # the published list
     QUEUE = "queue"  # a number from the hall's queuing system, for a 一次性告知 slip
     NOTICE_PRINT = "notice_print"  # the 一次性告知 slip on paper
@@ -220,6 +229,11 @@ class Printed:
 @dataclass(frozen=True, slots=True)
 class RatingStored:
     rating_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintStored:
+    complaint_id: str
 
 
 @dataclass(frozen=True, slots=True)

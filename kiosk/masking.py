@@ -37,6 +37,16 @@ def mask_token(token: str) -> str:
     return f"{token[:4]}…({len(token)} chars)" if len(token) > 8 else f"…({len(token)} chars)"
 
 
+def mask_mobile(digits: str) -> str:
+    """A mainland mobile number as typed so far: the 4th to 7th digits never shown
+    (13812345678 → 138****5678, 13812 → 138**)."""
+    digits = (digits or "").strip()
+    return digits[:3] + _MASK * len(digits[3:7]) + digits[7:]
+
+
+# 11-digit mainland mobile numbers (1, then 3-9, then 9 digits), alone or after +86 / 86
+_MOBILE_LIKE = re.compile(r"(?<![0-9A-Za-z])(\+?86[- ]?)?(1[3-9]\d{9})(?![0-9A-Za-z])")
+
 # 18-character ID numbers (resident, J permits, 2023 foreigner cards) and 15-character 2017
 # foreigner numbers; used by the log filter as a second line of defence.
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|[A-Z]{3}\d{12})(?![0-9A-Za-z])")
@@ -62,9 +72,10 @@ def _keyed(m: re.Match) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask what in free text looks like an ID number, an identity token, or the value of a key
-    that names a person or a secret (the log filter's second line of defence: nothing personal
-    is meant to reach a log call at all)."""
+    """Mask what in free text looks like an ID number, a mobile number, an identity token, or
+    the value of a key that names a person or a secret (the log filter's second line of
+    defence: nothing personal is meant to reach a log call at all)."""
     text = _ID_LIKE.sub(lambda m: mask_number(m.group(1)), text)
+    text = _MOBILE_LIKE.sub(lambda m: (m.group(1) or "") + mask_mobile(m.group(2)), text)
     text = _TOKEN_LIKE.sub(lambda m: mask_token(m.group(1)), text)
     return _KEYED.sub(_keyed, text)

@@ -448,6 +448,28 @@ class PlatformClient:
 
         return self._read(resp, read)
 
+    def send_complaint(self, record: dict) -> bool:
+        """Deliver one 投诉与建议 (idempotent by complaint_id); True when stored now, False when
+        the platform had it already. The record holds a callback number: it is never logged
+        (the path names only the id)."""
+        complaint_id = record.get("complaint_id")
+        if not isinstance(complaint_id, str) or not complaint_id:
+            raise ValueError("a complaint without an id")
+        path = f"/v1/complaints/{quote(complaint_id, safe='')}"
+        resp = self._call("PUT", path, body=record, expect=(200, 201), op="send_complaint")
+
+        def read(r: Reader) -> tuple[str, str]:
+            return r.str("complaint_id", max_len=64), r.choice("status", ("accepted", "duplicate"))
+
+        answered, status = self._read(resp, read)
+        if answered != complaint_id:  # a reply about another complaint acknowledges nothing
+            raise PlatformError(
+                ErrorKind.INVALID_REPLY,
+                "PUT /v1/complaints: the reply names another complaint",
+                status=resp.status_code,
+            )
+        return status == "accepted"
+
     def heartbeat(self, status: dict) -> tuple[str, ...]:
         """Send the status; the answer names the staff calls hall staff have acknowledged
         (their ids, as the kiosk sent them), or nothing. A reply the contract does not know

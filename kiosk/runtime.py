@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from kiosk import device_events, tally
 from kiosk import journey as j
 from kiosk.case_desk import CaseDesk
+from kiosk.complaint_desk import ComplaintDesk
 from kiosk.config import Config
 from kiosk.devices import (
     CardReader,
@@ -128,6 +129,7 @@ class Runtime:
         self.notices = NoticeDesk(self)  # what the 一次性告知 asks for
         self.cases = CaseDesk(self)  # what 办件查询 asks for
         self.prints = PrintDesk(self)  # print jobs, once each, and the printer's watcher
+        self.complaints = ComplaintDesk(self)  # 投诉与建议, sealed into the outbox
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -240,6 +242,8 @@ class Runtime:
                     self.cases.apply(effect, reply)
                 case j.StoreRating(rating=rating):  # local disk: never behind a slow network
                     self._submit(self._store_rating, reply, rating, pool=self._local)
+                case j.StoreComplaint(complaint=complaint):  # sealed on disk, then delivered
+                    self._submit(self.complaints.store, reply, complaint, pool=self._local)
                 case j.LoadCatalogue():
                     self._submit(self._catalogue)  # the public list belongs to no one's turn
                 case j.CallStaff() | j.StaffCallAnswered():  # at once: someone is waiting

@@ -18,11 +18,13 @@ from kiosk.models import Catalogue, Guide
 
 
 class Kind(StrEnum):
-    """What an outbox record is: a 好差评 rating (delivered in batches) or a device event
-    (delivered with the heartbeat)."""
+    """What an outbox record is: a 好差评 rating (delivered in batches), a device event
+    (delivered with the heartbeat) or a 投诉与建议 complaint (delivered one by one, its payload
+    sealed: kiosk.sealing)."""
 
     RATING = "rating"
     EVENT = "event"
+    COMPLAINT = "complaint"
 
 
 class OutboxError(Exception):

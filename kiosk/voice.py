@@ -48,6 +48,8 @@ PROMPTS: dict[State, str] = {
     State.VERIFY_RESULT: N_("核验结果已显示在屏幕上。"),
     State.CASES: N_("这是您的办件和办理进度，可打印的证明可以再次打印。"),
     State.REPRINTING: N_("正在打印，请稍候。"),
+    State.COMPLAINT: N_("请选择投诉或建议的类别和内容，可以留下回访电话。"),
+    State.COMPLAINT_SENT: N_("感谢您的意见，我们会认真处理。"),
 }
 # spoken only when asked (再听一遍): nobody may be in front of an idle kiosk
 SPOKEN_ON_ENTRY = frozenset(PROMPTS) - {State.ATTRACT, State.OUT_OF_SERVICE}

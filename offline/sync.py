@@ -1,4 +1,4 @@
-"""The background worker that delivers the outbox's ratings to the platform.
+"""The background worker that delivers the outbox's ratings and complaints to the platform.
 
 Batches, exponential backoff with full jitter while the platform is away, and a poke to send at
 once after a new rating. Nothing leaves the outbox until the platform has it or has refused it
@@ -15,6 +15,11 @@ for good:
   the record (401 signature or clock, 403, 404/405 wrong address, 408, 429 and the like). A
   Retry-After (429, 503) is honoured: the next round is no sooner, though never later than
   ``max_backoff``.
+
+Complaints (投诉与建议) go one by one after the ratings of each round, by the same rules: a
+refusal of its content sends one to the dead letters, anything else keeps it waiting with the
+same backoff. Each is stored sealed (kiosk.sealing); it is opened in memory just before it is
+sent and deleted once the platform has it.
 
 Record ids make every retry harmless: the platform answers an id it already has as a duplicate.
 """
@@ -35,6 +40,7 @@ from kiosk.platform import (
     PlatformError,
     RatingsReply,
 )
+from kiosk.sealing import Sealer, Unsealable
 from offline.outbox import Entry, Kind, Outbox, OutboxError
 
 log = logging.getLogger("offline.sync")
@@ -68,6 +74,7 @@ class SyncWorker:
         max_backoff: float = 300.0,
         on_health: Callable[[bool, str], None] | None = None,
         rng: random.Random | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.outbox = outbox
         self.platform = platform
@@ -77,6 +84,7 @@ class SyncWorker:
         self.max_backoff = max_backoff
         self.on_health = on_health
         self.rng = rng or random.Random()
+        self.sealer = sealer  # opens complaints; without one they wait for a worker that has it
         self.delivered_total = 0
         self.dead_total = 0
         self.failures = 0  # delivery failures in a row
@@ -134,26 +142,67 @@ class SyncWorker:
 
     def _rounds(self, force: bool, stop: threading.Event) -> float:
         with self._round:
-            self._held = set()  # answered "not now": they wait for the next round
-            while not stop.is_set():
-                now = math.inf if force else None
-                try:
-                    batch = self.outbox.due(Kind.RATING, self.batch_size + len(self._held), now)
-                    batch = [e for e in batch if e.id not in self._held][: self.batch_size]
-                    if not batch:
-                        return self.idle_interval
-                    was_failing = self.failures > 0
-                    wait = self._deliver(batch)
-                except OutboxError as exc:
-                    log.error("outbox sync: %s", exc)
+            failures = self.failures
+            wait = self._rating_rounds(force, stop)
+            if stop.is_set() or self.failures > failures:
+                return wait  # the platform is away or said when to come back: not now
+            try:
+                waited = self._complaints(force)
+            except OutboxError as exc:
+                log.error("outbox sync: %s", exc)
+                return self.idle_interval
+            return wait if waited is None else waited  # the platform's word on complaints
+
+    def _complaints(self, force: bool) -> float | None:
+        """Deliver the complaints that are due, oldest first, one call each. None when all
+        went (or none was due); else the wait before the next try."""
+        if self.sealer is None:
+            return None
+        due = self.outbox.due(Kind.COMPLAINT, self.batch_size, math.inf if force else None)
+        for n, entry in enumerate(due):
+            try:
+                self.platform.send_complaint(self.sealer.open(entry.id, entry.payload))
+            except (Unsealable, TypeError, ValueError) as exc:  # never sendable as it is
+                self._dead_complaint(entry.id, f"cannot be sent: {exc}")
+                continue
+            except PlatformError as exc:
+                if should_split(exc):  # refused for what it holds
+                    self._dead_complaint(entry.id, exc.detail)
+                    continue
+                return self._wait([e.id for e in due[n:]], exc)
+            self.outbox.delivered([entry.id])  # the platform has it: gone from the disk
+            self.delivered_total += 1
+            if self.failures:
+                self.failures = 0
+                self._health(True, "")
+        return None
+
+    def _dead_complaint(self, complaint_id: str, reason: str) -> None:
+        self.outbox.dead_letter({complaint_id: reason})  # still sealed there
+        self.dead_total += 1
+        log.warning("outbox sync: complaint %s refused (%s)", complaint_id, reason)
+
+    def _rating_rounds(self, force: bool, stop: threading.Event) -> float:
+        self._held = set()  # answered "not now": they wait for the next round
+        while not stop.is_set():
+            now = math.inf if force else None
+            try:
+                batch = self.outbox.due(Kind.RATING, self.batch_size + len(self._held), now)
+                batch = [e for e in batch if e.id not in self._held][: self.batch_size]
+                if not batch:
                     return self.idle_interval
-                if wait is not None:
-                    return wait
-                if was_failing:  # the platform is back: what waits in backoff may go now
-                    force = True
-                elif len(batch) < self.batch_size:
-                    return self.idle_interval
-            return 0.0
+                was_failing = self.failures > 0
+                wait = self._deliver(batch)
+            except OutboxError as exc:
+                log.error("outbox sync: %s", exc)
+                return self.idle_interval
+            if wait is not None:
+                return wait
+            if was_failing:  # the platform is back: what waits in backoff may go now
+                force = True
+            elif len(batch) < self.batch_size:
+                return self.idle_interval
+        return 0.0
 
     def _deliver(self, batch: list[Entry]) -> float | None:
         """Send one batch, splitting it where its content is refused. None: all settled; else
@@ -265,12 +314,15 @@ class SyncWorker:
     # ---- for shutdown and tests ---------------------------------------------------------------
 
     def drain(self, timeout: float = 10.0) -> bool:
-        """Deliver everything now, backoff or not; True when no rating is left waiting."""
+        """Deliver everything now, backoff or not; True when no rating or complaint (one this
+        worker can open) is left waiting."""
         deadline = time.monotonic() + timeout
         while True:
             wait = self.run_once(force=True)
             try:
-                if not self.outbox.counts().pending.get(Kind.RATING.value):
+                pending = self.outbox.counts().pending
+                kinds = (Kind.RATING, Kind.COMPLAINT) if self.sealer else (Kind.RATING,)
+                if not any(pending.get(kind.value) for kind in kinds):
                     return True
             except OutboxError as exc:
                 log.error("outbox sync: %s", exc)

@@ -65,6 +65,8 @@ SCREENS: dict[State, str] = {
     State.REPRINTING: "screens.reprinting:ReprintingScreen",
     State.RATING: "screens.rating:RatingScreen",
     State.GOODBYE: "screens.goodbye:GoodbyeScreen",
+    State.COMPLAINT: "screens.complaint:ComplaintScreen",
+    State.COMPLAINT_SENT: "screens.complaint_sent:ComplaintSentScreen",
     State.ERROR: "screens.error:ErrorScreen",
     State.OUT_OF_SERVICE: "screens.out_of_service:OutOfServiceScreen",
     State.PHONE: "screens.phone:PhoneScreen",

@@ -19,6 +19,7 @@ Where to find a behaviour:
 | case_slip_print | 办件凭条: a short slip for a case whose paper was declined |
 | case_lookup | 办件查询: the citizen's cases, and a certificate printed once more |
 | rating | 好差评 and goodbye |
+| complaint | 投诉与建议: category, phrases, an optional callback number |
 | certificate | 证明核验 |
 | technician | the technician's hidden entry, PIN, lockout and screen |
 """
@@ -50,6 +51,7 @@ from kiosk.journey.effects import (
     StaffCallAnswered,
     StartIdentitySession,
     StopIdentitySession,
+    StoreComplaint,
     StoreRating,
     SubmitCase,
     TakeQueueNumber,
@@ -109,6 +111,7 @@ __all__ = [
     "StartIdentitySession",
     "State",
     "StopIdentitySession",
+    "StoreComplaint",
     "StoreRating",
     "SubmitCase",
     "TakeQueueNumber",

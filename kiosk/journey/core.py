@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from kiosk import messages, pin, qr
+from kiosk.complaints import Draft
 from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, PrinterCondition
 from kiosk.events import TechnicianInfo, TestPrinted
 from kiosk.i18n import SOURCE, _
@@ -179,6 +180,7 @@ class JourneyCore:
         # the technician's mode (kiosk.journey.technician): the lock outlives each visit
         self.lockout = pin.Lockout(seconds=settings.technician_lock_seconds)
         self.technician: TechnicianVisit | None = None
+        self.complaint: Draft | None = None  # 投诉与建议 being composed (kiosk.journey.complaint)
 
     # ---- what a screen may read ------------------------------------------------------------
 
@@ -289,14 +291,6 @@ class JourneyCore:
             return _("打印机暂停服务，请到窗口办理")
         return ""
 
-    def classify(self, payload: str) -> qr.Scan:
-        """What a scanned code is, by this kiosk's prefixes (kiosk.qr); raises ScanRefused."""
-        return qr.classify(
-            payload,
-            certificate_prefixes=self.settings.certificate_prefixes,
-            token_prefixes=self.settings.token_prefixes,
-        )
-
     def can_reveal(self, item: Item) -> bool:
         """The item has a reason of the platform's that 详情 can show."""
         return not item.available and bool(item.unavailable_reason)
@@ -379,6 +373,7 @@ class JourneyCore:
         self.browse_guide = None
         self.verify_result = None  # a certificate's code and holder are someone's business
         self.checking_code = None
+        self.drop_complaint()
         self.elder_mode = False
         self.language = SOURCE  # the next citizen starts in Chinese
         self.suggest_english = False
@@ -386,6 +381,12 @@ class JourneyCore:
         self.notice = notice
         self.notice_until = self.mono + NOTICE_SECONDS if notice else None
         self.enter(self.idle_state(), keep_notice=True)
+
+    def drop_complaint(self) -> None:
+        """A complaint not sent is forgotten with its callback number."""
+        if self.complaint is not None:
+            self.complaint.wipe()
+            self.complaint = None
 
     def fail(self, info: ErrorInfo) -> None:
         self.error = info

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.complaints import Complaint
 from kiosk.devices import DeviceKind, PrintJob
 from kiosk.i18n import N_
 from kiosk.identity import IdentityCard
@@ -112,6 +113,13 @@ class PrintReprint:
 @dataclass(frozen=True, slots=True)
 class StoreRating:
     rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class StoreComplaint:
+    """Seal the complaint into the outbox (its delivery follows in the background)."""
+
+    complaint: Complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +231,7 @@ Effect = (
     | ReprintCase
     | PrintReprint
     | StoreRating
+    | StoreComplaint
     | LoadCatalogue
     | CallStaff
     | StaffCallAnswered

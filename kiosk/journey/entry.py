@@ -19,6 +19,7 @@ from kiosk.i18n import _
 from kiosk.journey import (
     availability,
     certificate,
+    complaint,
     identify_enterprise,
     identify_phone,
     technician,
@@ -26,6 +27,7 @@ from kiosk.journey import (
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, ErrorInfo, LoadCatalogue, StartIdentitySession
 from kiosk.journey.phase import Phase
+from kiosk.journey.scan import classify
 from kiosk.journey.states import SCAN_STATES, State
 
 log = logging.getLogger("kiosk.journey")
@@ -47,6 +49,8 @@ def tap_attract(j: JourneyCore, tap: Tap, effects: Effects) -> None:
         j.enter(State.ENTERPRISE)
     elif tap.action is Action.VERIFY:
         j.enter(State.VERIFY_SCAN)
+    elif tap.action is Action.COMPLAINT:
+        complaint.begin(j)  # anonymous: no session
 
 
 @phase.back(State.PHONE, State.ENTERPRISE, State.VERIFY_SCAN, State.VERIFY_RESULT)
@@ -66,7 +70,7 @@ def scanned(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     if j.session is not None or j.state not in SCAN_STATES:
         return  # a code scanned in the middle of someone's session changes nothing
     try:
-        scan = j.classify(event.payload)
+        scan = classify(j, event.payload)
     except qr.ScanRefused as refused:
         j.fail(ErrorInfo(_("无法读取二维码"), refused.reason))
         return

@@ -22,6 +22,7 @@ from kiosk.journey import (
     case_lookup,
     case_slip_print,
     certificate,
+    complaint,
     entry,
     identify,
     identify_card,
@@ -97,6 +98,7 @@ ROUTES = merge(
         submit_print.phase,
         rating.phase,
         certificate.phase,
+        complaint.phase,
         technician.phase,
     ]
 )

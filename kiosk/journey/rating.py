@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from kiosk.events import Action, Failed, Operation, RatingStored, Tap
 from kiosk.i18n import N_
+from kiosk.journey import complaint
 from kiosk.journey.core import JourneyCore
 from kiosk.journey.effects import Effects, StoreRating
 from kiosk.journey.phase import Phase
@@ -118,6 +119,9 @@ def not_stored(j: JourneyCore, event: Failed, effects: Effects) -> None:
 def tap_goodbye(j: JourneyCore, tap: Tap, effects: Effects) -> None:
     if tap.action in (Action.HOME, Action.BACK):
         j.end_session("done", effects)
+    elif tap.action is Action.COMPLAINT:  # the session ends; the complaint carries none of it
+        j.end_session("done", effects)
+        complaint.begin(j)
 
 
 @phase.timeout(State.GOODBYE)

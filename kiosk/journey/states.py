@@ -43,6 +43,8 @@ class State(StrEnum):
     VERIFY_SCAN = "verify_scan"  # certificate            a person ×1 (证明核验: scan a certificate)
     CHECKING = "checking"  # certificate                  the platform, 30 s
     VERIFY_RESULT = "verify_result"  # certificate        a person ×1
+    COMPLAINT = "complaint"  # complaint                  a person ×1.5 (投诉与建议)
+    COMPLAINT_SENT = "complaint_sent"  # complaint        6 s, then the attract screen
     TECH_PIN = "tech_pin"  # technician                   the technician's inactivity limit
     TECHNICIAN = "technician"  # technician               the technician's inactivity limit
     TECH_ADDRESS = "tech_address"  # technician           the technician's inactivity limit
@@ -87,6 +89,7 @@ PERSON_WAITS: dict[State, float] = {
     State.REPRESENTATIVE: 1.0,
     State.VERIFY_SCAN: 1.0,
     State.VERIFY_RESULT: 1.0,
+    State.COMPLAINT: 1.5,
 }
 # States that wait for a machine: a guard in seconds, after which the citizen is told.
 MACHINE_WAITS: dict[State, float] = {
@@ -99,6 +102,7 @@ MACHINE_WAITS: dict[State, float] = {
     State.REPRINTING: 90.0,
     State.GOODBYE: 6.0,
     State.CHECKING: 30.0,
+    State.COMPLAINT_SENT: 6.0,
 }
 ELDER_TIME_FACTOR = 2.0
 

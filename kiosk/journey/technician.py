@@ -49,6 +49,7 @@ from kiosk.journey.effects import (
     TestPrint,
 )
 from kiosk.journey.phase import Phase
+from kiosk.journey.scan import classify
 from kiosk.journey.states import IDLE_STATES, State
 
 phase = Phase("technician")
@@ -345,7 +346,7 @@ def scan_read(j: JourneyCore, event: qr.QrScanned, effects: Effects) -> None:
     if v is None or not v.scan_test:
         return
     try:
-        scan = j.classify(event.payload)
+        scan = classify(j, event.payload)
     except qr.ScanRefused as refused:
         v.scan_test = refused.reason
         outcome = "refused"

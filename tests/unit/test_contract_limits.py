@@ -327,6 +327,7 @@ CALLS = {
     "reprint": (TICKET, "14010020251201000000001", "request"),
     "catalogue": (),
     "send_ratings": ([],),
+    "send_complaint": ({"complaint_id": "x"},),  # the spy answers every text with "x"
     "heartbeat": ({},),
 }
 

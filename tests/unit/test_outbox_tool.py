@@ -50,7 +50,7 @@ def test_status_of_a_missing_outbox_is_zeros_and_creates_nothing(tmp_path, capsy
     assert code == 0 and err == ""
     report = json.loads(out)
     assert report["exists"] is False
-    assert report["pending"] == {"rating": 0, "event": 0}
+    assert report["pending"] == {"rating": 0, "event": 0, "complaint": 0}
     assert report["dead_total"] == 0 and report["dead_letters"] == []
     assert report["dropped_events"] == 0
     code, out, _ = run(capsys, "status", "--db", str(tmp_path / "data" / "outbox.db"))
@@ -63,7 +63,7 @@ def test_status_as_json(filled, capsys):
     assert code == 0
     report = json.loads(out)
     assert report["exists"] is True
-    assert report["pending"] == {"rating": 2, "event": 2}
+    assert report["pending"] == {"rating": 2, "event": 2, "complaint": 0}
     assert 3600 <= report["oldest_pending_age_s"]["rating"] < 3700
     assert 0 <= report["oldest_pending_age_s"]["event"] < 120
     assert report["retrying"] == {"unreachable: PUT /v1/ratings: ConnectionError": 2}
