@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
-
 from kiosk.i18n import _
 from kiosk.journey import Journey
 from kiosk.notice import NoticeStage
-from screens.base import KioskScreen
+from screens.paper_progress import PaperProgressScreen
 
 
-class NoticePrintingScreen(KioskScreen):
-    kv_file = "notice_printing.kv"
-    fraction = NumericProperty(0)
-    message = StringProperty("")
-    what = StringProperty("")
+class NoticePrintingScreen(PaperProgressScreen):
+    state_name = "notice_printing"
 
     def render(self, journey: Journey) -> None:
         super().render(journey)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
-
 from kiosk.cases import ReprintStage
 from kiosk.i18n import _
 from kiosk.journey import Journey
-from screens.base import KioskScreen
+from screens.paper_progress import PaperProgressScreen
 
 
-class ReprintingScreen(KioskScreen):
-    kv_file = "reprinting.kv"
-    fraction = NumericProperty(0)
-    message = StringProperty("")
-    what = StringProperty("")
+class ReprintingScreen(PaperProgressScreen):
+    state_name = "reprinting"
 
     def render(self, journey: Journey) -> None:
         super().render(journey)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
-
 from kiosk.i18n import _
 from kiosk.journey import Journey
-from screens.base import KioskScreen
+from screens.paper_progress import PaperProgressScreen
 
 
-class SlipPrintingScreen(KioskScreen):
-    kv_file = "slip_printing.kv"
-    fraction = NumericProperty(0)
-    message = StringProperty("")
-    what = StringProperty("")
+class SlipPrintingScreen(PaperProgressScreen):
+    state_name = "slip_printing"
 
     def render(self, journey: Journey) -> None:
         super().render(journey)

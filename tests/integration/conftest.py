@@ -27,3 +27,14 @@ def tmpfs(tmp_path):
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """The demo's platform and emulators on loopback, without the PC/SC reader (pcscd is one per
+    machine, and a test that uses a social-security card starts its own stack)."""
+    from devkit.demo import DemoStack
+
+    s = DemoStack(tmp_path, social_cards=False).reset().start()
+    yield s
+    s.stop()

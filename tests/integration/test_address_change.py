@@ -11,7 +11,6 @@ import logging
 import pytest
 
 import wiring
-from devkit.demo import DemoStack
 from devkit.loop import Loop
 from devkit.people import BY_KEY, DEMO_TECHNICIAN_PIN
 from devkit.printer_emulator import PrinterEmulator
@@ -21,13 +20,6 @@ from kiosk import logs
 from kiosk.devices import DeviceKind, DeviceState
 from kiosk.events import Action
 from kiosk.journey import State
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = DemoStack(tmp_path, social_cards=False).reset().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

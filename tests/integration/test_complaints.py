@@ -13,7 +13,6 @@ import sqlite3
 import pytest
 
 import wiring as composition
-from devkit.demo import DemoStack
 from devkit.loop import Loop
 from devkit.platform_server import DEMO_DEVICE_ID, DEMO_DEVICE_KEY, ReferencePlatform
 from kiosk.complaints import Category, Complaint
@@ -91,13 +90,6 @@ def test_an_anonymous_complaint_has_no_number(platform):
 
 
 # ---- the kiosk's runtime: online, and through an outage ------------------------------------
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = DemoStack(tmp_path, social_cards=False).reset().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 import wiring
-from devkit.demo import DemoStack
 from devkit.loop import Loop
 from devkit.people import BY_KEY
 from kiosk.config import MetricsConfig
@@ -33,13 +32,6 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCIAL_INSURANCE = "1401002001100100"  # an instant certificate, printed
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = DemoStack(tmp_path, social_cards=False).reset().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import time
 import pytest
 
 import wiring as composition
-from devkit.demo import DemoStack
 from devkit.loop import Loop
 from kiosk.devices import DeviceKind, DeviceState
 from kiosk.events import Action
@@ -21,14 +20,6 @@ from offline.outbox import Kind, Outbox
 from offline.sync import SyncWorker
 
 SOCIAL_INSURANCE = "1401002001100100"
-
-
-@pytest.fixture
-def stack(tmp_path):
-    # no PC/SC reader: pcscd is one per machine, and nothing here uses a social-security card
-    s = DemoStack(tmp_path, social_cards=False).reset().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture
