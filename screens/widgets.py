@@ -137,6 +137,12 @@ class EnglishSuggestion(BoxLayout):
     screen = ObjectProperty(None, allownone=True, rebind=True)  # rebind: follow its language
 
 
+class PaperProgressLayout(BoxLayout):
+    """The progress screens' one layout: what is printing, a message, the progress."""
+
+    screen = ObjectProperty(None, allownone=True, rebind=True)
+
+
 class StepIndicator(BoxLayout):
     step = NumericProperty(0)
     steps = ListProperty([])
