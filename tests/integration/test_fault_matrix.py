@@ -29,7 +29,7 @@ import wiring
 from devkit.demo import DemoStack
 from devkit.loop import Loop
 from kiosk import messages
-from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper
+from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper, PrinterCondition
 from kiosk.events import Action, CardFault, Tick
 from kiosk.journey import State, submit_print
 from kiosk.journey import rating as rating_phase
@@ -258,21 +258,27 @@ def test_platform_answers_the_wrong_schema(make_kiosk, stack, caplog):
 
 
 def test_paper_out_before_printing(make_kiosk, stack):
+    """Seen before the decision: the preview holds 打印 with the reason (one outcome, whatever
+    the poll's timing), nothing is sent, and the same case prints once the roll is new."""
     k = make_kiosk()
     k.to_preview()
     case_no = k.j.session.case.case_no
     stack.printer.set_state(paper="out")
     k.printer_noticed(lambda s: s.paper is Paper.OUT)
-    k.tap(Action.PRINT)
-    k.at(State.ERROR)
-    out = DeviceStatus(DeviceKind.PRINTER, DeviceState.USER_ERROR, paper=Paper.OUT)
-    assert k.j.error.title == messages.PRINTER_UNAVAILABLE.title
-    assert messages.printer_problem(out) in k.j.error.text and case_no in k.j.error.text
+    assert k.j.printer_hold == messages.printer_hold_reason(PrinterCondition.PAPER_OUT)
+    assert k.j.printer_hold_notice == messages.printer_hold_notice(PrinterCondition.PAPER_OUT)
+    k.tap(Action.PRINT)  # held: the tap does nothing
+    k.loop.run_for(0.5)
+    assert k.j.state is State.PREVIEW and k.j.error is None
     assert stack.printer.jobs == [] and stack.printer.rejected == b"", "nothing sent"
     k.staff_alert_at_platform("paper_out")
-    k.tap(Action.BACK)
-    k.at(State.ITEMS)
-    assert k.j.session.case.case_no == case_no, "the case is kept"
+    stack.printer.set_state()  # staff put a new roll in: the button is released by itself
+    k.printer_noticed(lambda s: s.paper is not Paper.OUT)
+    assert k.j.printer_hold == ""
+    k.tap(Action.PRINT)
+    k.at(State.TAKE_DOCUMENTS, timeout=30)
+    assert k.j.session.case.case_no == case_no, "the same case"
+    assert len([job for job in stack.printer.jobs if job.cut]) == 1
 
 
 def test_paper_out_during_the_job(make_kiosk, stack):
@@ -282,9 +288,8 @@ def test_paper_out_during_the_job(make_kiosk, stack):
     stack.printer.run_out_of_paper_after(600)
     k.tap(Action.PRINT)
     k.at(State.ERROR, timeout=30)
-    out = DeviceStatus(DeviceKind.PRINTER, DeviceState.USER_ERROR, paper=Paper.OUT)
     assert k.j.error.title == "打印未完成"
-    assert messages.printer_problem(out) in k.j.error.text
+    assert messages.printer_hold_notice(PrinterCondition.PAPER_OUT) in k.j.error.text
     assert document.case_no in k.j.error.text
     assert k.j.error.retry_label == submit_print.REPRINT
     k.staff_alert_at_platform("paper_out")
@@ -296,24 +301,20 @@ def test_paper_out_during_the_job(make_kiosk, stack):
 
 
 def test_cover_open(make_kiosk, stack):
+    """As paper out before the job: 打印 held with the reason; closed, the same case prints
+    once."""
     k = make_kiosk()
     k.to_preview()
     request_id = k.j.session.request_id
     stack.printer.set_state(cover_open=True)
     k.printer_noticed(lambda s: s.cover_open)
-    k.tap(Action.PRINT)
-    k.at(State.ERROR)
-    cover = DeviceStatus(DeviceKind.PRINTER, DeviceState.USER_ERROR, cover_open=True)
-    assert k.j.error.title == messages.PRINTER_UNAVAILABLE.title
-    assert messages.printer_problem(cover) in k.j.error.text
+    assert k.j.printer_hold == messages.printer_hold_reason(PrinterCondition.COVER_OPEN)
+    k.tap(Action.PRINT)  # held
+    k.loop.run_for(0.5)
+    assert k.j.state is State.PREVIEW and stack.printer.jobs == []
     k.staff_alert_at_platform("cover_open")
     stack.printer.set_state()  # closed by the staff
     k.loop.until(lambda: k.j.printer_usable, "the printer back")
-    k.tap(Action.BACK)  # back to the list, the same item again: the same case comes back
-    k.at(State.ITEMS)
-    k.tap(Action.SELECT_ITEM, SOCIAL_INSURANCE)
-    k.tap(Action.CONFIRM)
-    k.at(State.PREVIEW)
     k.tap(Action.PRINT)
     k.at(State.TAKE_DOCUMENTS, timeout=30)
     assert len(cases_for(stack, request_id)) == 1
