@@ -29,7 +29,7 @@ import wiring
 from devkit.demo import DemoStack
 from devkit.loop import Loop
 from kiosk import messages
-from kiosk.devices import DeviceKind, DeviceState, DeviceStatus, Paper, PrinterCondition
+from kiosk.devices import DeviceKind, Paper, PrinterCondition
 from kiosk.events import Action, CardFault, Tick
 from kiosk.journey import State, submit_print
 from kiosk.journey import rating as rating_phase
