@@ -33,7 +33,7 @@ run: deps $(STAMP) $(MO) voice
 	$(VENV)/bin/kiosk run --demo
 
 test: deps $(STAMP) $(MO) voice
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # each language's compiled catalogue, again whenever its translations change
 $(MO): %.mo: %.po $(STAMP)

@@ -29,7 +29,9 @@ from kiosk.events import (
 )
 from kiosk.identity import IdentityCard
 
-pytestmark = pytest.mark.integration
+# pcscd and its virtual readers are one per machine: every test that uses them runs on one
+# worker of `make test` (pytest-xdist's loadgroup), one after the other
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("pcsc")]
 
 READER = "Virtual PCD 00 00"  # vpcd port 35963
 SECOND = "Virtual PCD 00 01"  # vpcd port 35964

@@ -42,7 +42,9 @@ PLANS = (
     ("ACK", 1, (0.5, 4.0)),  # anywhere in the next citizen's journey
 )
 
-pytestmark = pytest.mark.ui
+# pcscd and its virtual readers are one per machine: every test that uses them runs on one
+# worker of `make test` (pytest-xdist's loadgroup), one after the other
+pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("pcsc")]
 
 
 def said(console: Path) -> list[tuple[str, str, str]]:

@@ -20,7 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
-pytestmark = pytest.mark.ui
+# pcscd and its virtual readers are one per machine: every test that uses them runs on one
+# worker of `make test` (pytest-xdist's loadgroup), one after the other
+pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("pcsc")]
 
 
 def run_script(script: str, out: Path, *extra: str, timeout: float = 240) -> dict:
