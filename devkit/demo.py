@@ -63,27 +63,11 @@ SCRIPT_NAMES = (
     "complaints",
 )
 LANDSCAPE = (1920, 1080)
-# scripts run without the PC/SC reader: pcscd and its virtual readers are one per machine, so a
-# card another run inserts there would walk into these journeys (and these need no such card)
-WITHOUT_PCSC = (
-    "soak",
-    "privacy_printer",
-    "availability",
-    "lockdown",
-    "printer",
-    "wedge",
-    "technician",
-    "tech_address",
-    "tech_restart",
-    "help_seen",
-    "voice",
-    "english",
-    "notice",
-    "case_slip",
-    "cases",
-    "linebreak",
-    "complaints",
-)
+# the runs with the PC/SC reader too: the interactive demo, its panel, and the scripts that show
+# it. pcscd and its virtual readers are one per machine, so every other script runs without them
+# (a card another run inserts there would walk into its journeys), and the tests of these few
+# run on their own (`make test`: the pcsc marker)
+WITH_PCSC = (None, "demo", "panel", "cards")
 
 
 class DemoStack:
@@ -325,7 +309,7 @@ def run_demo(
     if not headless and window is None:
         size = (size[0] // 2, size[1] // 2)  # a window that fits a developer's screen
     soak = script == "soak"
-    stack = DemoStack(out, accelerated=soak, social_cards=script not in WITHOUT_PCSC).reset()
+    stack = DemoStack(out, accelerated=soak, social_cards=script in WITH_PCSC).reset()
     logs.setup(out / "demo" / "logs", console_level=logging.WARNING if script else logging.INFO)
     stack.start()
     xvfb = None

@@ -29,9 +29,8 @@ from kiosk.events import (
 )
 from kiosk.identity import IdentityCard
 
-# pcscd and its virtual readers are one per machine: every test that uses them runs on one
-# worker of `make test` (pytest-xdist's loadgroup), one after the other
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("pcsc")]
+# pcscd and its virtual readers are one per machine: `make test` runs these on their own
+pytestmark = [pytest.mark.integration, pytest.mark.pcsc]
 
 READER = "Virtual PCD 00 00"  # vpcd port 35963
 SECOND = "Virtual PCD 00 01"  # vpcd port 35964

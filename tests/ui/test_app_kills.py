@@ -42,9 +42,7 @@ PLANS = (
     ("ACK", 1, (0.5, 4.0)),  # anywhere in the next citizen's journey
 )
 
-# pcscd and its virtual readers are one per machine: every test that uses them runs on one
-# worker of `make test` (pytest-xdist's loadgroup), one after the other
-pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("pcsc")]
+pytestmark = pytest.mark.ui
 
 
 def said(console: Path) -> list[tuple[str, str, str]]:

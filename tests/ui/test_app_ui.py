@@ -20,9 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
-# pcscd and its virtual readers are one per machine: every test that uses them runs on one
-# worker of `make test` (pytest-xdist's loadgroup), one after the other
-pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("pcsc")]
+pytestmark = pytest.mark.ui
 
 
 def run_script(script: str, out: Path, *extra: str, timeout: float = 240) -> dict:
@@ -126,6 +124,7 @@ def test_screenshots_were_taken_of_every_step(two_citizens):
     assert not (out / "screens" / "FAILED.png").exists()
 
 
+@pytest.mark.pcsc  # with the PC/SC reader (devkit.demo.WITH_PCSC)
 def test_demo_script_in_landscape_visits_every_screen():
     out = ARTIFACTS / "ui-demo-landscape"
     report = run_script("demo", out, "--landscape")
@@ -152,6 +151,7 @@ def test_demo_script_in_landscape_visits_every_screen():
         assert img.size == (1920, 1080)
 
 
+@pytest.mark.pcsc  # with the PC/SC reader (devkit.demo.WITH_PCSC)
 def test_the_demo_panel_drives_the_emulators():
     out = ARTIFACTS / "ui-demo-panel"
     report = run_script("panel", out)
@@ -161,6 +161,7 @@ def test_the_demo_panel_drives_the_emulators():
     assert {"panel_open.png", "attract_paper_out.png", "attract_platform_down.png"} <= shots
 
 
+@pytest.mark.pcsc  # with the PC/SC reader (devkit.demo.WITH_PCSC)
 def test_every_card_type_and_the_social_security_card():
     from devkit.pcsc_stack import missing
 

@@ -32,9 +32,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "watchdog"
 SCALE = 5  # the unit's WatchdogSec, divided by this: 30 s → 6 s
 START_TIMEOUT = 120.0  # READY=1 after the start (Kivy and Xvfb on a busy machine)
 
-# pcscd and its virtual readers are one per machine: every test that uses them runs on one
-# worker of `make test` (pytest-xdist's loadgroup), one after the other
-pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("pcsc")]
+pytestmark = pytest.mark.ui
 
 _UCRED = struct.Struct("3i")  # pid, uid, gid: SCM_CREDENTIALS
 _SPANS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
