@@ -136,34 +136,17 @@ def _add_past_case(
     document = seed.issue_document(
         item, holder, issued, case_no=case_no, code=code, verify_base_url=verify_base_url
     ).to_json()
-    db.execute(
-        "INSERT INTO cases (id, case_no, device_id, request_id, item_code, subject_id,"
-        " case_kind, created_at, promised_date, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (
-            next_id,
-            case_no,
-            HALL_DEVICE,
-            request_id,
-            item.item_code,
-            subject["id"],
-            item.case_kind.value,
-            _at(applied, 9),
-            document["promised_date"],
-            json.dumps(document, ensure_ascii=False),
-        ),
-    )
-    db.execute(
-        "INSERT INTO certificates VALUES (?,?,?,?,?,?,?,?,'valid')",
-        (
-            code,
-            case_no,
-            document["kind"],
-            document["title"],
-            subject["name"],
-            item.department,
-            issued.isoformat(),
-            document["valid_until"],
-        ),
+    insert_case(
+        db,
+        case_id=next_id,
+        device_id=HALL_DEVICE,
+        request_id=request_id,
+        item=item,
+        subject=subject,
+        created_at=_at(applied, 9),
+        issued=issued,
+        code=code,
+        document=document,
     )
     finished = _at(changed, 15) if past.state in (FINISHED, PRINTABLE) else None
     db.execute(
@@ -280,3 +263,49 @@ def reprints_recorded(db: sqlite3.Connection) -> list[dict]:
     """Every reprint recorded, oldest first (for tests and /devkit/reprints)."""
     rows = db.execute("SELECT * FROM reprints ORDER BY at, rowid").fetchall()
     return [dict(r) for r in rows]
+
+
+def insert_case(
+    db: sqlite3.Connection,
+    *,
+    case_id: int,
+    device_id: str,
+    request_id: str,
+    item,
+    subject,
+    created_at: str,
+    issued: dt.date,
+    code: str,
+    document: dict,
+) -> None:
+    """A case and the certificate (or receipt) it issued, as the platform records them: for a
+    submission at a kiosk and for the demo citizens' past cases alike."""
+    db.execute(
+        "INSERT INTO cases (id, case_no, device_id, request_id, item_code, subject_id,"
+        " case_kind, created_at, promised_date, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            case_id,
+            document["case_no"],
+            device_id,
+            request_id,
+            item.item_code,
+            subject["id"],
+            item.case_kind.value,
+            created_at,
+            document["promised_date"],
+            json.dumps(document, ensure_ascii=False),
+        ),
+    )
+    db.execute(
+        "INSERT INTO certificates VALUES (?,?,?,?,?,?,?,?,'valid')",
+        (
+            code,
+            document["case_no"],
+            document["kind"],
+            document["title"],
+            subject["name"],
+            item.department,
+            issued.isoformat(),
+            document["valid_until"],
+        ),
+    )

@@ -1366,34 +1366,17 @@ class ReferencePlatform:
                 code=code,
                 verify_base_url=self.verify_base_url,
             ).to_json()
-            db.execute(
-                "INSERT INTO cases (id, case_no, device_id, request_id, item_code, subject_id,"
-                " case_kind, created_at, promised_date, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    next_id,
-                    case_no,
-                    device_id,
-                    request_id,
-                    item.item_code,
-                    subject["id"],
-                    item.case_kind.value,
-                    dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
-                    document["promised_date"],
-                    json.dumps(document, ensure_ascii=False),
-                ),
-            )
-            db.execute(
-                "INSERT INTO certificates VALUES (?,?,?,?,?,?,?,?,'valid')",
-                (
-                    code,
-                    case_no,
-                    document["kind"],
-                    document["title"],
-                    subject["name"],
-                    item.department,
-                    today.isoformat(),
-                    document["valid_until"],
-                ),
+            case_records.insert_case(
+                db,
+                case_id=next_id,
+                device_id=device_id,
+                request_id=request_id,
+                item=item,
+                subject=subject,
+                created_at=dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+                issued=today,
+                code=code,
+                document=document,
             )
             db.execute("COMMIT")
         except BaseException:
